@@ -1,0 +1,63 @@
+// Browser test: a cashier signs in and sees the till; the language switch turns it to English.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+import { startServer, type RunningServer } from '../src/platform/testing/cli';
+import { CHROMIUM, chromiumMissing, LAUNCH_ARGS } from './browser';
+
+describe.skipIf(chromiumMissing())('browser: sign in at the till', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-e2e-'));
+
+  beforeAll(async () => {
+    server = await startServer(['--data', data]);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    fs.rmSync(data, { recursive: true, force: true });
+  });
+
+  it('logs in as cashier and sees the POS screen, in Chinese then English', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/login`);
+    await page.getByTestId('username').fill('cashier');
+    await page.getByTestId('password').fill('demo');
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL('**/pos');
+    await expect(page.getByTestId('pos-title').textContent()).resolves.toContain('收银台');
+    await expect(page.getByTestId('pos-cashier').textContent()).resolves.toContain('张收银');
+    await expect(page.getByTestId('scan-box').isVisible()).resolves.toBe(true);
+    await expect(page.getByTestId('cart-total').textContent()).resolves.toContain('¥0.00');
+    await page.getByText('English').click();
+    await expect(page.getByTestId('pos-title').textContent()).resolves.toContain('Till');
+    await page.close();
+  });
+
+  it('shows the wrong-password message and stays on the sign-in page', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/login`);
+    await page.getByTestId('username').fill('cashier');
+    await page.getByTestId('password').fill('nope');
+    await page.getByTestId('login-submit').click();
+    await expect(page.getByTestId('login-error').textContent()).resolves.toMatch(/Wrong username or password/);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.close();
+  });
+
+  it('sends a manager to the back office with its navigation', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/admin`);
+    await page.waitForURL('**/login');
+    await page.getByTestId('username').fill('manager');
+    await page.getByTestId('password').fill('demo');
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL('**/admin');
+    await expect(page.getByTestId('admin-nav').textContent()).resolves.toContain('对账');
+    await page.close();
+  });
+});

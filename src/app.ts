@@ -1,0 +1,60 @@
+// The composition root: opens the database, migrates, and mounts every domain's routes on one
+// server. Domains register here as they land.
+import type { Clock } from './platform/clock';
+import type { Config } from './platform/config';
+import { migrate, openDatabase, type DbHandle } from './platform/db/index';
+import type { Logger } from './platform/logging';
+import { ensureNodeId } from './platform/node';
+import { buildServer, type TpApp } from './platform/http/server';
+import { authRoutes } from './platform/auth/routes';
+import { storeRoutes } from './platform/stores/routes';
+import { healthRoutes } from './platform/http/health';
+
+export interface Tillpoint {
+  app: TpApp;
+  handle: DbHandle;
+  nodeId: string;
+  close(): Promise<void>;
+}
+
+export interface CreateOptions {
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  webDir?: string;
+  /** An already open database (tests share one per file). */
+  handle?: DbHandle;
+}
+
+/**
+ * Opens (or takes) the database, applies migrations and builds the HTTP app, ready to listen.
+ *
+ * @example const tp = await createTillpoint({ config, clock: systemClock, log }); await tp.app.listen({ port: 8080 });
+ */
+export async function createTillpoint(options: CreateOptions): Promise<Tillpoint> {
+  const handle = options.handle ?? (await openDatabase(options.config.db));
+  await migrate(handle.db);
+  const nodeId = await ensureNodeId(handle.db);
+  const app = await buildServer({
+    db: handle.db,
+    dbKind: handle.kind,
+    config: options.config,
+    clock: options.clock,
+    log: options.log,
+    nodeId,
+    webDir: options.webDir,
+  });
+  await app.register(healthRoutes);
+  await app.register(authRoutes, { prefix: '/api/v1' });
+  await app.register(storeRoutes, { prefix: '/api/v1' });
+  await app.ready();
+  return {
+    app,
+    handle,
+    nodeId,
+    close: async () => {
+      await app.close();
+      if (!options.handle) await handle.close();
+    },
+  };
+}

@@ -1,0 +1,260 @@
+// The `tillpoint` command. Every failure is one line on stderr and a non-zero exit.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { AppError, isAppError } from '../platform/errors';
+import { loadConfig, type Config, type ConfigInput } from '../platform/config';
+import { systemClock } from '../platform/clock';
+import { createLogger } from '../platform/logging';
+import { migrate, openDatabase, type DbHandle } from '../platform/db/index';
+import { ensureNodeId } from '../platform/node';
+import type { Ctx } from '../platform/context';
+import { createUser, disableUser, setPassword, setPin } from '../platform/auth/users';
+import { isRole, ROLES, type RoleGrant } from '../platform/auth/permissions';
+import { findStoreByCode } from '../platform/stores/service';
+import { createTillpoint } from '../app';
+import { seedDemo } from './demo-seed';
+import { ensureWebBuilt } from './web-build';
+
+/** Exit codes: 1 = the command could not do its work, 2 = the command line is wrong. */
+class UsageError extends Error {}
+
+interface DbFlags {
+  db?: string;
+  data?: string;
+}
+
+function withDbOptions(cmd: Command): Command {
+  return cmd
+    .option('--db <target>', 'sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB (env TILLPOINT_DB)')
+    .option('--data <dir>', 'data folder for the SQLite file and keys (env TILLPOINT_DATA)', undefined);
+}
+
+/** The configuration of a command that only needs the database (its own flags stay out). */
+function dbConfig(opts: DbFlags): Config {
+  return loadConfig({ db: opts.db, data: opts.data });
+}
+
+async function openMigrated(config: Config): Promise<{ handle: DbHandle; ctx: Ctx }> {
+  const handle = await openDatabase(config.db);
+  await migrate(handle.db);
+  const nodeId = await ensureNodeId(handle.db);
+  const log = createLogger('warn');
+  return { handle, ctx: { actor: null, db: handle.db, clock: systemClock, nodeId, log } };
+}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new UsageError(`${name} must be a whole number, got "${value}".`);
+    return n;
+  };
+}
+
+async function readSecret(flag: string | undefined, envName: string, what: string): Promise<string> {
+  if (flag) return flag;
+  const fromEnv = process.env[envName];
+  if (fromEnv) return fromEnv;
+  if (process.stdin.isTTY || process.stdin.readableEnded) {
+    throw new UsageError(`Give the ${what} with --${what} , the ${envName} variable, or on standard input.`);
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  if (!text) throw new UsageError(`No ${what} on standard input.`);
+  return text;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('tillpoint')
+    .description('Tillpoint — smart checkout and automatic reconciliation')
+    .showHelpAfterError(false)
+    .exitOverride();
+
+  withDbOptions(program.command('start'))
+    .description('run Tillpoint (HQ, store, POS, back office) on one port')
+    .addOption(new Option('--role <role>', 'all | hq | store').choices(['all', 'hq', 'store']))
+    .option('--port <port>', 'HTTP port (env TILLPOINT_PORT)', undefined)
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--no-demo', 'do not seed the demo store on first start')
+    .option('--allow-demo-remote', 'let demo users sign in from other machines')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug')
+    .action(async (opts: ConfigInput & { logLevel?: string }) => {
+      const config = loadConfig(opts);
+      const log = createLogger(config.logLevel);
+      // The database first: a bad --db or data folder should fail before any slower work.
+      const handle = await openDatabase(config.db);
+      const webDir = await ensureWebBuilt((line) => process.stdout.write(`${line}\n`));
+      const tp = await createTillpoint({ config, clock: systemClock, log, webDir, handle });
+      const ctx: Ctx = { actor: null, db: tp.handle.db, clock: systemClock, nodeId: tp.nodeId, log };
+      if (config.demo && (await seedDemo(ctx))) process.stdout.write('Seeded the demo store S001 (users admin, manager, cashier… password "demo").\n');
+      try {
+        await tp.app.listen({ port: config.port, host: config.host });
+      } catch (err) {
+        await tp.close();
+        await handle.close();
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new AppError('PORT_IN_USE', `Port ${config.port} is in use. Stop the other process or pass --port N.`);
+        if (code === 'EACCES') throw new AppError('PORT_DENIED', `Not allowed to listen on port ${config.port}. Pick a port above 1024 with --port N.`);
+        throw err;
+      }
+      const address = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+      process.stdout.write(`Tillpoint is running at ${address}  (POS ${address}/pos · back office ${address}/admin)\n`);
+      const stop = () => {
+        void tp
+          .close()
+          .then(() => handle.close())
+          .then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+
+  withDbOptions(program.command('migrate'))
+    .description('apply pending database migrations')
+    .action(async (opts: DbFlags) => {
+      const handle = await openDatabase(dbConfig(opts).db);
+      try {
+        const applied = await migrate(handle.db);
+        process.stdout.write(applied.length ? `Applied ${applied.join(', ')}\n` : 'Database is up to date.\n');
+      } finally {
+        await handle.close();
+      }
+    });
+
+  withDbOptions(program.command('seed'))
+    .description('seed demo data')
+    .requiredOption('--demo', 'the demo chain (stores, tills, users)')
+    .option('--stores <n>', 'number of stores', positiveInt('--stores'), 1)
+    .option('--products <n>', 'number of SKUs (needs the catalog)', positiveInt('--products'))
+    .option('--days <n>', 'days of sales history (needs checkout)', positiveInt('--days'))
+    .option('--seed <s>', 'random seed', positiveInt('--seed'))
+    .action(async (opts: DbFlags & { stores: number; products?: number; days?: number }) => {
+      if (opts.products || opts.days) {
+        throw new UsageError('--products and --days need the catalog and checkout domains, which are not part of this build yet.');
+      }
+      const { handle, ctx } = await openMigrated(dbConfig(opts));
+      try {
+        const seeded = await seedDemo(ctx, { stores: opts.stores });
+        process.stdout.write(seeded ? `Seeded ${opts.stores} demo store(s).\n` : 'The demo is already seeded; nothing changed.\n');
+      } finally {
+        await handle.close();
+      }
+    });
+
+  const user = program.command('user').description('manage users');
+  withDbOptions(user.command('add <username>'))
+    .description('add a user (password from --password, TILLPOINT_PASSWORD or stdin)')
+    .requiredOption('--role <role>', ROLES.join(' | '))
+    .option('--store <code>', 'scope the role to a store')
+    .option('--region <code>', 'scope the role to a region')
+    .option('--name <name>', 'display name')
+    .option('--password <password>', 'password (prefer stdin)')
+    .option('--pin <pin>', 'till PIN, 4–8 digits')
+    .action(async (username: string, opts: DbFlags & { role: string; store?: string; region?: string; name?: string; password?: string; pin?: string }) => {
+      if (!isRole(opts.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}; got "${opts.role}".`);
+      const password = await readSecret(opts.password, 'TILLPOINT_PASSWORD', 'password');
+      const { handle, ctx } = await openMigrated(dbConfig(opts));
+      try {
+        let grant: RoleGrant = { role: opts.role, scopeKind: 'all', scopeRef: '' };
+        if (opts.store) grant = { role: opts.role, scopeKind: 'store', scopeRef: (await findStoreByCode(ctx, opts.store)).id };
+        else if (opts.region) {
+          const region = await ctx.db.selectFrom('regions').select('id').where('code', '=', opts.region).executeTakeFirst();
+          if (!region) throw new AppError('NOT_FOUND', `Region ${opts.region} does not exist.`);
+          grant = { role: opts.role, scopeKind: 'region', scopeRef: region.id };
+        }
+        await createUser(ctx, { username, displayName: opts.name, password, pin: opts.pin, grants: [grant] });
+        process.stdout.write(`Added ${username} (${opts.role}).\n`);
+      } finally {
+        await handle.close();
+      }
+    });
+  withDbOptions(user.command('passwd <username>'))
+    .description('set a password (and signs the user out everywhere)')
+    .option('--password <password>', 'new password (prefer stdin)')
+    .option('--pin <pin>', 'also set the till PIN')
+    .action(async (username: string, opts: DbFlags & { password?: string; pin?: string }) => {
+      const password = await readSecret(opts.password, 'TILLPOINT_PASSWORD', 'password');
+      const { handle, ctx } = await openMigrated(dbConfig(opts));
+      try {
+        await setPassword(ctx, username, password);
+        if (opts.pin) await setPin(ctx, username, opts.pin);
+        process.stdout.write(`Password of ${username} changed; their sessions were ended.\n`);
+      } finally {
+        await handle.close();
+      }
+    });
+  withDbOptions(user.command('disable <username>'))
+    .description('disable a user and end all of their sessions')
+    .action(async (username: string, opts: DbFlags) => {
+      const { handle, ctx } = await openMigrated(dbConfig(opts));
+      try {
+        await disableUser(ctx, username);
+        process.stdout.write(`Disabled ${username}; their sessions were ended.\n`);
+      } finally {
+        await handle.close();
+      }
+    });
+
+  withDbOptions(program.command('backup <file>'))
+    .description('online backup of the SQLite database to FILE')
+    .action(async (file: string, opts: DbFlags) => {
+      const config = dbConfig(opts);
+      if (config.db.kind === 'postgres') {
+        throw new AppError('BACKUP_UNSUPPORTED', `For PostgreSQL use pg_dump: pg_dump --format=custom --file=${file} "$TILLPOINT_DB"`);
+      }
+      if (!fs.existsSync(config.db.path)) throw new AppError('NOT_FOUND', `There is no database at ${config.db.path} to back up.`);
+      const target = path.resolve(file);
+      if (fs.existsSync(target)) throw new AppError('CONFLICT', `${target} exists already; choose a new file name.`);
+      const handle = await openDatabase(config.db);
+      try {
+        const result = await handle.sqlite?.backup(target);
+        process.stdout.write(`Backed up ${result?.totalPages ?? 0} pages to ${target}\n`);
+      } finally {
+        await handle.close();
+      }
+    });
+
+  program
+    .command('bench <subjects...>')
+    .description('run benchmarks (platform; checkout, recon, reports, sync as they land) and print JSON')
+    .option('--json', 'print one JSON document (the only output format)')
+    .action(async (subjects: string[]) => {
+      const { runBench, SUBJECTS } = await import('../../bench/run');
+      const unknown = subjects.filter((s) => !(s in SUBJECTS));
+      if (unknown.length > 0) throw new UsageError(`No bench for ${unknown.join(', ')} yet; available: ${Object.keys(SUBJECTS).join(', ')}.`);
+      process.stdout.write(`${JSON.stringify(await runBench(subjects), null, 2)}\n`);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code (the process keeps running for `start`). */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      process.stderr.write(`tillpoint: ${err.message.replace(/^error: /, '')}\n`);
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`tillpoint: ${err.message}\n`);
+      return 2;
+    }
+    if (isAppError(err)) {
+      process.stderr.write(`tillpoint: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`tillpoint: unexpected failure: ${(err as Error).message ?? String(err)}\n`);
+    if (process.env.TILLPOINT_DEBUG) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    return 1;
+  }
+}
+
+const code = await runCli(process.argv.slice(2));
+if (code !== 0) process.exit(code);

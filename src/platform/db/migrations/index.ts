@@ -1,0 +1,7 @@
+// Every migration, in order. Names sort; a domain appends its own as it lands.
+import type { Migration } from 'kysely';
+import { platform0001 } from './0001-platform';
+
+export const migrations: Record<string, Migration> = {
+  '0001-platform': platform0001,
+};

@@ -1,0 +1,38 @@
+// A Tillpoint app over a test database, with a manual clock and the demo seeded, driven
+// in-process through Fastify's inject (no port).
+import { createTillpoint, type Tillpoint } from '../../app';
+import { seedDemo } from '../../cli/demo-seed';
+import { loadConfig } from '../config';
+import { manualClock, type ManualClock } from '../clock';
+import { createLogger } from '../logging';
+import type { DbHandle } from '../db/index';
+import type { Ctx } from '../context';
+
+export interface TestApp {
+  tp: Tillpoint;
+  clock: ManualClock;
+  ctx: Ctx;
+  /** Signs in with the demo password and returns the Bearer token. */
+  login(username: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(handle: DbHandle, options: { stores?: number; start?: string } = {}): Promise<TestApp> {
+  const clock = manualClock(options.start ?? '2026-11-30T02:00:00Z');
+  const config = loadConfig({ logLevel: 'silent' }, {});
+  const log = createLogger('silent');
+  const tp = await createTillpoint({ config, clock, log, handle });
+  const ctx: Ctx = { actor: null, db: handle.db, clock, nodeId: tp.nodeId, log };
+  await seedDemo(ctx, { stores: options.stores ?? 2 });
+  return {
+    tp,
+    clock,
+    ctx,
+    async login(username) {
+      const res = await tp.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: 'demo' } });
+      if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.body}`);
+      return (res.json() as { token: string }).token;
+    },
+    close: () => tp.close(),
+  };
+}

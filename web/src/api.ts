@@ -1,0 +1,46 @@
+// Calls the API with the session cookie and the CSRF header; errors carry the problem's code.
+
+export interface Problem {
+  code: string;
+  detail: string;
+  status: number;
+}
+
+export class ApiError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail);
+  }
+}
+
+function csrfToken(): string | undefined {
+  return document.cookie
+    .split('; ')
+    .find((c) => c.startsWith('tp_csrf='))
+    ?.slice('tp_csrf='.length);
+}
+
+export async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const csrf = csrfToken();
+  if (csrf && method !== 'GET') headers['x-csrf-token'] = csrf;
+  const res = await fetch(`/api/v1${url}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  if (res.status === 204) return undefined as T;
+  const data: unknown = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const p = data as Partial<Problem>;
+    throw new ApiError({ code: p.code ?? 'HTTP_ERROR', detail: p.detail ?? res.statusText, status: res.status });
+  }
+  return data as T;
+}
+
+export interface Me {
+  username: string;
+  displayName: string;
+  grants: Array<{ role: string; scopeKind: string; scopeRef: string }>;
+  permissions: string[];
+  terminalId: string | null;
+  stores: Array<{ id: string; code: string; name: string }>;
+}
+
+export const fetchMe = () => api<Me>('GET', '/auth/me');

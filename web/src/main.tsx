@@ -1,0 +1,42 @@
+// The web app's entry: picks the page from the path (/login, /pos, /admin) and wraps it in
+// antd's locale and the i18n provider.
+import { StrictMode, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App as AntApp, ConfigProvider } from 'antd';
+import zhCNLocale from 'antd/locale/zh_CN';
+import enUSLocale from 'antd/locale/en_US';
+import { useTranslation } from 'react-i18next';
+import './i18n';
+import { LoginPage } from './shell/login-page';
+import { PosPage } from './pos/pos-page';
+import { AdminPage } from './admin/admin-page';
+
+function usePath(): string {
+  const [path, setPath] = useState(window.location.pathname);
+  useEffect(() => {
+    const onPop = () => setPath(window.location.pathname);
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+  return path;
+}
+
+function Root() {
+  const path = usePath();
+  const { i18n } = useTranslation();
+  const page = path.startsWith('/pos') ? <PosPage /> : path.startsWith('/admin') ? <AdminPage /> : <LoginPage />;
+  return (
+    <ConfigProvider locale={i18n.language === 'en' ? enUSLocale : zhCNLocale} theme={{ token: { colorPrimary: '#d4380d' } }}>
+      <AntApp>{page}</AntApp>
+    </ConfigProvider>
+  );
+}
+
+const root = document.getElementById('root');
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <Root />
+    </StrictMode>,
+  );
+}
