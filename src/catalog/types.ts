@@ -36,3 +36,25 @@ export interface Sku {
   /** A bundle (组合套餐) sells as one line and moves its components' stock. */
   components: BundleComponent[];
 }
+
+/** A category as imported or seeded, by code (ids are made on insert). */
+export interface CategoryInput {
+  code: string;
+  name: string;
+  parentCode: string | null;
+  vatRate: string;
+}
+
+/** A SKU as imported (CSV) or seeded, referring to its category and components by code. */
+export interface SkuInput {
+  code: string;
+  name: string;
+  unit: Unit;
+  categoryCode: string;
+  priceFen: number;
+  costFen: number;
+  plu: string | null;
+  barcodes: string[];
+  active: boolean;
+  components: Array<{ skuCode: string; qty: number }>;
+}
