@@ -9,6 +9,8 @@ import { buildServer, type TpApp } from './platform/http/server';
 import { authRoutes } from './platform/auth/routes';
 import { storeRoutes } from './platform/stores/routes';
 import { healthRoutes } from './platform/http/health';
+import { catalogRoutes } from './catalog/routes';
+import { checkoutRoutes } from './checkout/routes';
 
 export interface Tillpoint {
   app: TpApp;
@@ -47,6 +49,8 @@ export async function createTillpoint(options: CreateOptions): Promise<Tillpoint
   await app.register(healthRoutes);
   await app.register(authRoutes, { prefix: '/api/v1' });
   await app.register(storeRoutes, { prefix: '/api/v1' });
+  await app.register(catalogRoutes, { prefix: '/api/v1' });
+  await app.register(checkoutRoutes, { prefix: '/api/v1' });
   await app.ready();
   return {
     app,

@@ -2,6 +2,7 @@
 // with a gapless per-node sequence, so sync can send it and HQ can apply it exactly once.
 import { AppError } from './errors';
 import { newId } from './ids';
+import { nextInSequence } from './sequence';
 import type { Ctx } from './context';
 
 export interface OutboxEvent {
@@ -20,9 +21,7 @@ export interface AppendedEvent {
  * Appends an event to this node's outbox. Must run inside the business transaction (`ctx.db`
  * is a transaction), so the event exists exactly when the document does.
  *
- * The sequence comes from `UPDATE outbox_heads … RETURNING`: the row lock serialises concurrent
- * writers on PostgreSQL, and a rolled-back transaction gives its number back, so there are
- * no gaps.
+ * The per-node sequence is gapless (see nextInSequence).
  *
  * @example await appendOutbox(ctx, { type: 'sale.completed', documentId: sale.id, payload: sale })
  */
@@ -30,24 +29,13 @@ export async function appendOutbox(ctx: Ctx, event: OutboxEvent): Promise<Append
   if (!ctx.db.isTransaction) {
     throw new AppError('INTERNAL', 'appendOutbox must run inside the transaction that writes the document.');
   }
-  const db = ctx.db;
-  await db
-    .insertInto('outbox_heads')
-    .values({ node_id: ctx.nodeId, last_seq: 0 })
-    .onConflict((oc) => oc.column('node_id').doNothing())
-    .execute();
-  const head = await db
-    .updateTable('outbox_heads')
-    .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
-    .where('node_id', '=', ctx.nodeId)
-    .returning('last_seq')
-    .executeTakeFirstOrThrow();
+  const seq = await nextInSequence(ctx.db, `outbox:${ctx.nodeId}`);
   const eventId = newId();
-  await db
+  await ctx.db
     .insertInto('outbox')
     .values({
       node_id: ctx.nodeId,
-      seq: head.last_seq,
+      seq,
       event_id: eventId,
       type: event.type,
       document_id: event.documentId,
@@ -55,5 +43,5 @@ export async function appendOutbox(ctx: Ctx, event: OutboxEvent): Promise<Append
       created_at: ctx.clock.now().toISOString(),
     })
     .execute();
-  return { eventId, seq: head.last_seq };
+  return { eventId, seq };
 }

@@ -7,6 +7,8 @@ export type Role = (typeof ROLES)[number];
 export type Permission =
   | 'pos.sell'
   | 'pos.shift'
+  | 'pos.void'
+  | 'pos.price_override'
   | 'returns.create'
   | 'returns.approve'
   | 'store.view'
@@ -21,8 +23,8 @@ export type Permission =
   | 'audit.view';
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  cashier: ['pos.sell', 'pos.shift', 'returns.create', 'store.view'],
-  store_manager: ['pos.sell', 'pos.shift', 'returns.create', 'returns.approve', 'store.view', 'store.manage', 'reports.view', 'inventory.manage', 'members.manage'],
+  cashier: ['pos.sell', 'pos.shift', 'pos.void', 'returns.create', 'store.view'],
+  store_manager: ['pos.sell', 'pos.shift', 'pos.void', 'pos.price_override', 'returns.create', 'returns.approve', 'store.view', 'store.manage', 'reports.view', 'inventory.manage', 'members.manage'],
   regional_manager: ['returns.approve', 'store.view', 'store.manage', 'reports.view', 'inventory.manage'],
   finance: ['store.view', 'recon.view', 'recon.manage', 'reports.view'],
   hq_admin: ['store.view', 'store.manage', 'catalog.manage', 'members.manage', 'reports.view', 'inventory.manage', 'users.manage', 'recon.view'],

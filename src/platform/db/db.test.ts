@@ -11,14 +11,14 @@ describeEachDb('database', (handle, kind) => {
 
   it('returns bigint money, counts and sums as exact numbers', async () => {
     const { db } = handle();
-    await db.insertInto('outbox_heads').values({ node_id: 'n-big', last_seq: 9_007_199_254_740_000 }).execute();
-    await db.insertInto('outbox_heads').values({ node_id: 'n-small', last_seq: 991 }).execute();
-    const row = await db.selectFrom('outbox_heads').select('last_seq').where('node_id', '=', 'n-big').executeTakeFirstOrThrow();
-    expect(row.last_seq).toBe(9_007_199_254_740_000);
+    await db.insertInto('sequences').values({ name: 'n-big', last_value: 9_007_199_254_740_000 }).execute();
+    await db.insertInto('sequences').values({ name: 'n-small', last_value: 991 }).execute();
+    const row = await db.selectFrom('sequences').select('last_value').where('name', '=', 'n-big').executeTakeFirstOrThrow();
+    expect(row.last_value).toBe(9_007_199_254_740_000);
     const agg = await db
-      .selectFrom('outbox_heads')
-      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('last_seq').as('total')])
-      .where('node_id', 'in', ['n-big', 'n-small'])
+      .selectFrom('sequences')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('last_value').as('total')])
+      .where('name', 'in', ['n-big', 'n-small'])
       .executeTakeFirstOrThrow();
     expect(agg).toEqual({ n: 2, total: 9_007_199_254_740_991 });
     expect(typeof agg.total).toBe('number');

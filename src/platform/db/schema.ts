@@ -68,9 +68,10 @@ export interface SettingsTable {
   value: string;
 }
 
-export interface OutboxHeadsTable {
-  node_id: string;
-  last_seq: number;
+/** Gapless counters by name (e.g. `outbox:NODE`, `audit:NODE`). */
+export interface SequencesTable {
+  name: string;
+  last_value: number;
 }
 
 export interface OutboxTable {
@@ -84,6 +85,225 @@ export interface OutboxTable {
 }
 
 
+export interface CategoriesTable {
+  id: string;
+  code: string;
+  name: string;
+  parent_id: string | null;
+  vat_rate: string;
+  created_at: string;
+}
+
+export interface SkusTable {
+  id: string;
+  code: string;
+  name: string;
+  unit: string;
+  category_id: string;
+  price_fen: number;
+  cost_fen: number;
+  plu: string | null;
+  active: number;
+  is_bundle: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SkuBarcodesTable {
+  barcode: string;
+  sku_id: string;
+}
+
+export interface BundleComponentsTable {
+  bundle_id: string;
+  component_id: string;
+  qty: number;
+}
+
+export interface StorePricesTable {
+  store_id: string;
+  sku_id: string;
+  price_fen: number;
+  updated_at: string;
+}
+
+export interface PromotionsTable {
+  id: string;
+  name: string;
+  /** JSON PromotionTarget */
+  target: string;
+  /** JSON PromotionRule */
+  rule: string;
+  priority: number;
+  exclusive: number;
+  members_only: number;
+  starts_at: string | null;
+  ends_at: string | null;
+  active: number;
+  created_at: string;
+}
+
+export interface StockMovesTable {
+  store_id: string;
+  id: string;
+  sku_id: string;
+  /** Signed: pieces, or grams for kg SKUs. */
+  qty: number;
+  kind: string;
+  doc_type: string;
+  doc_id: string;
+  cost_fen: number;
+  reason: string | null;
+  actor_id: string | null;
+  business_date: string;
+  created_at: string;
+}
+
+export interface StockBalancesTable {
+  store_id: string;
+  sku_id: string;
+  qty: number;
+  updated_at: string;
+}
+
+export interface ShiftsTable {
+  store_id: string;
+  id: string;
+  terminal_id: string;
+  cashier_id: string;
+  business_date: string;
+  status: string;
+  float_fen: number;
+  opened_at: string;
+  closed_at: string | null;
+  closed_by: string | null;
+  counted_fen: number | null;
+  expected_fen: number | null;
+  over_short_fen: number | null;
+  counted_detail: string | null;
+}
+
+export interface CashMovementsTable {
+  store_id: string;
+  id: string;
+  shift_id: string;
+  /** 'float' | 'sale' | 'change' | 'refund' | 'in' | 'out' */
+  kind: string;
+  /** Signed: + into the drawer, − out of it. */
+  amount_fen: number;
+  reason: string | null;
+  doc_id: string | null;
+  actor_id: string | null;
+  business_date: string;
+  created_at: string;
+}
+
+export interface ReceiptCountersTable {
+  store_id: string;
+  terminal_id: string;
+  business_date: string;
+  last_seq: number;
+}
+
+export interface SalesTable {
+  store_id: string;
+  id: string;
+  receipt_no: string;
+  terminal_id: string;
+  shift_id: string;
+  cashier_id: string;
+  member_id: string | null;
+  business_date: string;
+  created_at: string;
+  subtotal_fen: number;
+  discount_fen: number;
+  rounding_fen: number;
+  total_fen: number;
+  paid_fen: number;
+  change_fen: number;
+  receipt_token: string;
+  idempotency_key: string;
+  status: string;
+}
+
+export interface SaleLinesTable {
+  store_id: string;
+  sale_id: string;
+  line_no: number;
+  sku_id: string;
+  name: string;
+  unit: string;
+  qty: number;
+  unit_price_fen: number;
+  list_fen: number;
+  discount_fen: number;
+  total_fen: number;
+  cost_fen: number;
+  vat_rate: string;
+  category_id: string;
+  /** JSON AppliedPromotion[] */
+  promotions: string;
+}
+
+export interface SaleLineComponentsTable {
+  store_id: string;
+  sale_id: string;
+  line_no: number;
+  sku_id: string;
+  qty: number;
+  revenue_fen: number;
+}
+
+export interface SaleTendersTable {
+  store_id: string;
+  id: string;
+  sale_id: string;
+  method: string;
+  amount_fen: number;
+  tendered_fen: number;
+  change_fen: number;
+  status: string;
+  reference: string | null;
+  auth_code: string | null;
+  card_last4: string | null;
+  merchant_order_no: string | null;
+  channel_txn_id: string | null;
+  created_at: string;
+}
+
+export interface SalePromotionsTable {
+  store_id: string;
+  sale_id: string;
+  promotion_id: string;
+  name: string;
+  saving_fen: number;
+}
+
+export interface HeldCartsTable {
+  store_id: string;
+  id: string;
+  terminal_id: string;
+  cashier_id: string;
+  label: string;
+  state: string;
+  held_at: string;
+}
+
+export interface AuditLogTable {
+  node_id: string;
+  seq: number;
+  id: string;
+  at: string;
+  actor_id: string | null;
+  action: string;
+  doc_type: string;
+  doc_id: string;
+  store_ref: string | null;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface Database {
   regions: RegionsTable;
   stores: StoresTable;
@@ -92,6 +312,24 @@ export interface Database {
   user_roles: UserRolesTable;
   sessions: SessionsTable;
   settings: SettingsTable;
-  outbox_heads: OutboxHeadsTable;
+  sequences: SequencesTable;
   outbox: OutboxTable;
+  categories: CategoriesTable;
+  skus: SkusTable;
+  sku_barcodes: SkuBarcodesTable;
+  bundle_components: BundleComponentsTable;
+  store_prices: StorePricesTable;
+  promotions: PromotionsTable;
+  stock_moves: StockMovesTable;
+  stock_balances: StockBalancesTable;
+  shifts: ShiftsTable;
+  cash_movements: CashMovementsTable;
+  receipt_counters: ReceiptCountersTable;
+  sales: SalesTable;
+  sale_lines: SaleLinesTable;
+  sale_line_components: SaleLineComponentsTable;
+  sale_tenders: SaleTendersTable;
+  sale_promotions: SalePromotionsTable;
+  held_carts: HeldCartsTable;
+  audit_log: AuditLogTable;
 }

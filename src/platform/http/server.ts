@@ -53,7 +53,7 @@ export const CSRF_COOKIE = 'tp_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Pages of the single-page web app, served from index.html. */
-const PAGE_ROUTES = ['/', '/login', '/pos', '/pos/*', '/admin', '/admin/*', '/m', '/m/*', '/r/:token'];
+const PAGE_ROUTES = ['/', '/login', '/pos', '/pos/*', '/admin', '/admin/*', '/m', '/m/*'];
 
 function problem(reply: FastifyReply, request: FastifyRequest, err: AppError): FastifyReply {
   if (err.code === 'TOO_MANY_ATTEMPTS' && typeof err.details?.retryAfterSeconds === 'number') {

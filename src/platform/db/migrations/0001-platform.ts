@@ -1,4 +1,4 @@
-// Platform tables: regions, stores, terminals, users and roles, sessions, settings, outbox.
+// Platform tables: regions, stores, terminals, users and roles, sessions, settings, sequences, outbox.
 import type { Kysely, Migration } from 'kysely';
 
 export const platform0001: Migration = {
@@ -69,9 +69,9 @@ export const platform0001: Migration = {
       .addColumn('value', 'text', (c) => c.notNull())
       .execute();
     await db.schema
-      .createTable('outbox_heads')
-      .addColumn('node_id', 'text', (c) => c.primaryKey())
-      .addColumn('last_seq', 'bigint', (c) => c.notNull())
+      .createTable('sequences')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('last_value', 'bigint', (c) => c.notNull())
       .execute();
     await db.schema
       .createTable('outbox')

@@ -1,7 +1,9 @@
 // Every migration, in order. Names sort; a domain appends its own as it lands.
 import type { Migration } from 'kysely';
 import { platform0001 } from './0001-platform';
+import { retail0002 } from './0002-retail';
 
 export const migrations: Record<string, Migration> = {
   '0001-platform': platform0001,
+  '0002-retail': retail0002,
 };

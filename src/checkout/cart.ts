@@ -1,0 +1,190 @@
+// The cart as the till holds it, and the pure rules that change it and say what is due.
+import { AppError } from '../platform/errors';
+import type { Unit } from '../catalog/types';
+import type { AppliedPromotion, PricedCart, PricingLine } from './pricing-types';
+import type { TillContext } from './terminals';
+
+export type TenderMethod = 'cash' | 'card' | 'wechat' | 'alipay' | 'unionpay' | 'ecny' | 'points';
+
+export interface CartLine {
+  lineId: string;
+  skuId: string;
+  code: string;
+  name: string;
+  unit: Unit;
+  /** Pieces, or grams for kg. */
+  qty: number;
+  unitPriceFen: number;
+  labelTotalFen?: number;
+  categoryId: string;
+  vatRate: string;
+  isBundle: boolean;
+  manualDiscountFen: number;
+  priceOverridden: boolean;
+  /** Why the price was overridden or discounted by hand (shown in the audit trail). */
+  reason?: string;
+}
+
+export interface CartTender {
+  id: string;
+  method: TenderMethod;
+  /** What this tender pays of the sale (cash: given minus change). */
+  amountFen: number;
+  /** What the customer handed over (cash); equals amountFen for other methods. */
+  tenderedFen: number;
+  changeFen: number;
+  status: 'succeeded';
+  reference: string | null;
+  authCode: string | null;
+  cardLast4: string | null;
+  merchantOrderNo: string | null;
+  channelTxnId: string | null;
+  createdAt: string;
+}
+
+export interface Cart {
+  id: string;
+  till: TillContext;
+  storeId: string;
+  terminalId: string;
+  cashierId: string;
+  status: 'open' | 'completed';
+  lines: CartLine[];
+  tenders: CartTender[];
+  memberId: string | null;
+  /** 抹零 taken off when cash settled the sale. */
+  roundingFen: number;
+  nextLineNo: number;
+  saleId: string | null;
+  createdAt: string;
+}
+
+export const MAX_PIECES = 9999;
+export const MAX_LINES = 500;
+
+export function toPricingLines(cart: Cart): PricingLine[] {
+  return cart.lines.map((l) => ({
+    lineId: l.lineId,
+    skuId: l.skuId,
+    categoryId: l.categoryId,
+    unit: l.unit,
+    qty: l.qty,
+    unitPriceFen: l.unitPriceFen,
+    labelTotalFen: l.labelTotalFen,
+    manualDiscountFen: l.manualDiscountFen,
+    priceOverridden: l.priceOverridden,
+  }));
+}
+
+export function assertOpen(cart: Cart): void {
+  if (cart.status !== 'open') throw new AppError('CART_COMPLETED', 'This sale is finished. Start a new cart for the next customer.', { status: 409 });
+}
+
+/** Lines are frozen once money has been taken, so what was paid always matches what is sold. */
+export function assertEditable(cart: Cart): void {
+  assertOpen(cart);
+  if (cart.tenders.length > 0) {
+    throw new AppError('CART_HAS_PAYMENTS', 'Payments have been taken on this cart; remove the cash payments first, or finish the sale.', { status: 409 });
+  }
+}
+
+export function assertPieces(qty: number, field = 'qty'): void {
+  if (!Number.isSafeInteger(qty) || qty < 1 || qty > MAX_PIECES) {
+    throw new AppError('VALIDATION_FAILED', `Quantity must be a whole number from 1 to ${MAX_PIECES}; to remove a line, void it.`, { details: { field, value: qty } });
+  }
+}
+
+export interface Totals {
+  totalFen: number;
+  paidFen: number;
+  roundingFen: number;
+  dueFen: number;
+  changeFen: number;
+}
+
+export function totalsOf(cart: Cart, priced: PricedCart): Totals {
+  const paidFen = cart.tenders.reduce((s, t) => s + t.amountFen, 0);
+  const changeFen = cart.tenders.reduce((s, t) => s + t.changeFen, 0);
+  return { totalFen: priced.totalFen, paidFen, roundingFen: cart.roundingFen, dueFen: priced.totalFen - cart.roundingFen - paidFen, changeFen };
+}
+
+/**
+ * How a cash payment settles: with 抹零 to the jiao, the fen of what is left are waived when this
+ * cash covers the rest; change is what was handed over beyond that.
+ *
+ * @example cashSettlement(1237, 2000, 'jiao') // { roundingFen: 7, appliedFen: 1230, changeFen: 770 }
+ */
+export function cashSettlement(dueFen: number, givenFen: number, rounding: 'none' | 'jiao'): { roundingFen: number; appliedFen: number; changeFen: number } {
+  const roundingFen = rounding === 'jiao' ? dueFen % 10 : 0;
+  const payable = dueFen - roundingFen;
+  if (givenFen >= payable) return { roundingFen, appliedFen: payable, changeFen: givenFen - payable };
+  return { roundingFen: 0, appliedFen: givenFen, changeFen: 0 };
+}
+
+export interface CartView {
+  id: string;
+  status: Cart['status'];
+  terminalId: string;
+  memberId: string | null;
+  lines: Array<{
+    lineId: string;
+    skuId: string;
+    code: string;
+    name: string;
+    unit: Unit;
+    qty: number;
+    unitPriceFen: number;
+    listFen: number;
+    discountFen: number;
+    totalFen: number;
+    isBundle: boolean;
+    promotions: AppliedPromotion[];
+  }>;
+  subtotalFen: number;
+  discountFen: number;
+  totalFen: number;
+  roundingFen: number;
+  paidFen: number;
+  dueFen: number;
+  changeFen: number;
+  promotions: AppliedPromotion[];
+  tenders: Array<Pick<CartTender, 'id' | 'method' | 'amountFen' | 'tenderedFen' | 'changeFen' | 'status' | 'reference' | 'cardLast4'>>;
+  saleId: string | null;
+}
+
+export function viewOf(cart: Cart, priced: PricedCart): CartView {
+  const totals = totalsOf(cart, priced);
+  return {
+    id: cart.id,
+    status: cart.status,
+    terminalId: cart.terminalId,
+    memberId: cart.memberId,
+    lines: cart.lines.map((l, i) => {
+      const p = priced.lines[i];
+      return {
+        lineId: l.lineId,
+        skuId: l.skuId,
+        code: l.code,
+        name: l.name,
+        unit: l.unit,
+        qty: l.qty,
+        unitPriceFen: l.unitPriceFen,
+        listFen: p?.listFen ?? 0,
+        discountFen: p?.discountFen ?? 0,
+        totalFen: p?.totalFen ?? 0,
+        isBundle: l.isBundle,
+        promotions: p?.promotions ?? [],
+      };
+    }),
+    subtotalFen: priced.subtotalFen,
+    discountFen: priced.discountFen,
+    totalFen: totals.totalFen,
+    roundingFen: totals.roundingFen,
+    paidFen: totals.paidFen,
+    dueFen: totals.dueFen,
+    changeFen: totals.changeFen,
+    promotions: priced.promotions,
+    tenders: cart.tenders.map((t) => ({ id: t.id, method: t.method, amountFen: t.amountFen, tenderedFen: t.tenderedFen, changeFen: t.changeFen, status: t.status, reference: t.reference, cardLast4: t.cardLast4 })),
+    saleId: cart.saleId,
+  };
+}

@@ -1,0 +1,531 @@
+// Checkout: the cart a till works on (scan, change, hold, pay) and the sale it becomes. Completing
+// a sale writes the sale, its stock moves, cash movements, audit entry and outbox event in one
+// durable transaction (DESIGN §3), orchestrated here.
+import { randomBytes } from 'node:crypto';
+import { AppError } from '../platform/errors';
+import { newId } from '../platform/ids';
+import { allocateByLargestRemainder, applyRate, formatMoney } from '../platform/money';
+import { businessDate } from '../platform/business-date';
+import { appendOutbox } from '../platform/outbox';
+import { can, requirePermission, type Actor } from '../platform/auth/permissions';
+import type { Ctx } from '../platform/context';
+import { activePromotions, catalogIndex, MAX_PRICE_FEN, type Sku } from '../catalog/index';
+import { recordStockMoves, type StockMoveInput } from '../inventory/index';
+import { appendAudit } from '../audit/index';
+import { cardTerminalFor } from '../payments/index';
+import { assertEditable, assertOpen, assertPieces, cashSettlement, MAX_LINES, toPricingLines, totalsOf, viewOf, type Cart, type CartLine, type CartTender, type CartView, type TenderMethod } from './cart';
+import { dropCart, getCart, putCart } from './cart-store';
+import { priceCart } from './promotions';
+import { classifyScan } from './scan-code';
+import { checkoutSettings } from './settings';
+import { resolveTill } from './terminals';
+import { insertSale, loadSale, type SaleLineRecord, type SaleRecord } from './sale-repo';
+import { openShiftOf } from './shifts';
+import type { PricedCart } from './pricing-types';
+
+function actorOf(ctx: Ctx): Actor {
+  if (!ctx.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
+  return ctx.actor;
+}
+
+function cartFor(ctx: Ctx, cartId: string): Cart {
+  const actor = actorOf(ctx);
+  return getCart(ctx.nodeId, cartId, (c) => can(actor, 'pos.sell', { storeId: c.storeId, regionId: c.till.regionId }));
+}
+
+async function price(ctx: Ctx, cart: Cart): Promise<PricedCart> {
+  return priceCart(toPricingLines(cart), await activePromotions(ctx), { now: ctx.clock.now() });
+}
+
+async function view(ctx: Ctx, cart: Cart): Promise<CartView> {
+  return viewOf(cart, await price(ctx, cart));
+}
+
+export async function createCart(ctx: Ctx, input: { storeCode?: string; terminalCode?: string } = {}): Promise<CartView> {
+  const actor = actorOf(ctx);
+  const till = await resolveTill(ctx, actor, input);
+  const cart: Cart = {
+    id: newId(),
+    till,
+    storeId: till.storeId,
+    terminalId: till.terminalId,
+    cashierId: actor.userId,
+    status: 'open',
+    lines: [],
+    tenders: [],
+    memberId: null,
+    roundingFen: 0,
+    nextLineNo: 1,
+    saleId: null,
+    createdAt: ctx.clock.now().toISOString(),
+  };
+  putCart(ctx.nodeId, cart);
+  return view(ctx, cart);
+}
+
+export async function getCartView(ctx: Ctx, cartId: string): Promise<CartView> {
+  return view(ctx, cartFor(ctx, cartId));
+}
+
+function addLine(cart: Cart, sku: Sku, vatRate: string, line: Pick<CartLine, 'qty' | 'unitPriceFen' | 'labelTotalFen'>): void {
+  // Another scan of the same piece item adds to its line, as a receipt reads best.
+  const same = line.labelTotalFen === undefined && sku.unit === 'piece' ? cart.lines.find((l) => l.skuId === sku.id && !l.priceOverridden && l.labelTotalFen === undefined) : undefined;
+  if (same) {
+    assertPieces(same.qty + line.qty);
+    same.qty += line.qty;
+    return;
+  }
+  if (cart.lines.length >= MAX_LINES) throw new AppError('CART_TOO_LARGE', `A cart holds at most ${MAX_LINES} lines; finish this sale and start another.`);
+  cart.lines.push({
+    lineId: `L${cart.nextLineNo++}`,
+    skuId: sku.id,
+    code: sku.code,
+    name: sku.name,
+    unit: sku.unit,
+    qty: line.qty,
+    unitPriceFen: line.unitPriceFen,
+    labelTotalFen: line.labelTotalFen,
+    categoryId: sku.categoryId,
+    vatRate: vatRate,
+    isBundle: sku.components.length > 0,
+    manualDiscountFen: 0,
+    priceOverridden: false,
+  });
+}
+
+function sellable(sku: Sku | undefined, code: string): Sku {
+  if (!sku) throw new AppError('PRODUCT_NOT_FOUND', `No product has the code ${code}. Check the code, or add the product in the back office.`, { status: 404, details: { code } });
+  if (!sku.active) throw new AppError('PRODUCT_INACTIVE', `${sku.name} (${sku.code}) is not for sale (inactive). Ask the store manager.`, { details: { code } });
+  return sku;
+}
+
+export type ScanOutcome = { kind: 'product'; cart: CartView };
+
+/**
+ * Adds whatever was scanned: a barcode, scale label or internal code becomes a line. Member,
+ * payment and receipt codes are recognised and refused with what to do until their domains land.
+ * A refused scan leaves the cart as it was.
+ */
+export async function scan(ctx: Ctx, cartId: string, input: { code: string; qty?: number }): Promise<CartView> {
+  const cart = cartFor(ctx, cartId);
+  assertEditable(cart);
+  const settings = await checkoutSettings(ctx, cart.storeId);
+  const result = classifyScan(input.code, settings.scan);
+  const qty = input.qty ?? 1;
+  assertPieces(qty);
+  const index = await catalogIndex(ctx);
+  const vat = (sku: Sku) => index.category(sku.categoryId)?.vatRate ?? '0.13';
+  switch (result.kind) {
+    case 'gtin':
+    case 'internal': {
+      const sku = sellable(result.kind === 'gtin' ? index.byBarcodeKey(result.code) : (index.byInternalCode(result.code) ?? index.byPluCode(result.code)), result.code);
+      if (sku.unit === 'kg') throw new AppError('WEIGHT_REQUIRED', `${sku.name} is sold by weight: weigh it on the scale and scan the label.`);
+      addLine(cart, sku, vat(sku), { qty, unitPriceFen: index.priceFor(cart.storeId, sku) });
+      break;
+    }
+    case 'scale': {
+      const sku = sellable(index.byPluCode(result.label.plu), `PLU ${result.label.plu}`);
+      if (result.label.kind === 'weight') {
+        if (sku.unit !== 'kg') throw new AppError('SCALE_LABEL_INVALID', `PLU ${result.label.plu} (${sku.name}) is not sold by weight; check the scale's PLU table.`);
+        addLine(cart, sku, vat(sku), { qty: result.label.grams, unitPriceFen: index.priceFor(cart.storeId, sku) });
+      } else {
+        addLine(cart, sku, vat(sku), { qty: 1, unitPriceFen: result.label.priceFen, labelTotalFen: result.label.priceFen });
+      }
+      break;
+    }
+    case 'member':
+      throw new AppError('MEMBERS_UNAVAILABLE', 'Member codes are recognised, but membership is not available yet. Continue without a member.');
+    case 'payment':
+      throw new AppError('PAYMENT_METHOD_UNAVAILABLE', `This is a ${result.channel} payment code; wallet payments are not available yet. Take cash or card.`);
+    case 'receipt':
+      throw new AppError('RETURNS_UNAVAILABLE', `Receipt ${result.receiptNo} recognised; returns are not available at the till yet.`);
+  }
+  return view(ctx, cart);
+}
+
+export async function addSku(ctx: Ctx, cartId: string, input: { skuId: string; qty?: number }): Promise<CartView> {
+  const cart = cartFor(ctx, cartId);
+  assertEditable(cart);
+  const index = await catalogIndex(ctx);
+  const sku = sellable(index.sku(input.skuId), input.skuId);
+  if (sku.unit === 'kg') throw new AppError('WEIGHT_REQUIRED', `${sku.name} is sold by weight: weigh it on the scale and scan the label.`);
+  const qty = input.qty ?? 1;
+  assertPieces(qty);
+  addLine(cart, sku, index.category(sku.categoryId)?.vatRate ?? '0.13', { qty, unitPriceFen: index.priceFor(cart.storeId, sku) });
+  return view(ctx, cart);
+}
+
+function lineOf(cart: Cart, lineId: string): CartLine {
+  const line = cart.lines.find((l) => l.lineId === lineId);
+  if (!line) throw new AppError('LINE_NOT_FOUND', `Line ${lineId} is not in this cart.`, { status: 404 });
+  return line;
+}
+
+export interface LineChange {
+  qty?: number;
+  /** Price override per piece (per kg): needs pos.price_override and a reason. */
+  unitPriceFen?: number;
+  /** Manual discount on the line: needs pos.price_override and a reason. */
+  discountFen?: number;
+  reason?: string;
+}
+
+export async function changeLine(ctx: Ctx, cartId: string, lineId: string, change: LineChange): Promise<CartView> {
+  const cart = cartFor(ctx, cartId);
+  assertEditable(cart);
+  const line = lineOf(cart, lineId);
+  const next = { ...line };
+  if (change.qty !== undefined) {
+    if (line.unit === 'kg' || line.labelTotalFen !== undefined) throw new AppError('WEIGHT_REQUIRED', 'A weighed line cannot change quantity; void it and weigh again.');
+    assertPieces(change.qty);
+    next.qty = change.qty;
+  }
+  if (change.unitPriceFen !== undefined || change.discountFen !== undefined) {
+    requirePermission(actorOf(ctx), 'pos.price_override', { storeId: cart.storeId, regionId: cart.till.regionId });
+    const reason = change.reason?.trim();
+    if (!reason) throw new AppError('REASON_REQUIRED', 'Give a reason for the price change (it goes into the audit trail).', { status: 400, details: { field: 'reason' } });
+    next.reason = reason;
+    if (change.unitPriceFen !== undefined) {
+      if (!Number.isSafeInteger(change.unitPriceFen) || change.unitPriceFen < 0 || change.unitPriceFen > MAX_PRICE_FEN) {
+        throw new AppError('VALIDATION_FAILED', 'The price must be between ¥0.00 and ¥1,000,000.00.', { details: { field: 'unitPriceFen' } });
+      }
+      next.unitPriceFen = change.unitPriceFen;
+      next.labelTotalFen = undefined;
+      next.priceOverridden = true;
+    }
+    if (change.discountFen !== undefined) {
+      if (!Number.isSafeInteger(change.discountFen) || change.discountFen < 0) throw new AppError('VALIDATION_FAILED', 'A discount is a whole number of fen, 0 or more.', { details: { field: 'discountFen' } });
+      next.manualDiscountFen = change.discountFen;
+    }
+  }
+  // Price the changed cart before keeping it, so a refused change leaves the cart untouched.
+  const candidate: Cart = { ...cart, lines: cart.lines.map((l) => (l.lineId === lineId ? next : l)) };
+  const priced = await price(ctx, candidate);
+  const pricedLine = priced.lines.find((l) => l.lineId === lineId);
+  if (change.discountFen !== undefined && pricedLine && change.discountFen > pricedLine.listFen) {
+    throw new AppError('DISCOUNT_TOO_LARGE', `The discount ${formatMoney(change.discountFen)} is more than the line's ${formatMoney(pricedLine.listFen)}.`);
+  }
+  cart.lines = candidate.lines;
+  return viewOf(cart, priced);
+}
+
+export async function voidLine(ctx: Ctx, cartId: string, lineId: string): Promise<CartView> {
+  const cart = cartFor(ctx, cartId);
+  assertEditable(cart);
+  requirePermission(actorOf(ctx), 'pos.void', { storeId: cart.storeId, regionId: cart.till.regionId });
+  lineOf(cart, lineId);
+  cart.lines = cart.lines.filter((l) => l.lineId !== lineId);
+  return view(ctx, cart);
+}
+
+export async function clearCart(ctx: Ctx, cartId: string): Promise<CartView> {
+  const cart = cartFor(ctx, cartId);
+  assertEditable(cart);
+  cart.lines = [];
+  return view(ctx, cart);
+}
+
+/** 挂单: puts the cart aside (in the database) so the till can serve the next customer. */
+export async function holdCart(ctx: Ctx, cartId: string, label?: string): Promise<{ heldId: string }> {
+  const cart = cartFor(ctx, cartId);
+  assertEditable(cart);
+  if (cart.lines.length === 0) throw new AppError('CART_EMPTY', 'There is nothing to hold: the cart is empty.');
+  await ctx.db
+    .insertInto('held_carts')
+    .values({
+      store_id: cart.storeId,
+      id: cart.id,
+      terminal_id: cart.terminalId,
+      cashier_id: cart.cashierId,
+      label: (label ?? '').slice(0, 40) || `${cart.lines.length} 件 · ${cart.lines[0]?.name ?? ''}`,
+      state: JSON.stringify(cart),
+      held_at: ctx.clock.now().toISOString(),
+    })
+    .execute();
+  dropCart(ctx.nodeId, cart.id);
+  return { heldId: cart.id };
+}
+
+export async function listHeldCarts(ctx: Ctx, input: { storeCode?: string; terminalCode?: string }): Promise<Array<{ heldId: string; label: string; heldAt: string; lines: number }>> {
+  const till = await resolveTill(ctx, actorOf(ctx), input);
+  const rows = await ctx.db.selectFrom('held_carts').select(['id', 'label', 'held_at', 'state']).where('store_id', '=', till.storeId).orderBy('held_at').execute();
+  return rows.map((r) => ({ heldId: r.id, label: r.label, heldAt: r.held_at, lines: (JSON.parse(r.state) as Cart).lines.length }));
+}
+
+/** 取单: brings a held cart back, repriced at today's prices and promotions. */
+export async function recallCart(ctx: Ctx, heldId: string, input: { storeCode?: string; terminalCode?: string }): Promise<CartView> {
+  const actor = actorOf(ctx);
+  const till = await resolveTill(ctx, actor, input);
+  const row = await ctx.db.selectFrom('held_carts').select('state').where('store_id', '=', till.storeId).where('id', '=', heldId).executeTakeFirst();
+  if (!row) throw new AppError('CART_NOT_FOUND', 'That held cart is gone (already recalled?).', { status: 404 });
+  const deleted = await ctx.db.deleteFrom('held_carts').where('store_id', '=', till.storeId).where('id', '=', heldId).executeTakeFirst();
+  if (Number(deleted.numDeletedRows) !== 1) throw new AppError('CART_NOT_FOUND', 'That held cart was just recalled at another till.', { status: 404 });
+  const cart = { ...(JSON.parse(row.state) as Cart), till, storeId: till.storeId, terminalId: till.terminalId, cashierId: actor.userId };
+  putCart(ctx.nodeId, cart);
+  return view(ctx, cart);
+}
+
+export interface TenderInput {
+  method: TenderMethod;
+  amountFen?: number;
+  authCode?: string;
+}
+
+/**
+ * Takes a payment. Cash may exceed what is due (change is given; 抹零 waives the fen when the
+ * store rounds). A card pays at most what is due, through the store's card terminal.
+ */
+export async function addTender(ctx: Ctx, cartId: string, input: TenderInput): Promise<CartView> {
+  const cart = cartFor(ctx, cartId);
+  assertOpen(cart);
+  if (cart.lines.length === 0) throw new AppError('CART_EMPTY', 'Scan something before taking payment.');
+  const priced = await price(ctx, cart);
+  const { dueFen } = totalsOf(cart, priced);
+  if (dueFen <= 0) throw new AppError('ALREADY_PAID', 'Nothing is left to pay; finish the sale.', { status: 409 });
+  const amountFen = input.amountFen ?? dueFen;
+  if (!Number.isSafeInteger(amountFen) || amountFen <= 0 || amountFen > MAX_PRICE_FEN) {
+    throw new AppError('VALIDATION_FAILED', 'The amount must be above ¥0.00 and at most ¥1,000,000.00.', { details: { field: 'amountFen' } });
+  }
+  const base = { id: newId(), status: 'succeeded' as const, authCode: null, cardLast4: null, merchantOrderNo: null, channelTxnId: null, createdAt: ctx.clock.now().toISOString() };
+  if (input.method === 'cash') {
+    const settings = await checkoutSettings(ctx, cart.storeId);
+    const settled = cashSettlement(dueFen, amountFen, settings.cashRounding);
+    cart.roundingFen += settled.roundingFen;
+    cart.tenders.push({ ...base, method: 'cash', amountFen: settled.appliedFen, tenderedFen: amountFen, changeFen: settled.changeFen, reference: null });
+    return viewOf(cart, priced);
+  }
+  if (input.method === 'card') {
+    if (amountFen > dueFen) {
+      throw new AppError('TENDER_EXCEEDS_DUE', `A card pays at most what is due (${formatMoney(dueFen)}); only cash gives change.`, { details: { dueFen } });
+    }
+    const reference = `${cart.till.terminalCode}${base.id.replace(/-/g, '').slice(-10)}`;
+    const result = await cardTerminalFor(cart.storeId).charge({ amountFen, reference });
+    if (result.status === 'declined') {
+      throw new AppError('CARD_DECLINED', `The card was declined (${result.responseCode}: ${result.message}). Ask for another card or method.`, { details: { responseCode: result.responseCode } });
+    }
+    if (result.status === 'timeout') {
+      throw new AppError('CARD_TERMINAL_TIMEOUT', 'The card terminal did not answer. Check its last transaction before charging again.', { status: 504 });
+    }
+    cart.tenders.push({ ...base, method: 'card', amountFen, tenderedFen: amountFen, changeFen: 0, reference: result.terminalRef, authCode: result.authCode, cardLast4: result.cardLast4 });
+    return viewOf(cart, priced);
+  }
+  throw new AppError('PAYMENT_METHOD_UNAVAILABLE', `${input.method} payments are not available yet. Take cash or card.`);
+}
+
+/** Removes a cash payment (handing the money back); card payments are reversed at the terminal. */
+export async function removeTender(ctx: Ctx, cartId: string, tenderId: string): Promise<CartView> {
+  const cart = cartFor(ctx, cartId);
+  assertOpen(cart);
+  const tender = cart.tenders.find((t) => t.id === tenderId);
+  if (!tender) throw new AppError('TENDER_NOT_FOUND', 'No such payment on this cart.', { status: 404 });
+  if (tender.method !== 'cash') throw new AppError('TENDER_NOT_REMOVABLE', 'Only cash payments can be removed here; void a card payment at the card terminal.', { status: 409 });
+  cart.tenders = cart.tenders.filter((t) => t.id !== tenderId);
+  cart.roundingFen = 0;
+  return view(ctx, cart);
+}
+
+export interface SaleView {
+  id: string;
+  receiptNo: string;
+  businessDate: string;
+  storeId: string;
+  terminalId: string;
+  cashierId: string;
+  createdAt: string;
+  subtotalFen: number;
+  discountFen: number;
+  roundingFen: number;
+  totalFen: number;
+  paidFen: number;
+  changeFen: number;
+  lines: Array<Omit<SaleLineRecord, 'costFen'>>;
+  tenders: SaleRecord['tenders'];
+  promotions: SaleRecord['promotions'];
+  receiptUrl: string;
+}
+
+export function saleView(s: SaleRecord): SaleView {
+  return {
+    id: s.id,
+    receiptNo: s.receiptNo,
+    businessDate: s.businessDate,
+    storeId: s.storeId,
+    terminalId: s.terminalId,
+    cashierId: s.cashierId,
+    createdAt: s.createdAt,
+    subtotalFen: s.subtotalFen,
+    discountFen: s.discountFen,
+    roundingFen: s.roundingFen,
+    totalFen: s.totalFen,
+    paidFen: s.paidFen,
+    changeFen: s.changeFen,
+    lines: s.lines.map(({ costFen: _cost, ...l }) => l),
+    tenders: s.tenders,
+    promotions: s.promotions,
+    receiptUrl: `/r/${s.receiptToken}`,
+  };
+}
+
+/** Bundle revenue goes to its components by their list value, so reports see what was sold. */
+function componentRevenue(sku: Sku, lineTotalFen: number, lineQty: number, priceOf: (id: string) => number): SaleLineRecord['components'] {
+  const weights = sku.components.map((c) => priceOf(c.skuId) * c.qty);
+  const parts = allocateByLargestRemainder(lineTotalFen, weights);
+  return sku.components.map((c, i) => ({ skuId: c.skuId, qty: c.qty * lineQty, revenueFen: parts[i] ?? 0 }));
+}
+
+function lineCostFen(sku: Sku, qty: number): number {
+  return sku.unit === 'kg' ? applyRate(sku.costFen, String(qty / 1000)) : sku.costFen * qty;
+}
+
+/**
+ * Completes the sale once the tenders cover it. The same cart (or the same idempotency key)
+ * completed twice gives the one sale. Durable before it returns.
+ */
+const completing = new Map<string, Promise<SaleView>>();
+
+export async function completeSale(ctx: Ctx, cartId: string, input: { idempotencyKey?: string } = {}): Promise<SaleView> {
+  const cart = cartFor(ctx, cartId);
+  // A double click sends two requests at once: the second waits for the first's sale.
+  const inFlight = completing.get(cart.id);
+  if (inFlight) return inFlight;
+  const run = completeOnce(ctx, cart, input).finally(() => completing.delete(cart.id));
+  completing.set(cart.id, run);
+  return run;
+}
+
+async function completeOnce(ctx: Ctx, cart: Cart, input: { idempotencyKey?: string }): Promise<SaleView> {
+  const idempotencyKey = input.idempotencyKey ?? cart.id;
+  if (cart.status === 'completed' && cart.saleId) {
+    const done = await loadSale(ctx.db, { storeId: cart.storeId, id: cart.saleId });
+    if (done) return saleView(done);
+  }
+  const earlier = await loadSale(ctx.db, { storeId: cart.storeId, idempotencyKey });
+  if (earlier) return saleView(earlier);
+  if (cart.lines.length === 0) throw new AppError('CART_EMPTY', 'The cart is empty.');
+  const priced = await price(ctx, cart);
+  const totals = totalsOf(cart, priced);
+  if (totals.dueFen > 0) {
+    throw new AppError('CART_NOT_PAID', `${formatMoney(totals.dueFen)} is still due. Take payment first.`, { status: 409, details: { dueFen: totals.dueFen } });
+  }
+  const index = await catalogIndex(ctx);
+  const now = ctx.clock.now();
+  const date = businessDate(now, cart.till.timeZone, cart.till.dayCutover);
+  const saleId = newId();
+
+  const sale = await ctx.db.transaction().execute(async (tx) => {
+    const t: Ctx = { ...ctx, db: tx };
+    const shift = await openShiftOf(t, cart.storeId, cart.terminalId);
+    if (!shift) throw new AppError('SHIFT_NOT_OPEN', 'Open a shift on this till before selling.', { status: 409 });
+    const seq = await nextReceiptSeq(t, cart.storeId, cart.terminalId, date);
+    const lines: SaleLineRecord[] = priced.lines.map((p, i) => {
+      const cl = cart.lines[i] as CartLine;
+      const sku = index.sku(cl.skuId);
+      return {
+        lineNo: i + 1,
+        skuId: cl.skuId,
+        name: cl.name,
+        unit: cl.unit,
+        qty: cl.qty,
+        unitPriceFen: cl.unitPriceFen,
+        listFen: p.listFen,
+        discountFen: p.discountFen,
+        totalFen: p.totalFen,
+        costFen: sku ? (sku.components.length ? sku.components.reduce((s, c) => s + lineCostFen(index.sku(c.skuId) ?? sku, c.qty * cl.qty), 0) : lineCostFen(sku, cl.qty)) : 0,
+        vatRate: cl.vatRate,
+        categoryId: cl.categoryId,
+        promotions: p.promotions,
+        components: sku && sku.components.length ? componentRevenue(sku, p.totalFen, cl.qty, (id) => { const c = index.sku(id); return c ? index.priceFor(cart.storeId, c) : 0; }) : [],
+      };
+    });
+    const record: SaleRecord = {
+      id: saleId,
+      storeId: cart.storeId,
+      receiptNo: `${cart.till.storeCode}-${cart.till.terminalCode}-${date.replace(/-/g, '')}-${String(seq).padStart(4, '0')}`,
+      terminalId: cart.terminalId,
+      shiftId: shift.id,
+      cashierId: cart.cashierId,
+      memberId: cart.memberId,
+      businessDate: date,
+      createdAt: now.toISOString(),
+      subtotalFen: priced.subtotalFen,
+      discountFen: priced.discountFen,
+      roundingFen: totals.roundingFen,
+      totalFen: priced.totalFen - totals.roundingFen,
+      paidFen: totals.paidFen,
+      changeFen: totals.changeFen,
+      receiptToken: randomBytes(16).toString('base64url'),
+      idempotencyKey,
+      lines,
+      tenders: cart.tenders.map((tn: CartTender) => ({ ...tn })),
+      promotions: priced.promotions.map((p) => ({ promotionId: p.promotionId, name: p.name, savingFen: p.discountFen })),
+    };
+    await insertSale(tx, record);
+    const moves: StockMoveInput[] = lines.flatMap((l) => {
+      const sku = index.sku(l.skuId);
+      const parts = sku && sku.components.length ? l.components.map((c) => ({ skuId: c.skuId, qty: c.qty })) : [{ skuId: l.skuId, qty: l.qty }];
+      return parts.map((p) => {
+        const s = index.sku(p.skuId);
+        return { storeId: cart.storeId, skuId: p.skuId, qty: -p.qty, kind: 'sale' as const, docType: 'sale', docId: saleId, costFen: s ? lineCostFen(s, p.qty) : 0, businessDate: date };
+      });
+    });
+    await recordStockMoves(t, moves);
+    const cash = cart.tenders.filter((tn) => tn.method === 'cash');
+    if (cash.length) {
+      await tx
+        .insertInto('cash_movements')
+        .values(
+          cash.flatMap((tn) => [
+            { store_id: cart.storeId, id: newId(), shift_id: shift.id, kind: 'sale', amount_fen: tn.tenderedFen, reason: null, doc_id: saleId, actor_id: cart.cashierId, business_date: date, created_at: now.toISOString() },
+            ...(tn.changeFen > 0
+              ? [{ store_id: cart.storeId, id: newId(), shift_id: shift.id, kind: 'change', amount_fen: -tn.changeFen, reason: null, doc_id: saleId, actor_id: cart.cashierId, business_date: date, created_at: now.toISOString() }]
+              : []),
+          ]),
+        )
+        .execute();
+    }
+    const overridden = cart.lines.filter((l) => l.priceOverridden || l.manualDiscountFen > 0);
+    await appendAudit(t, {
+      action: 'sale.completed',
+      docType: 'sale',
+      docId: saleId,
+      storeId: cart.storeId,
+      data: { receiptNo: record.receiptNo, totalFen: record.totalFen, tenders: record.tenders.map((x) => ({ method: x.method, amountFen: x.amountFen })), overrides: overridden.map((l) => ({ skuId: l.skuId, unitPriceFen: l.unitPriceFen, discountFen: l.manualDiscountFen, reason: l.reason })) },
+    });
+    await appendOutbox(t, { type: 'sale.completed', documentId: saleId, payload: record });
+    return record;
+  });
+  cart.status = 'completed';
+  cart.saleId = sale.id;
+  return saleView(sale);
+}
+
+async function nextReceiptSeq(ctx: Ctx, storeId: string, terminalId: string, date: string): Promise<number> {
+  await ctx.db
+    .insertInto('receipt_counters')
+    .values({ store_id: storeId, terminal_id: terminalId, business_date: date, last_seq: 0 })
+    .onConflict((oc) => oc.columns(['store_id', 'terminal_id', 'business_date']).doNothing())
+    .execute();
+  const row = await ctx.db
+    .updateTable('receipt_counters')
+    .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
+    .where('store_id', '=', storeId)
+    .where('terminal_id', '=', terminalId)
+    .where('business_date', '=', date)
+    .returning('last_seq')
+    .executeTakeFirstOrThrow();
+  return row.last_seq;
+}
+
+export async function getSale(ctx: Ctx, saleId: string): Promise<SaleView> {
+  const actor = actorOf(ctx);
+  const row = await ctx.db.selectFrom('sales').innerJoin('stores', 'stores.id', 'sales.store_id').select(['sales.store_id as storeId', 'stores.region_id as regionId']).where('sales.id', '=', saleId).executeTakeFirst();
+  if (!row || !can(actor, 'store.view', row)) throw new AppError('SALE_NOT_FOUND', 'No such sale.', { status: 404 });
+  const sale = await loadSale(ctx.db, { storeId: row.storeId, id: saleId });
+  if (!sale) throw new AppError('SALE_NOT_FOUND', 'No such sale.', { status: 404 });
+  return saleView(sale);
+}
+
+export async function saleByReceiptToken(ctx: Ctx, token: string): Promise<SaleRecord | undefined> {
+  if (!/^[A-Za-z0-9_-]{22}$/.test(token)) return undefined;
+  return loadSale(ctx.db, { receiptToken: token });
+}

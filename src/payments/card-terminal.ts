@@ -1,0 +1,17 @@
+// The card terminal (刷卡机) as the till sees it: charge an amount, get approved, declined or
+// no answer. Real terminals and the sandbox implement the same interface.
+
+export interface CardCharge {
+  amountFen: number;
+  /** The till's reference for this attempt (printed on both slips). */
+  reference: string;
+}
+
+export type CardResult =
+  | { status: 'approved'; terminalRef: string; authCode: string; cardLast4: string }
+  | { status: 'declined'; responseCode: string; message: string }
+  | { status: 'timeout' };
+
+export interface CardTerminal {
+  charge(request: CardCharge): Promise<CardResult>;
+}
