@@ -10,7 +10,7 @@ import { authRoutes } from './platform/auth/routes';
 import { storeRoutes } from './platform/stores/routes';
 import { healthRoutes } from './platform/http/health';
 import { catalogRoutes } from './catalog/routes';
-import { checkoutRoutes } from './checkout/routes';
+import { checkoutRoutes, receiptPageRoutes } from './checkout/routes';
 
 export interface Tillpoint {
   app: TpApp;
@@ -51,6 +51,7 @@ export async function createTillpoint(options: CreateOptions): Promise<Tillpoint
   await app.register(storeRoutes, { prefix: '/api/v1' });
   await app.register(catalogRoutes, { prefix: '/api/v1' });
   await app.register(checkoutRoutes, { prefix: '/api/v1' });
+  await app.register(receiptPageRoutes);
   await app.ready();
   return {
     app,

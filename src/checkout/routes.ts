@@ -18,7 +18,7 @@ const tags = ['checkout'];
 export async function checkoutRoutes(app: TpApp): Promise<void> {
   const sell = { preHandler: requireAuth('pos.sell') };
 
-  app.post('/carts', { ...sell, schema: { tags, body: TillIn.optional(), response: { 201: CartOut } } }, async (req, reply) => reply.status(201).send(await createCart(req.ctx, req.body ?? {})));
+  app.post('/carts', { ...sell, schema: { tags, body: TillIn.nullish(), response: { 201: CartOut } } }, async (req, reply) => reply.status(201).send(await createCart(req.ctx, req.body ?? {})));
   app.get('/carts/:id', { ...sell, schema: { tags, params: CartParams, response: { 200: CartOut } } }, (req) => getCartView(req.ctx, req.params.id));
   app.post(
     '/carts/:id/scan',
@@ -43,13 +43,13 @@ export async function checkoutRoutes(app: TpApp): Promise<void> {
   );
   app.delete('/carts/:id/lines/:lineId', { ...sell, schema: { tags, params: LineParams, response: { 200: CartOut } } }, (req) => voidLine(req.ctx, req.params.id, req.params.lineId));
   app.post('/carts/:id/clear', { ...sell, schema: { tags, params: CartParams, response: { 200: CartOut } } }, (req) => clearCart(req.ctx, req.params.id));
-  app.post('/carts/:id/hold', { ...sell, schema: { tags, params: CartParams, body: z.object({ label: z.string().max(40).optional() }).optional(), response: { 200: z.object({ heldId: z.string() }) } } }, (req) =>
+  app.post('/carts/:id/hold', { ...sell, schema: { tags, params: CartParams, body: z.object({ label: z.string().max(40).optional() }).nullish(), response: { 200: z.object({ heldId: z.string() }) } } }, (req) =>
     holdCart(req.ctx, req.params.id, req.body?.label),
   );
   app.get('/carts-held', { ...sell, schema: { tags, querystring: TillIn, response: { 200: z.object({ held: z.array(z.object({ heldId: z.string(), label: z.string(), heldAt: z.string(), lines: z.number().int() })) }) } } }, async (req) => ({
     held: await listHeldCarts(req.ctx, req.query),
   }));
-  app.post('/carts-held/:id/recall', { ...sell, schema: { tags, params: CartParams, body: TillIn.optional(), response: { 200: CartOut } } }, (req) => recallCart(req.ctx, req.params.id, req.body ?? {}));
+  app.post('/carts-held/:id/recall', { ...sell, schema: { tags, params: CartParams, body: TillIn.nullish(), response: { 200: CartOut } } }, (req) => recallCart(req.ctx, req.params.id, req.body ?? {}));
   app.post(
     '/carts/:id/tenders',
     {
@@ -126,8 +126,10 @@ export async function checkoutRoutes(app: TpApp): Promise<void> {
     (req) => closeShift(req.ctx, req.params.id, req.body),
   );
   app.get('/shifts/:id/report', { ...shift, schema: { tags: ['shifts'], params: CartParams, response: { 200: ShiftReportOut } } }, (req) => shiftReport(req.ctx, req.params.id));
+}
 
-  // The e-receipt: public by an unguessable token, so the customer can open it from the QR.
+/** The e-receipt page (outside /api): public by an unguessable token, opened from the QR. */
+export async function receiptPageRoutes(app: TpApp): Promise<void> {
   app.get('/r/:token', { schema: { hide: true, params: z.object({ token: z.string().max(64) }), querystring: z.object({ lang: z.enum(['zh-CN', 'en']).default('zh-CN') }) } }, async (req, reply) => {
     const sale = await saleByReceiptToken(req.ctx, req.params.token);
     if (!sale) throw new AppError('RECEIPT_NOT_FOUND', 'No receipt at this address. Check the link on your slip.', { status: 404 });

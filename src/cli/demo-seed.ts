@@ -1,17 +1,25 @@
-// The demo data: a region, stores S001…, two tills each, and the demo users of DESIGN §9.
-// Made through the real services; marked in settings so a second start does not reseed.
+// The demo data: a region, stores S001…, two tills each, the demo users of DESIGN §9, a
+// realistic catalog and a few promotions. Made through the real services; marked in settings
+// so a second start does not reseed.
 import { AppError } from '../platform/errors';
 import { readSetting, writeSetting } from '../platform/db/index';
 import type { Ctx } from '../platform/context';
 import { createRegion, createStore, createTerminal } from '../platform/stores/service';
 import { createUser } from '../platform/auth/users';
 import type { RoleGrant } from '../platform/auth/permissions';
+import { createPromotion, importCategories, importSkus, invalidateCatalog } from '../catalog/index';
+import { generateDemoCatalog } from '../catalog/demo-catalog';
+import { saveCheckoutSettings } from '../checkout/settings';
+import { DEFAULT_SCAN_CONFIG } from '../checkout/scan-code';
 
 export const DEMO_PASSWORD = 'demo';
 export const DEMO_PIN = '1234';
 
 export interface DemoOptions {
   stores?: number;
+  /** SKUs in the demo catalog (default 2,000). */
+  products?: number;
+  seed?: number;
 }
 
 const STORE_NAMES = ['人民广场店', '徐家汇店', '陆家嘴店', '五角场店', '静安寺店', '中山公园店', '莘庄店', '虹桥店'];
@@ -51,7 +59,22 @@ export async function seedDemo(ctx: Ctx, options: DemoOptions = {}): Promise<boo
     for (const u of users) {
       await createUser(t, { username: u.username, displayName: u.displayName, password: DEMO_PASSWORD, pin: u.pin, grants: [u.grant], isDemo: true });
     }
+    const products = options.products ?? 2000;
+    if (!Number.isInteger(products) || products < 0 || products > 1_000_000) {
+      throw new AppError('VALIDATION_FAILED', `--products must be a whole number from 0 to 1,000,000, got ${products}.`);
+    }
+    const catalog = generateDemoCatalog({ products, seed: options.seed ?? 1 });
+    const categories = await importCategories(t, catalog.categories);
+    await importSkus(t, catalog.skus);
+    const categoryId = (code: string) => categories.find((c) => c.code === code)?.id ?? '';
+    const year = ctx.clock.now().getUTCFullYear();
+    const window = { startsAt: `${year - 1}-01-01T00:00:00+08:00`, endsAt: `${year + 2}-01-01T00:00:00+08:00` };
+    await createPromotion(t, { name: '饮料买二送一', target: { kind: 'categories', categoryIds: [categoryId('C3003')] }, rule: { kind: 'buy_x_get_y', buy: 2, get: 1 }, priority: 10, exclusive: true, ...window });
+    await createPromotion(t, { name: '零食九折', target: { kind: 'categories', categoryIds: [categoryId('C3001')] }, rule: { kind: 'percent_off', percent: '10' }, priority: 20, exclusive: false, ...window });
+    await createPromotion(t, { name: '满100减20', target: { kind: 'all' }, rule: { kind: 'threshold', thresholdFen: 10000, offFen: 2000, repeat: false }, priority: 50, exclusive: false, ...window });
+    for (const id of storeIds) await saveCheckoutSettings(t, id, { cashRounding: 'jiao', scan: DEFAULT_SCAN_CONFIG });
     await writeSetting(tx, 'demo_seeded', ctx.clock.now().toISOString());
   });
+  invalidateCatalog(ctx);
   return true;
 }

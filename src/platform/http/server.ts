@@ -78,7 +78,7 @@ function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
   if (hasZodFastifySchemaValidationErrors(err)) {
     const issues = err.validation.map((v) => ({
-      field: `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`,
+      field: `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`.replace(/\.$/, ''),
       message: v.message ?? 'invalid',
     }));
     const first = issues[0];

@@ -17,13 +17,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(handle: DbHandle, options: { stores?: number; start?: string } = {}): Promise<TestApp> {
+export async function startTestApp(handle: DbHandle, options: { stores?: number; products?: number; start?: string } = {}): Promise<TestApp> {
   const clock = manualClock(options.start ?? '2026-11-30T02:00:00Z');
   const config = loadConfig({ logLevel: 'silent' }, {});
   const log = createLogger('silent');
   const tp = await createTillpoint({ config, clock, log, handle });
   const ctx: Ctx = { actor: null, db: handle.db, clock, nodeId: tp.nodeId, log };
-  await seedDemo(ctx, { stores: options.stores ?? 2 });
+  await seedDemo(ctx, { stores: options.stores ?? 2, products: options.products ?? 0 });
   return {
     tp,
     clock,
