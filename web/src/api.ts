@@ -12,6 +12,12 @@ export class ApiError extends Error {
   }
 }
 
+/** The message to show for an API error, in the chosen language when the code is known. */
+export function problemText(err: unknown, t: (key: string, options: { defaultValue: string }) => string): string {
+  if (err instanceof ApiError) return t(`errors.${err.problem.code}`, { defaultValue: err.problem.detail });
+  return String(err);
+}
+
 function csrfToken(): string | undefined {
   return document.cookie
     .split('; ')

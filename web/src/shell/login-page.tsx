@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { Alert, Button, Card, Form, Input, Space, Tabs, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, fetchMe } from '../api';
+import { api, fetchMe, problemText } from '../api';
 import { navigate } from '../navigate';
 import { LanguageSwitch } from './language-switch';
 
@@ -23,7 +23,7 @@ export function LoginPage() {
       await api('POST', url, body);
       await goHome();
     } catch (err) {
-      setError(err instanceof ApiError ? err.problem.detail : String(err));
+      setError(problemText(err, t));
     } finally {
       setBusy(false);
     }
@@ -45,7 +45,7 @@ export function LoginPage() {
               key: 'password',
               label: t('login.password'),
               children: (
-                <Form layout="vertical" onFinish={(v: { username: string; password: string }) => void submit('/auth/login', v)}>
+                <Form name="password-login" layout="vertical" onFinish={(v: { username: string; password: string }) => void submit('/auth/login', v)}>
                   <Form.Item name="username" label={t('login.username')} rules={[{ required: true }]}>
                     <Input autoFocus autoComplete="username" data-testid="username" />
                   </Form.Item>
@@ -63,25 +63,26 @@ export function LoginPage() {
               label: t('login.pin'),
               children: (
                 <Form
+                  name="pin-login"
                   layout="vertical"
                   initialValues={{ storeCode: 'S001', terminalCode: 'T01' }}
                   onFinish={(v: Record<string, string>) => void submit('/auth/pin', v)}
                 >
                   <Space>
                     <Form.Item name="storeCode" label={t('login.store')} rules={[{ required: true }]}>
-                      <Input />
+                      <Input data-testid="pin-store" />
                     </Form.Item>
                     <Form.Item name="terminalCode" label={t('login.terminal')} rules={[{ required: true }]}>
-                      <Input />
+                      <Input data-testid="pin-terminal" />
                     </Form.Item>
                   </Space>
                   <Form.Item name="username" label={t('login.username')} rules={[{ required: true }]}>
-                    <Input />
+                    <Input data-testid="pin-username" />
                   </Form.Item>
                   <Form.Item name="pin" label={t('login.pinLabel')} rules={[{ required: true }]}>
-                    <Input.Password inputMode="numeric" maxLength={8} />
+                    <Input.Password inputMode="numeric" maxLength={8} data-testid="pin-pin" />
                   </Form.Item>
-                  <Button type="primary" htmlType="submit" block loading={busy}>
+                  <Button type="primary" htmlType="submit" block loading={busy} data-testid="pin-submit">
                     {t('login.submit')}
                   </Button>
                 </Form>

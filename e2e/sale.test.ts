@@ -1,0 +1,130 @@
+// Browser test of a whole shift at the till, as a cashier works: PIN sign-in, open the shift,
+// scan a weighed label, a bundle and a discounted snack, pay part card part cash, see the
+// change, open the e-receipt, close the shift with a short count and see the 短款.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+import { startServer, type RunningServer } from '../src/platform/testing/cli';
+import { formatScaleLabel, DEFAULT_SCALE_FORMATS } from '../src/catalog/scale-label';
+import { formatMoney } from '../src/platform/money';
+import { CHROMIUM, chromiumMissing, LAUNCH_ARGS } from './browser';
+
+interface Product {
+  skuId: string;
+  code: string;
+  name: string;
+  barcodes: string[];
+  plu: string | null;
+  unit: string;
+  priceFen: number;
+  categoryId: string;
+  components: unknown[];
+}
+
+async function demoProducts(url: string): Promise<{ weighed: Product; bundle: Product; snack: Product }> {
+  const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'demo' }) });
+  const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+  const categories = ((await (await fetch(`${url}/api/v1/categories`, { headers: auth })).json()) as { categories: Array<{ id: string; code: string }> }).categories;
+  const snacks = categories.find((c) => c.code === 'C3001')?.id;
+  const all: Product[] = [];
+  for (let offset = 0; ; offset += 200) {
+    const page = (await (await fetch(`${url}/api/v1/products?limit=200&offset=${offset}`, { headers: auth })).json()) as { total: number; products: Product[] };
+    all.push(...page.products);
+    if (all.length >= page.total) break;
+  }
+  const weighed = all.find((p) => p.unit === 'kg' && p.plu);
+  const bundle = all.find((p) => p.components.length > 0 && p.barcodes.length > 0);
+  const snack = all.find((p) => p.categoryId === snacks && p.barcodes.length > 0);
+  if (!weighed || !bundle || !snack) throw new Error('demo catalog lacks a weighed item, a bundle or a snack');
+  return { weighed, bundle, snack };
+}
+
+const yuan = (text: string | null): number => Math.round(Number((text ?? '').replace(/[^\d.-]/g, '')) * 100);
+
+describe.skipIf(chromiumMissing())('browser: a whole shift at the till', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-e2e-sale-'));
+
+  beforeAll(async () => {
+    server = await startServer(['--data', data]);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    fs.rmSync(data, { recursive: true, force: true });
+  });
+
+  it('sells, pays split, shows change and the e-receipt, and closes the shift short', async () => {
+    const { weighed, bundle, snack } = await demoProducts(server.url);
+    const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/login`);
+    await page.getByRole('tab', { name: '收银员 PIN' }).click();
+    await page.getByTestId('pin-username').fill('cashier');
+    await page.getByTestId('pin-pin').fill('1234');
+    await page.getByTestId('pin-submit').click();
+    await page.waitForURL('**/pos');
+
+    await page.getByTestId('float-amount').fill('200.00');
+    await page.getByTestId('open-shift').click();
+    const scanBox = page.getByTestId('scan-box');
+    await page.waitForSelector('[data-testid=scan-box]:not([disabled])');
+
+    const label = formatScaleLabel({ kind: 'weight', plu: weighed.plu ?? '', grams: 1234, format: DEFAULT_SCALE_FORMATS[1]! });
+    for (const code of [label, bundle.barcodes[0] ?? '', snack.barcodes[0] ?? '']) {
+      await scanBox.fill(code);
+      await scanBox.press('Enter');
+      await page.getByTestId('cart-lines').getByText(code === label ? weighed.name : code === snack.barcodes[0] ? snack.name : bundle.name).first().waitFor();
+    }
+    await page.getByTestId('cart-lines').getByText('零食九折').waitFor();
+    // a misread barcode beeps, says why, and changes nothing
+    await scanBox.fill('6901234567890');
+    await scanBox.press('Enter');
+    await expect(page.getByTestId('scan-error').textContent()).resolves.toMatch(/条码校验位错误/);
+    await expect(page.getByTestId('cart-lines').locator('tbody tr.ant-table-row').count()).resolves.toBe(3);
+
+    const totalFen = yuan(await page.getByTestId('cart-total').textContent());
+    expect(totalFen).toBeGreaterThan(1000);
+    await page.screenshot({ path: path.join(os.tmpdir(), 'tp-pos-cart.png') });
+
+    await page.getByTestId('pay-card').click();
+    await page.getByTestId('pay-amount').fill('10.00');
+    await page.getByTestId('pay-amount').press('Enter');
+    await page.getByTestId('cart-paid').getByText('¥10.00').waitFor();
+
+    const dueFen = totalFen - 1000;
+    const payableFen = dueFen - (dueFen % 10); // the demo store waives the fen (抹零)
+    const givenFen = Math.ceil((dueFen + 1) / 10000) * 10000;
+    await page.getByTestId('pay-cash').click();
+    await page.getByTestId('pay-amount').fill((givenFen / 100).toFixed(2));
+    await page.getByTestId('pay-amount').press('Enter');
+    await page.getByTestId('sale-done').waitFor();
+    await expect(page.getByTestId('sale-change').textContent()).resolves.toContain(formatMoney(givenFen - payableFen));
+    const receiptNo = await page.getByTestId('receipt-no').textContent();
+    expect(receiptNo).toMatch(/^S001-T01-\d{8}-0001$/);
+
+    const [receipt] = await Promise.all([context.waitForEvent('page'), page.getByTestId('open-receipt').click()]);
+    await receipt.waitForLoadState();
+    await expect(receipt.content()).resolves.toContain(receiptNo ?? 'missing');
+    await expect(receipt.content()).resolves.toContain(bundle.name);
+    await receipt.close();
+
+    // the drawer should hold float + cash kept; count one yuan less
+    const expectedFen = 20000 + payableFen;
+    const countedFen = expectedFen - 100;
+    await page.getByTestId('close-shift').click();
+    await page.getByTestId('count-10000').fill(String(Math.floor(countedFen / 10000)));
+    await page.getByTestId('count-1').fill(String(countedFen % 10000));
+    await expect(page.getByTestId('counted-total').textContent()).resolves.toContain(formatMoney(countedFen));
+    await page.getByTestId('close-shift-confirm').click();
+    await page.getByTestId('shift-result').waitFor();
+    await expect(page.getByTestId('shift-result').textContent()).resolves.toContain('短款');
+    await expect(page.getByTestId('over-short').textContent()).resolves.toBe('-¥1.00');
+    await expect(page.getByTestId('shift-result').textContent()).resolves.toContain(formatMoney(expectedFen));
+    await context.close();
+  });
+});

@@ -1,0 +1,38 @@
+// The till's calls to the checkout API, typed by the server's own schemas.
+import type { z } from 'zod';
+import { api } from '../api';
+import type { CartOut, SaleOut, ShiftOut, ShiftReportOut } from '../../../src/checkout/schema';
+
+export type Cart = z.infer<typeof CartOut>;
+export type Sale = z.infer<typeof SaleOut>;
+export type Shift = z.infer<typeof ShiftOut>;
+export type ShiftReport = z.infer<typeof ShiftReportOut>;
+
+/** Which till a password session sells at (a PIN session is bound to one already). */
+export interface TillChoice {
+  storeCode?: string;
+  terminalCode?: string;
+}
+
+function query(till: TillChoice): string {
+  return till.storeCode && till.terminalCode ? `?storeCode=${encodeURIComponent(till.storeCode)}&terminalCode=${encodeURIComponent(till.terminalCode)}` : '';
+}
+
+export const tillApi = {
+  currentShift: (till: TillChoice) => api<{ shift: Shift | null }>('GET', `/shifts/current${query(till)}`),
+  openShift: (till: TillChoice, floatFen: number) => api<Shift>('POST', '/shifts/open', { ...till, floatFen }),
+  closeShift: (shiftId: string, denominations: Record<string, number>) => api<ShiftReport>('POST', `/shifts/${shiftId}/close`, { denominations }),
+  shiftReport: (shiftId: string) => api<ShiftReport>('GET', `/shifts/${shiftId}/report`),
+  newCart: (till: TillChoice) => api<Cart>('POST', '/carts', till),
+  getCart: (id: string) => api<Cart>('GET', `/carts/${id}`),
+  scan: (id: string, code: string, qty?: number) => api<Cart>('POST', `/carts/${id}/scan`, { code, qty }),
+  addSku: (id: string, skuId: string) => api<Cart>('POST', `/carts/${id}/lines`, { skuId }),
+  setQty: (id: string, lineId: string, qty: number) => api<Cart>('PATCH', `/carts/${id}/lines/${lineId}`, { qty }),
+  voidLine: (id: string, lineId: string) => api<Cart>('DELETE', `/carts/${id}/lines/${lineId}`),
+  hold: (id: string) => api<{ heldId: string }>('POST', `/carts/${id}/hold`, {}),
+  held: (till: TillChoice) => api<{ held: Array<{ heldId: string; label: string; heldAt: string; lines: number }> }>('GET', `/carts-held${query(till)}`),
+  recall: (heldId: string, till: TillChoice) => api<Cart>('POST', `/carts-held/${heldId}/recall`, till),
+  tender: (id: string, method: 'cash' | 'card', amountFen: number) => api<Cart>('POST', `/carts/${id}/tenders`, { method, amountFen }),
+  complete: (id: string) => api<Sale>('POST', `/carts/${id}/complete`),
+  search: (q: string) => api<{ total: number; products: Array<{ skuId: string; code: string; name: string; priceFen: number; unit: string }> }>('GET', `/products?q=${encodeURIComponent(q)}&limit=20`),
+};
