@@ -1,9 +1,11 @@
 // Runs benchmarks by subject and prints one JSON document: `npx tsx bench/run.ts platform`.
 import { benchPlatform } from './platform';
+import { benchCheckout } from './checkout';
 import { printJson } from './harness';
 
 export const SUBJECTS: Record<string, () => Promise<unknown>> = {
   platform: () => benchPlatform(),
+  checkout: () => benchCheckout(),
 };
 
 export async function runBench(subjects: string[]): Promise<unknown> {

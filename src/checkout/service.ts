@@ -500,17 +500,10 @@ async function completeOnce(ctx: Ctx, cart: Cart, input: { idempotencyKey?: stri
 }
 
 async function nextReceiptSeq(ctx: Ctx, storeId: string, terminalId: string, date: string): Promise<number> {
-  await ctx.db
-    .insertInto('receipt_counters')
-    .values({ store_id: storeId, terminal_id: terminalId, business_date: date, last_seq: 0 })
-    .onConflict((oc) => oc.columns(['store_id', 'terminal_id', 'business_date']).doNothing())
-    .execute();
   const row = await ctx.db
-    .updateTable('receipt_counters')
-    .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
-    .where('store_id', '=', storeId)
-    .where('terminal_id', '=', terminalId)
-    .where('business_date', '=', date)
+    .insertInto('receipt_counters')
+    .values({ store_id: storeId, terminal_id: terminalId, business_date: date, last_seq: 1 })
+    .onConflict((oc) => oc.columns(['store_id', 'terminal_id', 'business_date']).doUpdateSet((eb) => ({ last_seq: eb('receipt_counters.last_seq', '+', 1) })))
     .returning('last_seq')
     .executeTakeFirstOrThrow();
   return row.last_seq;

@@ -49,13 +49,12 @@ export async function recordStockMoves(ctx: Ctx, moves: readonly StockMoveInput[
     d.qty += m.qty;
     deltas.set(key, d);
   }
-  for (const d of deltas.values()) {
-    await ctx.db
-      .insertInto('stock_balances')
-      .values({ store_id: d.storeId, sku_id: d.skuId, qty: d.qty, updated_at: now })
-      .onConflict((oc) => oc.columns(['store_id', 'sku_id']).doUpdateSet((eb) => ({ qty: eb('stock_balances.qty', '+', d.qty), updated_at: now })))
-      .execute();
-  }
+  await ctx.db
+    .insertInto('stock_balances')
+    // Sorted, so concurrent sales lock balance rows in the same order (no deadlock on PostgreSQL).
+    .values([...deltas.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, d]) => ({ store_id: d.storeId, sku_id: d.skuId, qty: d.qty, updated_at: now })))
+    .onConflict((oc) => oc.columns(['store_id', 'sku_id']).doUpdateSet((eb) => ({ qty: eb('stock_balances.qty', '+', eb.ref('excluded.qty')), updated_at: now })))
+    .execute();
 }
 
 /** On-hand quantity per SKU at a store (0 when never moved). */

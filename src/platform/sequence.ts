@@ -4,22 +4,17 @@ import type { Db } from './db/index';
 
 /**
  * The next value of the named counter, 1 for a new one. Must run inside a transaction: the
- * `UPDATE … RETURNING` row lock serialises concurrent writers on PostgreSQL, and a rollback
- * gives the number back, so the sequence has no gaps.
+ * upsert's row lock serialises concurrent writers on PostgreSQL, and a rollback gives the number
+ * back, so the sequence has no gaps.
  *
  * @example const seq = await nextInSequence(tx, `outbox:${nodeId}`)
  */
 export async function nextInSequence(db: Db, name: string): Promise<number> {
   if (!db.isTransaction) throw new AppError('INTERNAL', `Sequence ${name} must advance inside the transaction that uses it.`);
-  await db
-    .insertInto('sequences')
-    .values({ name, last_value: 0 })
-    .onConflict((oc) => oc.column('name').doNothing())
-    .execute();
   const row = await db
-    .updateTable('sequences')
-    .set((eb) => ({ last_value: eb('last_value', '+', 1) }))
-    .where('name', '=', name)
+    .insertInto('sequences')
+    .values({ name, last_value: 1 })
+    .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ last_value: eb('sequences.last_value', '+', 1) })))
     .returning('last_value')
     .executeTakeFirstOrThrow();
   return row.last_value;

@@ -77,7 +77,8 @@ export const platform0001: Migration = {
       .createTable('outbox')
       .addColumn('node_id', 'text', (c) => c.notNull())
       .addColumn('seq', 'bigint', (c) => c.notNull())
-      .addColumn('event_id', 'text', (c) => c.notNull().unique())
+      // Unique by construction (UUIDv7); HQ enforces uniqueness where events are applied.
+      .addColumn('event_id', 'text', (c) => c.notNull())
       .addColumn('type', 'text', (c) => c.notNull())
       .addColumn('document_id', 'text', (c) => c.notNull())
       .addColumn('payload', 'text', (c) => c.notNull())

@@ -131,10 +131,10 @@ export const retail0002: Migration = {
       .addColumn('actor_id', 'text')
       .addColumn('business_date', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
-      .addPrimaryKeyConstraint('cash_movements_pk', ['store_id', 'id'])
+      // Keyed by shift so a drawer's movements sit together and need no second index.
+      .addPrimaryKeyConstraint('cash_movements_pk', ['store_id', 'shift_id', 'id'])
       .addForeignKeyConstraint('cash_movements_shift_fk', ['store_id', 'shift_id'], 'shifts', ['store_id', 'id'])
       .execute();
-    await db.schema.createIndex('cash_movements_shift_idx').on('cash_movements').columns(['store_id', 'shift_id']).execute();
 
     await db.schema
       .createTable('receipt_counters')
@@ -217,10 +217,10 @@ export const retail0002: Migration = {
       .addColumn('merchant_order_no', 'text')
       .addColumn('channel_txn_id', 'text')
       .addColumn('created_at', 'text', (c) => c.notNull())
-      .addPrimaryKeyConstraint('sale_tenders_pk', ['store_id', 'id'])
+      // Keyed by sale: every page written at completion is one a sale's reads need anyway.
+      .addPrimaryKeyConstraint('sale_tenders_pk', ['store_id', 'sale_id', 'id'])
       .addForeignKeyConstraint('sale_tenders_sale_fk', ['store_id', 'sale_id'], 'sales', ['store_id', 'id'])
       .execute();
-    await db.schema.createIndex('sale_tenders_sale_idx').on('sale_tenders').columns(['store_id', 'sale_id']).execute();
     await db.schema
       .createTable('sale_promotions')
       .addColumn('store_id', 'text', (c) => c.notNull())
@@ -247,7 +247,7 @@ export const retail0002: Migration = {
       .createTable('audit_log')
       .addColumn('node_id', 'text', (c) => c.notNull())
       .addColumn('seq', 'bigint', (c) => c.notNull())
-      .addColumn('id', 'text', (c) => c.notNull().unique())
+      .addColumn('id', 'text', (c) => c.notNull())
       .addColumn('at', 'text', (c) => c.notNull())
       .addColumn('actor_id', 'text')
       .addColumn('action', 'text', (c) => c.notNull())
