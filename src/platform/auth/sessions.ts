@@ -170,8 +170,27 @@ export async function signInWithPin(
 // resolution is plenty for a 30-minute idle timeout.
 const TOUCH_EVERY_MS = 60_000;
 
-/** Resolves a session token to its actor, enforcing revocation and both timeouts. */
-export async function authenticate(ctx: Ctx, policy: SessionPolicy, token: string): Promise<Actor> {
+// Sessions resolved in the last few seconds are kept in memory, so a till's scans do not pay
+// two queries each for authentication. Sign-out, revoke and disable in this process forget
+// them at once; a change made by another process (the CLI) takes effect within the TTL.
+const CACHE_TTL_MS = 5_000;
+const CACHE_MAX = 10_000;
+interface CachedSession {
+  loadedAt: number;
+  actor: Actor;
+  lastSeenAt: string;
+  expiresAt: string;
+}
+const sessionCache = new Map<string, CachedSession>();
+
+/** Drops cached sessions of a user (all of them) or one session, after revoking in the database. */
+export function forgetSessions(match: { userId?: string; sessionId?: string }): void {
+  for (const [key, entry] of sessionCache) {
+    if (entry.actor.userId === match.userId || entry.actor.sessionId === match.sessionId) sessionCache.delete(key);
+  }
+}
+
+async function loadSession(ctx: Ctx, tokenHash: string): Promise<CachedSession> {
   const row = await ctx.db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -186,19 +205,39 @@ export async function authenticate(ctx: Ctx, policy: SessionPolicy, token: strin
       'users.display_name as displayName',
       'users.disabled_at as disabledAt',
     ])
-    .where('sessions.token_hash', '=', hashToken(token))
+    .where('sessions.token_hash', '=', tokenHash)
     .executeTakeFirst();
   if (!row || row.revokedAt || row.disabledAt) throw new AppError('UNAUTHENTICATED', 'Your session has ended. Sign in again.');
-  const now = ctx.clock.now();
-  const idleDeadline = new Date(row.lastSeenAt).getTime() + policy.idleMinutes * 60_000;
-  if (now.getTime() >= new Date(row.expiresAt).getTime() || now.getTime() >= idleDeadline) {
+  const grants = await grantsOf(ctx, row.userId);
+  return {
+    loadedAt: ctx.clock.now().getTime(),
+    actor: { userId: row.userId, username: row.username, displayName: row.displayName, grants, sessionId: row.sessionId, terminalId: row.terminalId },
+    lastSeenAt: row.lastSeenAt,
+    expiresAt: row.expiresAt,
+  };
+}
+
+/** Resolves a session token to its actor, enforcing revocation and both timeouts. */
+export async function authenticate(ctx: Ctx, policy: SessionPolicy, token: string): Promise<Actor> {
+  const key = hashToken(token);
+  const now = ctx.clock.now().getTime();
+  let entry = sessionCache.get(key);
+  if (!entry || now - entry.loadedAt >= CACHE_TTL_MS || now < entry.loadedAt) {
+    sessionCache.delete(key);
+    entry = await loadSession(ctx, key);
+    if (sessionCache.size >= CACHE_MAX) sessionCache.delete(sessionCache.keys().next().value ?? '');
+    sessionCache.set(key, entry);
+  }
+  const idleDeadline = new Date(entry.lastSeenAt).getTime() + policy.idleMinutes * 60_000;
+  if (now >= new Date(entry.expiresAt).getTime() || now >= idleDeadline) {
+    sessionCache.delete(key);
     throw new AppError('SESSION_EXPIRED', 'Your session has expired. Sign in again.');
   }
-  if (now.getTime() - new Date(row.lastSeenAt).getTime() >= TOUCH_EVERY_MS) {
-    await ctx.db.updateTable('sessions').set({ last_seen_at: now.toISOString() }).where('id', '=', row.sessionId).execute();
+  if (now - new Date(entry.lastSeenAt).getTime() >= TOUCH_EVERY_MS) {
+    entry.lastSeenAt = new Date(now).toISOString();
+    await ctx.db.updateTable('sessions').set({ last_seen_at: entry.lastSeenAt }).where('id', '=', entry.actor.sessionId).execute();
   }
-  const grants = await grantsOf(ctx, row.userId);
-  return { userId: row.userId, username: row.username, displayName: row.displayName, grants, sessionId: row.sessionId, terminalId: row.terminalId };
+  return entry.actor;
 }
 
 /** The CSRF token of a session, for cookie-authenticated unsafe requests. */
@@ -209,4 +248,5 @@ export async function csrfTokenOf(ctx: Ctx, sessionId: string): Promise<string |
 
 export async function signOut(ctx: Ctx, sessionId: string): Promise<void> {
   await ctx.db.updateTable('sessions').set({ revoked_at: ctx.clock.now().toISOString() }).where('id', '=', sessionId).execute();
+  forgetSessions({ sessionId });
 }

@@ -5,6 +5,7 @@ import { inTransaction } from '../db/index';
 import type { Ctx } from '../context';
 import { assertPassword, assertPin, hashSecret } from './passwords';
 import { isRole, type RoleGrant } from './permissions';
+import { forgetSessions } from './sessions';
 
 export interface NewUser {
   username: string;
@@ -91,4 +92,5 @@ export async function disableUser(ctx: Ctx, username: string): Promise<void> {
 
 export async function revokeAllSessions(db: Ctx['db'], userId: string, now: string): Promise<void> {
   await db.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+  forgetSessions({ userId });
 }
