@@ -49,6 +49,28 @@ describe.skipIf(chromiumMissing())('browser: sign in at the till', () => {
     await page.close();
   });
 
+  it('lets the HQ admin create a product in the back office and find it by barcode', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/login`);
+    await page.getByTestId('username').fill('admin');
+    await page.getByTestId('password').fill('demo');
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL('**/admin');
+    await page.getByTestId('admin-nav').getByText('商品').click();
+    await page.getByTestId('catalog-new').click();
+    await page.getByTestId('product-code').fill('E2E-001');
+    await page.getByTestId('product-name').fill('测试矿泉水 550ml');
+    await page.getByTestId('product-price').fill('2.50');
+    await page.getByTestId('product-barcodes').fill('6901234567892');
+    await page.getByTestId('product-save').click();
+    await page.getByTestId('catalog-message').getByText('已保存').waitFor();
+    await page.getByTestId('catalog-search').locator('input').fill('6901234567892');
+    await page.getByTestId('catalog-search').locator('input').press('Enter');
+    await page.getByRole('cell', { name: '测试矿泉水 550ml' }).waitFor();
+    await expect(page.getByRole('cell', { name: '¥2.50' }).count()).resolves.toBe(1);
+    await page.close();
+  });
+
   it('sends a manager to the back office with its navigation', async () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}/admin`);

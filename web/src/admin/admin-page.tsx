@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { useMe } from '../shell/use-me';
 import { LanguageSwitch } from '../shell/language-switch';
 import { LogoutButton } from '../shell/logout-button';
+import { CatalogPage } from './catalog-page';
 
 const SECTIONS = ['dashboard', 'catalog', 'checkout', 'members', 'returns', 'reconciliation', 'reports', 'inventory', 'stores', 'users'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -37,7 +38,9 @@ export function AdminPage() {
           </Space>
         </Layout.Header>
         <Layout.Content style={{ padding: 24 }}>
-          {section === 'dashboard' || section === 'stores' ? (
+          {section === 'catalog' ? (
+            <CatalogPage />
+          ) : section === 'dashboard' || section === 'stores' ? (
             <Card title={t('admin.stores')}>
               <List dataSource={me.stores} renderItem={(s) => <List.Item>{`${s.code} · ${s.name}`}</List.Item>} />
             </Card>
