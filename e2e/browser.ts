@@ -1,6 +1,11 @@
 // Debian's Chromium for browser tests. Missing outside CI: the tests skip and say so.
 // Missing with CI=true: the run fails, because CI must prove the UI.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+import { startServer, type RunningServer } from '../src/platform/testing/cli';
 
 export const CHROMIUM = process.env.TILLPOINT_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -20,4 +25,29 @@ export function chromiumMissing(): boolean {
   if (process.env.CI === 'true') throw new Error(`Chromium is not at ${CHROMIUM}; .ci/run must install Debian's chromium.`);
   process.stderr.write(`Browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium).\n`);
   return true;
+}
+
+/**
+ * Starts a demo server on a fresh data folder and a browser for the suite, and stops both after.
+ *
+ * @example const env = serverAndBrowser('tp-e2e-'); … await env.browser().newPage()
+ */
+export function serverAndBrowser(prefix: string): { server: () => RunningServer; browser: () => Browser } {
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  beforeAll(async () => {
+    server = await startServer(['--data', data]);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    fs.rmSync(data, { recursive: true, force: true });
+  });
+  const need = <T>(value: T | undefined): T => {
+    if (!value) throw new Error('the browser suite has not started');
+    return value;
+  };
+  return { server: () => need(server), browser: () => need(browser) };
 }

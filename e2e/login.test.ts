@@ -1,30 +1,13 @@
 // Browser test: a cashier signs in and sees the till; the language switch turns it to English.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
-import { startServer, type RunningServer } from '../src/platform/testing/cli';
-import { CHROMIUM, chromiumMissing, LAUNCH_ARGS } from './browser';
+import { describe, expect, it } from 'vitest';
+import { chromiumMissing, serverAndBrowser } from './browser';
 
 describe.skipIf(chromiumMissing())('browser: sign in at the till', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-e2e-'));
-
-  beforeAll(async () => {
-    server = await startServer(['--data', data]);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    fs.rmSync(data, { recursive: true, force: true });
-  });
+  const env = serverAndBrowser('tp-e2e-');
 
   it('logs in as cashier and sees the POS screen, in Chinese then English', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/login`);
+    const page = await env.browser().newPage();
+    await page.goto(`${env.server().url}/login`);
     await page.getByTestId('username').fill('cashier');
     await page.getByTestId('password').fill('demo');
     await page.getByTestId('login-submit').click();
@@ -39,8 +22,8 @@ describe.skipIf(chromiumMissing())('browser: sign in at the till', () => {
   });
 
   it('shows the wrong-password message and stays on the sign-in page', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/login`);
+    const page = await env.browser().newPage();
+    await page.goto(`${env.server().url}/login`);
     await page.getByTestId('username').fill('cashier');
     await page.getByTestId('password').fill('nope');
     await page.getByTestId('login-submit').click();
@@ -50,8 +33,8 @@ describe.skipIf(chromiumMissing())('browser: sign in at the till', () => {
   });
 
   it('lets the HQ admin create a product in the back office and find it by barcode', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/login`);
+    const page = await env.browser().newPage();
+    await page.goto(`${env.server().url}/login`);
     await page.getByTestId('username').fill('admin');
     await page.getByTestId('password').fill('demo');
     await page.getByTestId('login-submit').click();
@@ -72,8 +55,8 @@ describe.skipIf(chromiumMissing())('browser: sign in at the till', () => {
   });
 
   it('sends a manager to the back office with its navigation', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/admin`);
+    const page = await env.browser().newPage();
+    await page.goto(`${env.server().url}/admin`);
     await page.waitForURL('**/login');
     await page.getByTestId('username').fill('manager');
     await page.getByTestId('password').fill('demo');

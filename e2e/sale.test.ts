@@ -1,15 +1,12 @@
 // Browser test of a whole shift at the till, as a cashier works: PIN sign-in, open the shift,
 // scan a weighed label, a bundle and a discounted snack, pay part card part cash, see the
 // change, open the e-receipt, close the shift with a short count and see the 短款.
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
-import { startServer, type RunningServer } from '../src/platform/testing/cli';
+import { describe, expect, it } from 'vitest';
 import { formatScaleLabel, DEFAULT_SCALE_FORMATS } from '../src/catalog/scale-label';
 import { formatMoney } from '../src/platform/money';
-import { CHROMIUM, chromiumMissing, LAUNCH_ARGS } from './browser';
+import { chromiumMissing, serverAndBrowser } from './browser';
 
 interface Product {
   skuId: string;
@@ -44,25 +41,13 @@ async function demoProducts(url: string): Promise<{ weighed: Product; bundle: Pr
 const yuan = (text: string | null): number => Math.round(Number((text ?? '').replace(/[^\d.-]/g, '')) * 100);
 
 describe.skipIf(chromiumMissing())('browser: a whole shift at the till', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-e2e-sale-'));
-
-  beforeAll(async () => {
-    server = await startServer(['--data', data]);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    fs.rmSync(data, { recursive: true, force: true });
-  });
+  const env = serverAndBrowser('tp-e2e-sale-');
 
   it('sells, pays split, shows change and the e-receipt, and closes the shift short', async () => {
-    const { weighed, bundle, snack } = await demoProducts(server.url);
-    const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+    const { weighed, bundle, snack } = await demoProducts(env.server().url);
+    const context = await env.browser().newContext({ viewport: { width: 1024, height: 768 } });
     const page = await context.newPage();
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${env.server().url}/login`);
     await page.getByRole('tab', { name: '收银员 PIN' }).click();
     await page.getByTestId('pin-username').fill('cashier');
     await page.getByTestId('pin-pin').fill('1234');

@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { AppError } from '../platform/errors';
 import { isValidGtin } from './barcode';
 import { DEFAULT_SCALE_FORMATS, formatScaleLabel, parseScaleLabel, validateScaleFormats } from './scale-label';
 import type { ScaleLabel, ScaleLabelFormat } from './scale-label';
+import { thrown } from '../platform/testing/thrown';
 
 const [PRICE, WEIGHT] = DEFAULT_SCALE_FORMATS as [ScaleLabelFormat, ScaleLabelFormat];
-
-function thrown(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
 
 describe('parseScaleLabel', () => {
   it('reads the line price from a 20… label', () => {

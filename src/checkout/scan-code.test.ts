@@ -4,16 +4,7 @@ import { AppError } from '../platform/errors';
 import { DEFAULT_SCALE_FORMATS } from '../catalog/scale-label';
 import { DEFAULT_SCAN_CONFIG, classifyScan } from './scan-code';
 import type { ScanConfig } from './scan-code';
-
-function thrown(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
+import { thrown } from '../platform/testing/thrown';
 
 describe('classifyScan: product barcodes and scale labels', () => {
   it('reads EAN-13, EAN-8 and UPC-A, dropping the Enter a scanner sends', () => {

@@ -324,46 +324,15 @@ export async function removeTender(ctx: Ctx, cartId: string, tenderId: string): 
   return view(ctx, cart);
 }
 
-export interface SaleView {
-  id: string;
-  receiptNo: string;
-  businessDate: string;
-  storeId: string;
-  terminalId: string;
-  cashierId: string;
-  createdAt: string;
-  subtotalFen: number;
-  discountFen: number;
-  roundingFen: number;
-  totalFen: number;
-  paidFen: number;
-  changeFen: number;
+export type SaleView = Omit<SaleRecord, 'receiptToken' | 'idempotencyKey' | 'shiftId' | 'memberId' | 'lines'> & {
   lines: Array<Omit<SaleLineRecord, 'costFen'>>;
-  tenders: SaleRecord['tenders'];
-  promotions: SaleRecord['promotions'];
   receiptUrl: string;
-}
+};
 
+/** What the API shows of a sale: no cost prices, and the e-receipt link instead of its token. */
 export function saleView(s: SaleRecord): SaleView {
-  return {
-    id: s.id,
-    receiptNo: s.receiptNo,
-    businessDate: s.businessDate,
-    storeId: s.storeId,
-    terminalId: s.terminalId,
-    cashierId: s.cashierId,
-    createdAt: s.createdAt,
-    subtotalFen: s.subtotalFen,
-    discountFen: s.discountFen,
-    roundingFen: s.roundingFen,
-    totalFen: s.totalFen,
-    paidFen: s.paidFen,
-    changeFen: s.changeFen,
-    lines: s.lines.map(({ costFen: _cost, ...l }) => l),
-    tenders: s.tenders,
-    promotions: s.promotions,
-    receiptUrl: `/r/${s.receiptToken}`,
-  };
+  const { receiptToken, idempotencyKey: _key, shiftId: _shift, memberId: _member, lines, ...rest } = s;
+  return { ...rest, lines: lines.map(({ costFen: _cost, ...l }) => l), receiptUrl: `/r/${receiptToken}` };
 }
 
 /** Bundle revenue goes to its components by their list value, so reports see what was sold. */
