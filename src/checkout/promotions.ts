@@ -224,7 +224,14 @@ function sourceOf(promotion: Promotion): DiscountSource {
 }
 
 function listAmountFen(line: PricingLine): number {
-  const exact = line.labelTotalFen !== undefined ? new Big(line.labelTotalFen) : amountForQty(line, line.unitPriceFen);
+  if (line.labelTotalFen !== undefined) return line.labelTotalFen;
+  // Pieces are whole-number arithmetic; decimal math only where grams make fractions (every scan
+  // reprices the cart, so this is the hot path).
+  if (line.unit === 'piece') {
+    const fen = line.unitPriceFen * line.qty;
+    if (Number.isSafeInteger(fen)) return fen;
+  }
+  const exact = amountForQty(line, line.unitPriceFen);
   if (exact.gt(Number.MAX_SAFE_INTEGER)) {
     throw invalidLine(line, 'qty', 'qty × unitPriceFen is too large to price exactly: check the quantity and price.');
   }
@@ -297,7 +304,16 @@ function invalidLine(line: PricingLine, field: string, problem: string): AppErro
   });
 }
 
+// The till passes the same cached promotion list on every scan: check each list once.
+const validatedLists = new WeakSet<Promotion[]>();
+
 function validatePromotions(promotions: Promotion[]): void {
+  if (validatedLists.has(promotions)) return;
+  validateEachPromotion(promotions);
+  validatedLists.add(promotions);
+}
+
+function validateEachPromotion(promotions: Promotion[]): void {
   const seen = new Set<string>();
   for (const p of promotions) {
     if (typeof p.id !== 'string' || p.id === '') {
