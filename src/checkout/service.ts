@@ -7,6 +7,7 @@ import { newId } from '../platform/ids';
 import { allocateByLargestRemainder, applyRate, formatMoney } from '../platform/money';
 import { businessDate } from '../platform/business-date';
 import { appendOutbox } from '../platform/outbox';
+import { inGroupCommit } from '../platform/db/group-commit';
 import { can, requirePermission, type Actor } from '../platform/auth/permissions';
 import type { Ctx } from '../platform/context';
 import { activePromotions, catalogIndex, MAX_PRICE_FEN, type Sku } from '../catalog/index';
@@ -381,7 +382,8 @@ async function completeOnce(ctx: Ctx, cart: Cart, input: { idempotencyKey?: stri
   const date = businessDate(now, cart.till.timeZone, cart.till.dayCutover);
   const saleId = newId();
 
-  const sale = await ctx.db.transaction().execute(async (tx) => {
+  // Sales completed at the same moment on several tills share one durable commit.
+  const sale = await inGroupCommit(ctx.db, async (tx) => {
     const t: Ctx = { ...ctx, db: tx };
     const shift = await openShiftOf(t, cart.storeId, cart.terminalId);
     if (!shift) throw new AppError('SHIFT_NOT_OPEN', 'Open a shift on this till before selling.', { status: 409 });
