@@ -17,28 +17,28 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   connections: number;
   durationS: number;
-  /** Requests per second per connection (a paced till); none = as fast as answers come. */
-  connectionRate?: number;
+  /** Requests per second over all connections (tills scanning at their own moments); none = as fast as answers come. */
+  overallRate?: number;
   /** A request sequence each connection runs in a loop, with its own context. */
   requests?: autocannon.Request[];
 }
 
-export async function loadTest(name: string, options: LoadOptions): Promise<HttpFigures & { connectionRate: number | null }> {
+export async function loadTest(name: string, options: LoadOptions): Promise<HttpFigures & { overallRate: number | null }> {
   const result = await autocannon({
     url: options.url,
     headers: options.headers,
     connections: options.connections,
     duration: options.durationS,
-    connectionRate: options.connectionRate,
+    overallRate: options.overallRate,
     // Paced runs measure each request's own latency; autocannon's timer does not pace evenly
-    // enough for its coordinated-omission correction to mean anything at 20 req/s per
-    // connection (it put /healthz at a 29 ms p99).
-    ignoreCoordinatedOmission: options.connectionRate !== undefined,
+    // enough for its coordinated-omission correction to mean anything at this rate (it put
+    // /healthz at a 29 ms p99).
+    ignoreCoordinatedOmission: options.overallRate !== undefined,
     requests: options.requests,
   });
   return {
     name,
-    connectionRate: options.connectionRate ?? null,
+    overallRate: options.overallRate ?? null,
     requests: result.requests.total,
     reqPerSec: Math.round(result.requests.average),
     p50Ms: result.latency.p50,
