@@ -112,4 +112,27 @@ describe.skipIf(chromiumMissing())('browser: a whole shift at the till', () => {
     await expect(page.getByTestId('shift-result').textContent()).resolves.toContain(formatMoney(expectedFen));
     await context.close();
   });
+  it('pays by scanning the customer\'s WeChat code and finishes the sale', async () => {
+    const { snack } = await demoProducts(env.server().url);
+    const page = await env.browser().newPage();
+    await page.goto(`${env.server().url}/login`);
+    await page.getByRole('tab', { name: '收银员 PIN' }).click();
+    await page.getByTestId('pin-terminal').fill('T02');
+    await page.getByTestId('pin-username').fill('cashier2');
+    await page.getByTestId('pin-pin').fill('1234');
+    await page.getByTestId('pin-submit').click();
+    await page.waitForURL('**/pos');
+    await page.getByTestId('open-shift').click();
+    await page.waitForSelector('[data-testid=scan-box]:not([disabled])');
+    const scanBox = page.getByTestId('scan-box');
+    await scanBox.fill(snack.barcodes[0] ?? '');
+    await scanBox.press('Enter');
+    await page.getByTestId('cart-lines').getByText(snack.name).first().waitFor();
+    await page.waitForSelector('[data-testid=scan-box]:not([disabled])');
+    await scanBox.fill('134567890123456700');
+    await scanBox.press('Enter');
+    await page.getByTestId('sale-done').waitFor();
+    await expect(page.getByTestId('receipt-no').textContent()).resolves.toMatch(/^S001-T02-\d{8}-0001$/);
+    await page.close();
+  });
 });

@@ -13,7 +13,7 @@ import type { Ctx } from '../platform/context';
 import { activePromotions, catalogIndex, MAX_PRICE_FEN, type Sku } from '../catalog/index';
 import { recordStockMoves, type StockMoveInput } from '../inventory/index';
 import { appendAudit } from '../audit/index';
-import { cardTerminalFor } from '../payments/index';
+import { attachPaymentsToSale, cardTerminalFor, chargePaymentCode } from '../payments/index';
 import { assertEditable, assertOpen, assertPieces, cashSettlement, MAX_LINES, toPricingLines, totalsOf, viewOf, type Cart, type CartLine, type CartTender, type CartView, type TenderMethod } from './cart';
 import { dropCart, getCart, putCart } from './cart-store';
 import { priceCart } from './promotions';
@@ -103,15 +103,17 @@ function sellable(sku: Sku | undefined, code: string): Sku {
 export type ScanOutcome = { kind: 'product'; cart: CartView };
 
 /**
- * Adds whatever was scanned: a barcode, scale label or internal code becomes a line. Member,
- * payment and receipt codes are recognised and refused with what to do until their domains land.
- * A refused scan leaves the cart as it was.
+ * Adds whatever was scanned: a barcode, scale label or internal code becomes a line; a
+ * customer's payment code pays what is due. Member and receipt codes are recognised and refused
+ * with what to do until their domains land. A refused scan leaves the cart as it was.
  */
 export async function scan(ctx: Ctx, cartId: string, input: { code: string; qty?: number }): Promise<CartView> {
   const cart = cartFor(ctx, cartId);
-  assertEditable(cart);
   const settings = await checkoutSettings(ctx, cart.storeId);
   const result = classifyScan(input.code, settings.scan);
+  // The customer's payment code pays what is still due, with that code's wallet.
+  if (result.kind === 'payment') return addTender(ctx, cartId, { method: result.channel, authCode: result.code });
+  assertEditable(cart);
   const qty = input.qty ?? 1;
   assertPieces(qty);
   const index = await catalogIndex(ctx);
@@ -136,8 +138,6 @@ export async function scan(ctx: Ctx, cartId: string, input: { code: string; qty?
     }
     case 'member':
       throw new AppError('MEMBERS_UNAVAILABLE', 'Member codes are recognised, but membership is not available yet. Continue without a member.');
-    case 'payment':
-      throw new AppError('PAYMENT_METHOD_UNAVAILABLE', `This is a ${result.channel} payment code; wallet payments are not available yet. Take cash or card.`);
     case 'receipt':
       throw new AppError('RETURNS_UNAVAILABLE', `Receipt ${result.receiptNo} recognised; returns are not available at the till yet.`);
   }
@@ -310,7 +310,33 @@ export async function addTender(ctx: Ctx, cartId: string, input: TenderInput): P
     cart.tenders.push({ ...base, method: 'card', amountFen, tenderedFen: amountFen, changeFen: 0, reference: result.terminalRef, authCode: result.authCode, cardLast4: result.cardLast4 });
     return viewOf(cart, priced);
   }
-  throw new AppError('PAYMENT_METHOD_UNAVAILABLE', `${input.method} payments are not available yet. Take cash or card.`);
+  if (input.method === 'points') throw new AppError('PAYMENT_METHOD_UNAVAILABLE', 'Points payments come with membership. Take another method.');
+  return payByCode(ctx, cart, input.method, input.authCode, amountFen, dueFen, priced);
+}
+
+const WALLET_NAMES: Record<string, string> = { wechat: 'WeChat Pay', alipay: 'Alipay', unionpay: 'UnionPay QuickPass', ecny: 'e-CNY' };
+
+async function payByCode(ctx: Ctx, cart: Cart, method: 'wechat' | 'alipay' | 'unionpay' | 'ecny', authCode: string | undefined, amountFen: number, dueFen: number, priced: PricedCart): Promise<CartView> {
+  const name = WALLET_NAMES[method] ?? method;
+  if (!authCode) throw new AppError('AUTH_CODE_REQUIRED', `Scan the customer's ${name} payment code.`, { status: 400, details: { field: 'authCode' } });
+  const settings = await checkoutSettings(ctx, cart.storeId);
+  const code = classifyScan(authCode, settings.scan);
+  if (code.kind !== 'payment' || code.channel !== method) {
+    throw new AppError('AUTH_CODE_INVALID', `That is not a ${name} payment code. Ask the customer to show the code again.`, { details: { field: 'authCode' } });
+  }
+  if (amountFen > dueFen) throw new AppError('TENDER_EXCEEDS_DUE', `A wallet pays at most what is due (${formatMoney(dueFen)}); only cash gives change.`, { details: { dueFen } });
+  const result = await chargePaymentCode(ctx, { storeId: cart.storeId, storeCode: cart.till.storeCode, cartId: cart.id, channel: method, authCode: code.code, amountFen, description: `${cart.till.storeName} ${cart.lines[0]?.name ?? ''}`.trim() });
+  if (result.status === 'succeeded') {
+    cart.tenders.push({ id: result.id, method, amountFen, tenderedFen: amountFen, changeFen: 0, status: 'succeeded', reference: null, authCode: null, cardLast4: null, merchantOrderNo: result.merchantOrderNo, channelTxnId: result.channelTxnId, createdAt: ctx.clock.now().toISOString() });
+    return viewOf(cart, priced);
+  }
+  if (result.status === 'failed') {
+    throw new AppError('PAYMENT_FAILED', `${name} refused the payment (${result.errorCode ?? 'error'}: ${result.message ?? ''}). Ask the customer to check their wallet, or use another method.`, { details: { errorCode: result.errorCode, merchantOrderNo: result.merchantOrderNo } });
+  }
+  if (result.status === 'cancelled') {
+    throw new AppError('PAYMENT_CANCELLED', `The customer did not confirm in ${name} in time; the payment was reversed. Scan a fresh code or use another method.`, { status: 409, details: { merchantOrderNo: result.merchantOrderNo } });
+  }
+  throw new AppError('PAYMENT_UNKNOWN', `${name} has not answered; the payment is being checked. Do not charge the customer again.`, { status: 504, details: { merchantOrderNo: result.merchantOrderNo } });
 }
 
 /** Removes a cash payment (handing the money back); card payments are reversed at the terminal. */
@@ -462,6 +488,7 @@ async function completeOnce(ctx: Ctx, cart: Cart, input: { idempotencyKey?: stri
       storeId: cart.storeId,
       data: { receiptNo: record.receiptNo, totalFen: record.totalFen, tenders: record.tenders.map((x) => ({ method: x.method, amountFen: x.amountFen })), overrides: overridden.map((l) => ({ skuId: l.skuId, unitPriceFen: l.unitPriceFen, discountFen: l.manualDiscountFen, reason: l.reason })) },
     });
+    await attachPaymentsToSale(t, cart.storeId, cart.tenders.flatMap((tn) => (tn.merchantOrderNo ? [tn.merchantOrderNo] : [])), saleId);
     await appendOutbox(t, { type: 'sale.completed', documentId: saleId, payload: record });
     return record;
   });

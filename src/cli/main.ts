@@ -15,6 +15,8 @@ import { findStoreByCode } from '../platform/stores/service';
 import { createTillpoint } from '../app';
 import { seedDemo } from './demo-seed';
 import { verifyAudit } from '../audit/index';
+import { configureWallets, recoverPayments } from '../payments/index';
+import { startWechatSandbox } from '../sandbox/wechat-pay';
 import { ensureWebBuilt } from './web-build';
 
 /** Exit codes: 1 = the command could not do its work, 2 = the command line is wrong. */
@@ -87,8 +89,18 @@ export function buildProgram(): Command {
       const handle = await openDatabase(config.db);
       const webDir = await ensureWebBuilt((line) => process.stdout.write(`${line}\n`));
       const tp = await createTillpoint({ config, clock: systemClock, log, webDir, handle });
+      const closers: Array<() => Promise<void>> = [];
       const ctx: Ctx = { actor: null, db: tp.handle.db, clock: systemClock, nodeId: tp.nodeId, log };
       if (config.demo && (await seedDemo(ctx))) process.stdout.write('Seeded the demo store S001 (users admin, manager, cashier… password "demo").\n');
+      if (config.demo) {
+        // The demo's wallets talk to a local WeChat Pay sandbox speaking the real v2 protocol.
+        const merchant = { appId: 'wxd930ea5d5a258f4f', mchId: '10000100', apiKey: 'demo-sandbox-api-key-change-me-32', signType: 'HMAC-SHA256' as const };
+        const sandbox = await startWechatSandbox({ ...merchant, clock: systemClock });
+        configureWallets('*', { wechat: { ...merchant, baseUrl: sandbox.url, timeoutMs: 10_000 } });
+        closers.push(() => sandbox.close());
+      }
+      const recovered = await recoverPayments(ctx);
+      if (recovered > 0) log.warn({ recovered }, 'reversed wallet payments left unfinished by the last run');
       try {
         await tp.app.listen({ port: config.port, host: config.host });
       } catch (err) {
@@ -102,8 +114,8 @@ export function buildProgram(): Command {
       const address = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
       process.stdout.write(`Tillpoint is running at ${address}  (POS ${address}/pos · back office ${address}/admin)\n`);
       const stop = () => {
-        void tp
-          .close()
+        void Promise.all(closers.map((close) => close()))
+          .then(() => tp.close())
           .then(() => handle.close())
           .then(() => process.exit(0));
       };

@@ -15,3 +15,6 @@ export function cardTerminalFor(storeId: string): CardTerminal {
 export function setCardTerminal(storeId: string, terminal: CardTerminal): void {
   terminals.set(storeId, terminal);
 }
+
+export { chargePaymentCode, attachPaymentsToSale, recoverPayments, configureWallets, type PaymentResult, type WalletChannel, type WalletSettings } from './service';
+export type { WechatConfig } from './wechat-client';

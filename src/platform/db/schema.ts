@@ -304,6 +304,25 @@ export interface AuditLogTable {
   hash: string;
 }
 
+export interface PaymentsTable {
+  store_id: string;
+  id: string;
+  cart_id: string;
+  sale_id: string | null;
+  channel: string;
+  merchant_order_no: string;
+  amount_fen: number;
+  /** created | paying | user_paying | unknown | succeeded | failed | cancelled */
+  status: string;
+  channel_txn_id: string | null;
+  /** Last 4 digits of the payment code only: the code itself is a bearer credential. */
+  auth_code_tail: string;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   regions: RegionsTable;
   stores: StoresTable;
@@ -332,4 +351,5 @@ export interface Database {
   sale_promotions: SalePromotionsTable;
   held_carts: HeldCartsTable;
   audit_log: AuditLogTable;
+  payments: PaymentsTable;
 }

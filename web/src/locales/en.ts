@@ -9,6 +9,9 @@ export const en: typeof zhCN = {
     SCAN_CODE_INVALID: 'Unrecognised code. Scan again.',
     WEIGHT_REQUIRED: 'Weigh this item on the scale and scan the label.',
     PAYMENT_METHOD_UNAVAILABLE: 'This payment method is not available yet. Take cash or card.',
+    PAYMENT_FAILED: 'The wallet refused the payment (e.g. balance too low). Ask the customer to check it, or use another method.',
+    PAYMENT_CANCELLED: 'The customer did not confirm in time; the payment was reversed. Scan a fresh code or use another method.',
+    PAYMENT_UNKNOWN: 'The payment result is not known yet and is being checked. Do not charge again.',
     MEMBERS_UNAVAILABLE: 'Membership is not available yet; continue without it.',
     CARD_DECLINED: 'The card was declined. Ask for another card or method.',
     CARD_TERMINAL_TIMEOUT: 'The card terminal did not answer. Check its last transaction before retrying.',
@@ -82,6 +85,7 @@ export const en: typeof zhCN = {
     confirm: 'OK',
     cancel: 'Cancel',
     selectTill: 'Till',
+    waitingWallet: 'Charging: waiting for the customer to confirm on their phone…',
     savings: 'You saved',
   },
   catalog: {

@@ -8,6 +8,9 @@ export const zhCN = {
     SCAN_CODE_INVALID: '无法识别的条码，请重新扫描。',
     WEIGHT_REQUIRED: '称重商品请先过秤，再扫描秤签。',
     PAYMENT_METHOD_UNAVAILABLE: '暂不支持该支付方式，请收现金或刷卡。',
+    PAYMENT_FAILED: '支付失败（如余额不足），请顾客检查钱包或换其他方式付款。',
+    PAYMENT_CANCELLED: '顾客未在规定时间内确认，款项已撤销。请重新扫码或换其他方式。',
+    PAYMENT_UNKNOWN: '支付结果未知，系统正在查询，请勿重复收款。',
     MEMBERS_UNAVAILABLE: '会员功能尚未开通，请继续结账。',
     CARD_DECLINED: '银行卡被拒绝，请换卡或换其他方式付款。',
     CARD_TERMINAL_TIMEOUT: '刷卡机无响应，请先查询刷卡机最后一笔交易再重试。',
@@ -81,6 +84,7 @@ export const zhCN = {
     confirm: '确定',
     cancel: '取消',
     selectTill: '收银台',
+    waitingWallet: '正在收款，请等待顾客在手机上确认（输入密码）…',
     savings: '本单节省',
   },
   catalog: {

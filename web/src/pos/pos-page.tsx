@@ -31,6 +31,7 @@ export function PosPage() {
   const [dialog, setDialog] = useState<Dialog>(null);
   const [code, setCode] = useState('');
   const [busy, setBusy] = useState(false);
+  const [waitingWallet, setWaitingWallet] = useState(false);
   const [floatText, setFloatText] = useState('200.00');
   const [held, setHeld] = useState<Array<{ heldId: string; label: string; lines: number }>>([]);
   const [searchHits, setSearchHits] = useState<Array<{ skuId: string; name: string; priceFen: number; code: string }>>([]);
@@ -93,12 +94,20 @@ export function PosPage() {
       if (cart && cart.lines.length > 0 && cart.dueFen === 0) await finish();
       return;
     }
+    // A customer's payment code (16+ digits) may wait for them to enter their password.
+    setWaitingWallet(/^\d{16,24}$/.test(text));
     await run(async () => {
       const c = await activeCart();
       const next = await tillApi.scan(c.id, text);
       setCart(next);
       setSelected(next.lines[next.lines.length - 1]?.lineId ?? null);
+      if (next.dueFen === 0 && next.lines.length > 0 && next.tenders.length > 0) {
+        const done = await tillApi.complete(next.id);
+        setSale(done);
+        sessionStorage.removeItem(CART_KEY);
+      }
     });
+    setWaitingWallet(false);
   };
 
   const finish = async () => {
@@ -253,6 +262,7 @@ export function PosPage() {
             status={error ? 'error' : undefined}
           />
           {error && <Alert type="error" title={error} style={{ marginTop: 8 }} data-testid="scan-error" />}
+          {busy && waitingWallet && <Alert type="info" showIcon title={t('pos.waitingWallet')} style={{ marginTop: 8 }} data-testid="waiting-wallet" />}
           <div style={{ marginTop: 8 }}>{sale ? <SaleDone sale={sale} /> : <CartTable cart={cart} selected={selected} onSelect={setSelected} />}</div>
         </Card>
         <Card styles={{ body: { padding: 12 } }}>

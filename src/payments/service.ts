@@ -1,0 +1,200 @@
+// Charging a customer's payment code and driving the attempt to a final state (no 掉单): the
+// merchant order number is stored before WeChat Pay is called; USERPAYING and unclear answers
+// are queried every 5 s for up to 30 s; still unclear, the order is reversed (撤销). A restart
+// finds unfinished attempts and settles them the same way.
+import { randomInt } from 'node:crypto';
+import { AppError } from '../platform/errors';
+import { newId } from '../platform/ids';
+import type { Ctx } from '../platform/context';
+import { callWechat, WechatUnreachable, type WechatConfig } from './wechat-client';
+import { canMove, OPEN_STATUSES, wechatOutcome, type PaymentStatus } from './payment-state';
+
+export type WalletChannel = 'wechat' | 'alipay' | 'unionpay' | 'ecny';
+
+/** What a store's wallet payments need: provider settings and how to wait between queries. */
+export interface WalletSettings {
+  wechat?: WechatConfig;
+  /** Waits between queries; tests pass one that moves a manual clock instead of sleeping. */
+  wait: (ms: number) => Promise<void>;
+}
+
+const QUERY_EVERY_MS = 5_000;
+const GIVE_UP_AFTER_MS = 30_000;
+const MAX_REVERSALS = 3;
+
+const settingsByStore = new Map<string, WalletSettings>();
+const realWait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function configureWallets(storeId: string | '*', settings: Partial<WalletSettings>): void {
+  settingsByStore.set(storeId, { wait: realWait, ...settings });
+}
+
+function settingsFor(storeId: string): WalletSettings {
+  return settingsByStore.get(storeId) ?? settingsByStore.get('*') ?? { wait: realWait };
+}
+
+export interface PaymentResult {
+  id: string;
+  status: PaymentStatus;
+  merchantOrderNo: string;
+  channelTxnId: string | null;
+  errorCode: string | null;
+  message: string | null;
+}
+
+interface Attempt {
+  storeId: string;
+  id: string;
+  status: PaymentStatus;
+  merchantOrderNo: string;
+  channelTxnId: string | null;
+  errorCode: string | null;
+  message: string | null;
+}
+
+async function move(ctx: Ctx, p: Attempt, to: PaymentStatus, fields: { channelTxnId?: string | null; errorCode?: string | null; message?: string | null } = {}): Promise<void> {
+  if (!canMove(p.status, to)) throw new AppError('INTERNAL', `Payment ${p.id} cannot go from ${p.status} to ${to}.`);
+  await ctx.db
+    .updateTable('payments')
+    .set({
+      status: to,
+      ...(fields.channelTxnId !== undefined ? { channel_txn_id: fields.channelTxnId } : {}),
+      ...(fields.errorCode !== undefined ? { error_code: fields.errorCode } : {}),
+      ...(fields.message !== undefined ? { error_message: fields.message } : {}),
+      updated_at: ctx.clock.now().toISOString(),
+    })
+    .where('store_id', '=', p.storeId)
+    .where('id', '=', p.id)
+    .execute();
+  p.status = to;
+  if (fields.channelTxnId !== undefined) p.channelTxnId = fields.channelTxnId;
+  if (fields.errorCode !== undefined) p.errorCode = fields.errorCode;
+  if (fields.message !== undefined) p.message = fields.message;
+}
+
+/** `{store}{yyyyMMddHHmmss}{6 random digits}`: unique, at most 32 characters, as WeChat asks. */
+function merchantOrderNo(storeCode: string, now: Date): string {
+  const stamp = now.toISOString().replace(/\D/g, '').slice(0, 14);
+  return `${storeCode.replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}${stamp}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
+}
+
+/**
+ * Charges `amountFen` to a customer's payment code and returns the final state (or `unknown`
+ * when the provider cannot be reached; the recovery job settles those).
+ */
+export async function chargePaymentCode(
+  ctx: Ctx,
+  input: { storeId: string; storeCode: string; cartId: string; channel: WalletChannel; authCode: string; amountFen: number; description: string },
+): Promise<PaymentResult> {
+  const settings = settingsFor(input.storeId);
+  const wechat = settings.wechat;
+  if (input.channel !== 'wechat' || !wechat) {
+    throw new AppError('PAYMENT_METHOD_UNAVAILABLE', `${input.channel} payments are not set up for this store yet. Take another method.`);
+  }
+  const now = ctx.clock.now();
+  const p: Attempt = { storeId: input.storeId, id: newId(), status: 'created', merchantOrderNo: merchantOrderNo(input.storeCode, now), channelTxnId: null, errorCode: null, message: null };
+  await ctx.db
+    .insertInto('payments')
+    .values({
+      store_id: p.storeId,
+      id: p.id,
+      cart_id: input.cartId,
+      sale_id: null,
+      channel: input.channel,
+      merchant_order_no: p.merchantOrderNo,
+      amount_fen: input.amountFen,
+      status: 'paying',
+      channel_txn_id: null,
+      auth_code_tail: input.authCode.slice(-4),
+      error_code: null,
+      error_message: null,
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+    })
+    .execute();
+  p.status = 'paying';
+  ctx.log.info({ paymentId: p.id, merchantOrderNo: p.merchantOrderNo, amountFen: input.amountFen }, 'charging payment code');
+  let outcome: ReturnType<typeof wechatOutcome>;
+  let txnId: string | null = null;
+  try {
+    const reply = await callWechat(wechat, 'micropay', {
+      body: input.description.slice(0, 120),
+      out_trade_no: p.merchantOrderNo,
+      total_fee: String(input.amountFen),
+      spbill_create_ip: '127.0.0.1',
+      auth_code: input.authCode,
+    });
+    outcome = wechatOutcome(reply);
+    txnId = reply.transaction_id || null;
+  } catch (err) {
+    if (!(err instanceof WechatUnreachable)) throw err;
+    outcome = { status: 'unknown', errorCode: 'TIMEOUT', message: err.message };
+  }
+  await move(ctx, p, outcome.status, { channelTxnId: txnId, errorCode: outcome.errorCode ?? null, message: outcome.message ?? null });
+  const settled = p as Attempt; // move() changed the status behind the compiler's back
+  if (settled.status === 'user_paying' || settled.status === 'unknown') await settle(ctx, wechat, settings.wait, p, now.getTime());
+  return { id: p.id, status: p.status, merchantOrderNo: p.merchantOrderNo, channelTxnId: p.channelTxnId, errorCode: p.errorCode, message: p.message };
+}
+
+/** Queries until final or the time is up, then reverses (repeating while WeChat says recall=Y). */
+async function settle(ctx: Ctx, wechat: WechatConfig, wait: (ms: number) => Promise<void>, p: Attempt, startedAt: number): Promise<void> {
+  while (ctx.clock.now().getTime() - startedAt < GIVE_UP_AFTER_MS) {
+    await wait(QUERY_EVERY_MS);
+    try {
+      const reply = await callWechat(wechat, 'orderquery', { out_trade_no: p.merchantOrderNo });
+      if (reply.result_code !== 'SUCCESS') continue; // ORDERNOTEXIST while in flight: ask again
+      const outcome = wechatOutcome(reply);
+      if (outcome.status === 'succeeded' || outcome.status === 'failed' || outcome.status === 'cancelled') {
+        await move(ctx, p, outcome.status, { channelTxnId: reply.transaction_id || null, errorCode: outcome.errorCode ?? null, message: outcome.message ?? null });
+        return;
+      }
+      if (outcome.status !== p.status) await move(ctx, p, outcome.status);
+    } catch (err) {
+      if (!(err instanceof WechatUnreachable)) throw err;
+    }
+  }
+  await reverse(ctx, wechat, p);
+}
+
+async function reverse(ctx: Ctx, wechat: WechatConfig, p: Attempt): Promise<void> {
+  for (let i = 0; i < MAX_REVERSALS; i++) {
+    try {
+      const reply = await callWechat(wechat, 'reverse', { out_trade_no: p.merchantOrderNo });
+      if (reply.result_code === 'SUCCESS' && reply.recall !== 'Y') {
+        await move(ctx, p, 'cancelled', { errorCode: 'REVERSED', message: 'The customer did not confirm in time; the payment was reversed (撤销).' });
+        return;
+      }
+    } catch (err) {
+      if (!(err instanceof WechatUnreachable)) throw err;
+    }
+  }
+  // Still unclear: left for the recovery job (an open attempt becomes unknown), never as paid.
+  if (p.status === 'paying' || p.status === 'user_paying') await move(ctx, p, 'unknown', { errorCode: 'REVERSE_PENDING' });
+}
+
+/** Marks the payments of a sale as part of it (in the sale's transaction). */
+export async function attachPaymentsToSale(ctx: Ctx, storeId: string, merchantOrderNos: readonly string[], saleId: string): Promise<void> {
+  if (merchantOrderNos.length === 0) return;
+  await ctx.db.updateTable('payments').set({ sale_id: saleId }).where('store_id', '=', storeId).where('merchant_order_no', 'in', [...merchantOrderNos]).execute();
+}
+
+/**
+ * After a restart (open carts are gone): every attempt not final is queried; money taken
+ * without a sale is reversed, so no customer pays for nothing. Returns how many were settled.
+ */
+export async function recoverPayments(ctx: Ctx): Promise<number> {
+  const open = await ctx.db
+    .selectFrom('payments')
+    .select(['store_id', 'id', 'status', 'merchant_order_no', 'sale_id'])
+    .where((eb) => eb.or([eb('status', 'in', [...OPEN_STATUSES]), eb.and([eb('status', '=', 'succeeded'), eb('sale_id', 'is', null)])]))
+    .execute();
+  let settled = 0;
+  for (const row of open) {
+    const wechat = settingsFor(row.store_id).wechat;
+    if (!wechat) continue;
+    const p: Attempt = { storeId: row.store_id, id: row.id, status: row.status as PaymentStatus, merchantOrderNo: row.merchant_order_no, channelTxnId: null, errorCode: null, message: null };
+    await reverse(ctx, wechat, p);
+    if (p.status === 'cancelled') settled += 1;
+  }
+  return settled;
+}
