@@ -1,4 +1,5 @@
 // The `tillpoint` command. Every failure is one line on stderr and a non-zero exit.
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
@@ -17,6 +18,7 @@ import { seedDemo } from './demo-seed';
 import { verifyAudit } from '../audit/index';
 import { configureWallets, recoverPayments } from '../payments/index';
 import { startWechatSandbox } from '../sandbox/wechat-pay';
+import { startAlipaySandbox } from '../sandbox/alipay';
 import { ensureWebBuilt } from './web-build';
 
 /** Exit codes: 1 = the command could not do its work, 2 = the command line is wrong. */
@@ -93,11 +95,18 @@ export function buildProgram(): Command {
       const ctx: Ctx = { actor: null, db: tp.handle.db, clock: systemClock, nodeId: tp.nodeId, log };
       if (config.demo && (await seedDemo(ctx))) process.stdout.write('Seeded the demo store S001 (users admin, manager, cashier… password "demo").\n');
       if (config.demo) {
-        // The demo's wallets talk to a local WeChat Pay sandbox speaking the real v2 protocol.
+        // The demo's wallets talk to a local WeChat Pay sandbox speaking the real v2 protocol…
         const merchant = { appId: 'wxd930ea5d5a258f4f', mchId: '10000100', apiKey: 'demo-sandbox-api-key-change-me-32', signType: 'HMAC-SHA256' as const };
         const sandbox = await startWechatSandbox({ ...merchant, clock: systemClock });
-        configureWallets('*', { wechat: { ...merchant, baseUrl: sandbox.url, timeoutMs: 10_000 } });
-        closers.push(() => sandbox.close());
+        // …and to a local Alipay sandbox with RSA2 keys made for this run.
+        const keys = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+        const [merchantKeys, alipayKeys] = [keys(), keys()];
+        const alipaySandbox = await startAlipaySandbox({ appId: '2021000000000001', merchantPublicKeyPem: merchantKeys.publicKey, alipayPrivateKeyPem: alipayKeys.privateKey, clock: systemClock });
+        configureWallets('*', {
+          wechat: { ...merchant, baseUrl: sandbox.url, timeoutMs: 10_000 },
+          alipay: { gatewayUrl: alipaySandbox.url, appId: '2021000000000001', privateKeyPem: merchantKeys.privateKey, alipayPublicKeyPem: alipayKeys.publicKey, timeoutMs: 10_000 },
+        });
+        closers.push(() => sandbox.close(), () => alipaySandbox.close());
       }
       const recovered = await recoverPayments(ctx);
       if (recovered > 0) log.warn({ recovered }, 'reversed wallet payments left unfinished by the last run');

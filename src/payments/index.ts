@@ -18,3 +18,4 @@ export function setCardTerminal(storeId: string, terminal: CardTerminal): void {
 
 export { chargePaymentCode, attachPaymentsToSale, recoverPayments, configureWallets, type PaymentResult, type WalletChannel, type WalletSettings } from './service';
 export type { WechatConfig } from './wechat-client';
+export type { AlipayConfig } from './alipay-client';

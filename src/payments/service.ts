@@ -1,25 +1,26 @@
 // Charging a customer's payment code and driving the attempt to a final state (no 掉单): the
-// merchant order number is stored before WeChat Pay is called; USERPAYING and unclear answers
-// are queried every 5 s for up to 30 s; still unclear, the order is reversed (撤销). A restart
-// finds unfinished attempts and settles them the same way.
+// merchant order number is stored before the provider is called; a wait for the customer's
+// password or an unclear answer is queried at the channel's pace until its time is up, then the
+// order is reversed (撤销). A restart finds unfinished attempts and settles them the same way.
 import { randomInt } from 'node:crypto';
 import { AppError } from '../platform/errors';
 import { newId } from '../platform/ids';
 import type { Ctx } from '../platform/context';
-import { callWechat, WechatUnreachable, type WechatConfig } from './wechat-client';
-import { canMove, OPEN_STATUSES, wechatOutcome, type PaymentStatus } from './payment-state';
+import { wechatChannel, type WechatConfig } from './wechat-client';
+import { alipayChannel, type AlipayConfig } from './alipay-client';
+import { ChannelUnreachable, type ChannelAnswer, type CodeChannel } from './code-channel';
+import { canMove, OPEN_STATUSES, type PaymentStatus } from './payment-state';
 
 export type WalletChannel = 'wechat' | 'alipay' | 'unionpay' | 'ecny';
 
 /** What a store's wallet payments need: provider settings and how to wait between queries. */
 export interface WalletSettings {
   wechat?: WechatConfig;
+  alipay?: AlipayConfig;
   /** Waits between queries; tests pass one that moves a manual clock instead of sleeping. */
   wait: (ms: number) => Promise<void>;
 }
 
-const QUERY_EVERY_MS = 5_000;
-const GIVE_UP_AFTER_MS = 30_000;
 const MAX_REVERSALS = 3;
 
 const settingsByStore = new Map<string, WalletSettings>();
@@ -31,6 +32,22 @@ export function configureWallets(storeId: string | '*', settings: Partial<Wallet
 
 function settingsFor(storeId: string): WalletSettings {
   return settingsByStore.get(storeId) ?? settingsByStore.get('*') ?? { wait: realWait };
+}
+
+function channelFor(settings: WalletSettings, channel: string): CodeChannel | undefined {
+  if (channel === 'wechat' && settings.wechat) return wechatChannel(settings.wechat);
+  if (channel === 'alipay' && settings.alipay) return alipayChannel(settings.alipay);
+  return undefined;
+}
+
+/** Asks the channel, turning an unreachable provider into an unknown outcome. */
+async function ask(fn: () => Promise<ChannelAnswer>, what: string): Promise<ChannelAnswer> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!(err instanceof ChannelUnreachable)) throw err;
+    return { status: 'unknown', errorCode: 'TIMEOUT', message: `${what}: ${err.message}` };
+  }
 }
 
 export interface PaymentResult {
@@ -87,8 +104,8 @@ export async function chargePaymentCode(
   input: { storeId: string; storeCode: string; cartId: string; channel: WalletChannel; authCode: string; amountFen: number; description: string },
 ): Promise<PaymentResult> {
   const settings = settingsFor(input.storeId);
-  const wechat = settings.wechat;
-  if (input.channel !== 'wechat' || !wechat) {
+  const channel = channelFor(settings, input.channel);
+  if (!channel) {
     throw new AppError('PAYMENT_METHOD_UNAVAILABLE', `${input.channel} payments are not set up for this store yet. Take another method.`);
   }
   const now = ctx.clock.now();
@@ -114,58 +131,36 @@ export async function chargePaymentCode(
     .execute();
   p.status = 'paying';
   ctx.log.info({ paymentId: p.id, merchantOrderNo: p.merchantOrderNo, amountFen: input.amountFen }, 'charging payment code');
-  let outcome: ReturnType<typeof wechatOutcome>;
-  let txnId: string | null = null;
-  try {
-    const reply = await callWechat(wechat, 'micropay', {
-      body: input.description.slice(0, 120),
-      out_trade_no: p.merchantOrderNo,
-      total_fee: String(input.amountFen),
-      spbill_create_ip: '127.0.0.1',
-      auth_code: input.authCode,
-    });
-    outcome = wechatOutcome(reply);
-    txnId = reply.transaction_id || null;
-  } catch (err) {
-    if (!(err instanceof WechatUnreachable)) throw err;
-    outcome = { status: 'unknown', errorCode: 'TIMEOUT', message: err.message };
-  }
-  await move(ctx, p, outcome.status, { channelTxnId: txnId, errorCode: outcome.errorCode ?? null, message: outcome.message ?? null });
+  const outcome = await ask(() => channel.pay({ merchantOrderNo: p.merchantOrderNo, amountFen: input.amountFen, authCode: input.authCode, subject: input.description }), 'pay');
+  await move(ctx, p, outcome.status, { channelTxnId: outcome.channelTxnId ?? null, errorCode: outcome.errorCode ?? null, message: outcome.message ?? null });
   const settled = p as Attempt; // move() changed the status behind the compiler's back
-  if (settled.status === 'user_paying' || settled.status === 'unknown') await settle(ctx, wechat, settings.wait, p, now.getTime());
+  if (settled.status === 'user_paying' || settled.status === 'unknown') await settle(ctx, channel, settings.wait, p, now.getTime());
   return { id: p.id, status: p.status, merchantOrderNo: p.merchantOrderNo, channelTxnId: p.channelTxnId, errorCode: p.errorCode, message: p.message };
 }
 
-/** Queries until final or the time is up, then reverses (repeating while WeChat says recall=Y). */
-async function settle(ctx: Ctx, wechat: WechatConfig, wait: (ms: number) => Promise<void>, p: Attempt, startedAt: number): Promise<void> {
-  while (ctx.clock.now().getTime() - startedAt < GIVE_UP_AFTER_MS) {
-    await wait(QUERY_EVERY_MS);
-    try {
-      const reply = await callWechat(wechat, 'orderquery', { out_trade_no: p.merchantOrderNo });
-      if (reply.result_code !== 'SUCCESS') continue; // ORDERNOTEXIST while in flight: ask again
-      const outcome = wechatOutcome(reply);
-      if (outcome.status === 'succeeded' || outcome.status === 'failed' || outcome.status === 'cancelled') {
-        await move(ctx, p, outcome.status, { channelTxnId: reply.transaction_id || null, errorCode: outcome.errorCode ?? null, message: outcome.message ?? null });
-        return;
-      }
-      if (outcome.status !== p.status) await move(ctx, p, outcome.status);
-    } catch (err) {
-      if (!(err instanceof WechatUnreachable)) throw err;
+/** Queries until final or the time is up, then cancels (repeating while the provider asks). */
+async function settle(ctx: Ctx, channel: CodeChannel, wait: (ms: number) => Promise<void>, p: Attempt, startedAt: number): Promise<void> {
+  while (ctx.clock.now().getTime() - startedAt < channel.giveUpAfterMs) {
+    await wait(channel.queryEveryMs);
+    const answer = await ask(() => channel.query(p.merchantOrderNo), 'query');
+    if (answer.status === 'succeeded' || answer.status === 'failed' || answer.status === 'cancelled') {
+      await move(ctx, p, answer.status, { channelTxnId: answer.channelTxnId ?? null, errorCode: answer.errorCode ?? null, message: answer.message ?? null });
+      return;
     }
+    if (answer.status === 'user_paying' && p.status !== 'user_paying') await move(ctx, p, 'user_paying');
   }
-  await reverse(ctx, wechat, p);
+  await cancel(ctx, channel, p);
 }
 
-async function reverse(ctx: Ctx, wechat: WechatConfig, p: Attempt): Promise<void> {
+async function cancel(ctx: Ctx, channel: CodeChannel, p: Attempt): Promise<void> {
   for (let i = 0; i < MAX_REVERSALS; i++) {
     try {
-      const reply = await callWechat(wechat, 'reverse', { out_trade_no: p.merchantOrderNo });
-      if (reply.result_code === 'SUCCESS' && reply.recall !== 'Y') {
+      if ((await channel.cancel(p.merchantOrderNo)) === 'done') {
         await move(ctx, p, 'cancelled', { errorCode: 'REVERSED', message: 'The customer did not confirm in time; the payment was reversed (撤销).' });
         return;
       }
     } catch (err) {
-      if (!(err instanceof WechatUnreachable)) throw err;
+      if (!(err instanceof ChannelUnreachable)) throw err;
     }
   }
   // Still unclear: left for the recovery job (an open attempt becomes unknown), never as paid.
@@ -185,15 +180,15 @@ export async function attachPaymentsToSale(ctx: Ctx, storeId: string, merchantOr
 export async function recoverPayments(ctx: Ctx): Promise<number> {
   const open = await ctx.db
     .selectFrom('payments')
-    .select(['store_id', 'id', 'status', 'merchant_order_no', 'sale_id'])
+    .select(['store_id', 'id', 'status', 'merchant_order_no', 'sale_id', 'channel'])
     .where((eb) => eb.or([eb('status', 'in', [...OPEN_STATUSES]), eb.and([eb('status', '=', 'succeeded'), eb('sale_id', 'is', null)])]))
     .execute();
   let settled = 0;
   for (const row of open) {
-    const wechat = settingsFor(row.store_id).wechat;
-    if (!wechat) continue;
+    const channel = channelFor(settingsFor(row.store_id), row.channel);
+    if (!channel) continue;
     const p: Attempt = { storeId: row.store_id, id: row.id, status: row.status as PaymentStatus, merchantOrderNo: row.merchant_order_no, channelTxnId: null, errorCode: null, message: null };
-    await reverse(ctx, wechat, p);
+    await cancel(ctx, channel, p);
     if (p.status === 'cancelled') settled += 1;
   }
   return settled;

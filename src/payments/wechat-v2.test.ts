@@ -25,6 +25,7 @@ describe('WeChat Pay v2 wire format', () => {
       }),
     );
     expect(parseXml('<xml><return_code><![CDATA[SUCCESS]]></return_code><total_fee>100</total_fee></xml>')).toEqual({ return_code: 'SUCCESS', total_fee: '100' });
+    expect(Object.getPrototypeOf(parseXml('<xml><__proto__>x</__proto__></xml>'))).toBe(Object.prototype);
     expect(() => parseXml('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><a>&e;</a></xml>')).toThrow(/DOCTYPE or ENTITY/);
   });
 });

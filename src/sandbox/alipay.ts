@@ -1,0 +1,100 @@
+// A local Alipay OpenAPI sandbox: alipay.trade.pay (bar_code), .query and .cancel, checking the
+// merchant's RSA2 signature and signing answers with its own key. Outcomes by the last two
+// digits of the payment code: …21 waits for the customer (10003), paid 12 s later; …22 balance
+// too low; …23 system error, but paid; …24 waits and is never confirmed; …25 invalid code;
+// anything else is paid at once.
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Clock } from '../platform/clock';
+import { parseYuan } from '../platform/money';
+import { alipaySignContent, signRsa2, verifyRsa2 } from '../payments/alipay-client';
+
+export interface AlipaySandboxOrder {
+  outTradeNo: string;
+  tradeNo: string;
+  totalFen: number;
+  authCode: string;
+  status: 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_CLOSED';
+  createdAt: number;
+  paidAt: number | null;
+}
+
+export interface AlipaySandbox {
+  url: string;
+  orders: Map<string, AlipaySandboxOrder>;
+  close(): Promise<void>;
+}
+
+export interface AlipaySandboxOptions {
+  appId: string;
+  /** The merchant's public key, to check requests. */
+  merchantPublicKeyPem: string;
+  /** The sandbox's own ("Alipay's") private key, to sign answers. */
+  alipayPrivateKeyPem: string;
+  clock: Clock;
+}
+
+const PASSWORD_DELAY_MS = 12_000;
+
+export async function startAlipaySandbox(options: AlipaySandboxOptions): Promise<AlipaySandbox> {
+  const orders = new Map<string, AlipaySandboxOrder>();
+  const now = () => options.clock.now().getTime();
+  const answer = (method: string, node: Record<string, string>): string => {
+    const body = JSON.stringify(node);
+    return `{"${method.replace(/\./g, '_')}_response":${body},"sign":"${signRsa2(body, options.alipayPrivateKeyPem)}"}`;
+  };
+  const settle = (o: AlipaySandboxOrder) => {
+    if (o.status === 'WAIT_BUYER_PAY' && o.authCode.endsWith('21') && now() - o.createdAt >= PASSWORD_DELAY_MS) {
+      o.status = 'TRADE_SUCCESS';
+      o.paidAt = o.createdAt + PASSWORD_DELAY_MS;
+    }
+  };
+  const handle = (form: URLSearchParams): string => {
+    const params = Object.fromEntries(form.entries());
+    const method = params.method ?? '';
+    if (params.app_id !== options.appId || !verifyRsa2(alipaySignContent(params), params.sign ?? '', options.merchantPublicKeyPem)) {
+      return answer(method, { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-signature', sub_msg: '验签出错' });
+    }
+    const biz = JSON.parse(params.biz_content ?? '{}') as Record<string, string>;
+    const outTradeNo = biz.out_trade_no ?? '';
+    const order = orders.get(outTradeNo);
+    if (method === 'alipay.trade.pay') {
+      const authCode = biz.auth_code ?? '';
+      const tail = authCode.slice(-2);
+      if (order) return answer(method, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_HAS_SUCCESS', sub_msg: '交易已被支付' });
+      if (!/^(2[5-9]|30)\d{14,22}$/.test(authCode) || tail === '25') return answer(method, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.PAYMENT_AUTH_CODE_INVALID', sub_msg: '支付失败，获取顾客账户信息失败，请顾客刷新付款码后重新收款' });
+      if (tail === '22') return answer(method, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.BUYER_BALANCE_NOT_ENOUGH', sub_msg: '买家余额不足' });
+      const waiting = tail === '21' || tail === '24';
+      const created: AlipaySandboxOrder = { outTradeNo, tradeNo: `2026${String(now()).slice(-10)}${randomBytes(5).readUIntBE(0, 5).toString().padStart(14, '0')}`.slice(0, 28), totalFen: parseYuan(biz.total_amount ?? '0'), authCode, status: waiting ? 'WAIT_BUYER_PAY' : 'TRADE_SUCCESS', createdAt: now(), paidAt: waiting ? null : now() };
+      orders.set(outTradeNo, created);
+      if (tail === '23') return answer(method, { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: '系统繁忙' });
+      if (waiting) return answer(method, { code: '10003', msg: ' order success pay inprocess', out_trade_no: outTradeNo, trade_no: created.tradeNo });
+      return answer(method, { code: '10000', msg: 'Success', out_trade_no: outTradeNo, trade_no: created.tradeNo, total_amount: biz.total_amount ?? '' });
+    }
+    if (method === 'alipay.trade.query') {
+      if (!order) return answer(method, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_NOT_EXIST', sub_msg: '交易不存在' });
+      settle(order);
+      return answer(method, { code: '10000', msg: 'Success', out_trade_no: outTradeNo, trade_no: order.tradeNo, trade_status: order.status });
+    }
+    if (method === 'alipay.trade.cancel') {
+      if (!order) return answer(method, { code: '10000', msg: 'Success', retry_flag: 'N', action: 'close' });
+      settle(order);
+      const action = order.status === 'TRADE_SUCCESS' ? 'refund' : 'close';
+      order.status = 'TRADE_CLOSED';
+      return answer(method, { code: '10000', msg: 'Success', out_trade_no: outTradeNo, retry_flag: 'N', action });
+    }
+    return answer(method, { code: '40004', msg: 'Business Failed', sub_code: 'isv.invalid-method', sub_msg: '不存在的方法名' });
+  };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(handle(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/gateway.do`, orders, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
