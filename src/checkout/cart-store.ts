@@ -28,3 +28,8 @@ export function getCart(nodeId: string, cartId: string, visible: (cart: Cart) =>
   }
   return cart;
 }
+
+/** Whether a cart is open at a till of this node (its payments are still being driven). */
+export function isCartOpen(nodeId: string, cartId: string): boolean {
+  return of(nodeId).get(cartId)?.status === 'open';
+}

@@ -6,7 +6,7 @@ import { storeFilter } from '../platform/auth/permissions';
 import { renderEscPos } from './receipt-escpos';
 import { renderReceiptHtml } from './receipt-html';
 import { receiptViewOf } from './receipt-data';
-import { addSku, addTender, changeLine, clearCart, completeSale, createCart, getCartView, getSale, holdCart, listHeldCarts, recallCart, removeTender, saleByReceiptToken, scan, voidLine } from './service';
+import { addSku, addTender, cancelWalletPayment, changeLine, clearCart, completeSale, createCart, getCartView, getSale, holdCart, listHeldCarts, recallCart, removeTender, saleByReceiptToken, scan, voidLine } from './service';
 import { closeShift, currentShift, moveCash, openShift, shiftReport } from './shifts';
 import { CartOut, SaleOut, ShiftOut, ShiftReportOut, TillIn } from './schema';
 
@@ -63,6 +63,11 @@ export async function checkoutRoutes(app: TpApp): Promise<void> {
       },
     },
     (req) => addTender(req.ctx, req.params.id, req.body),
+  );
+  app.post(
+    '/carts/:id/payments/cancel',
+    { ...sell, schema: { tags, summary: 'Stop waiting for the customer to confirm a wallet payment (it is reversed)', params: CartParams, response: { 200: z.object({ cancelling: z.boolean() }) } } },
+    (req) => cancelWalletPayment(req.ctx, req.params.id),
   );
   app.delete('/carts/:id/tenders/:tenderId', { ...sell, schema: { tags, params: z.object({ id: z.string().max(64), tenderId: z.string().max(64) }), response: { 200: CartOut } } }, (req) =>
     removeTender(req.ctx, req.params.id, req.params.tenderId),

@@ -13,7 +13,7 @@ import type { Ctx } from '../platform/context';
 import { activePromotions, catalogIndex, MAX_PRICE_FEN, type Sku } from '../catalog/index';
 import { recordStockMoves, type StockMoveInput } from '../inventory/index';
 import { appendAudit } from '../audit/index';
-import { attachPaymentsToSale, cardTerminalFor, chargePaymentCode } from '../payments/index';
+import { attachPaymentsToSale, cardTerminalFor, chargePaymentCode, requestPaymentCancel } from '../payments/index';
 import { assertEditable, assertOpen, assertPieces, cashSettlement, MAX_LINES, toPricingLines, totalsOf, viewOf, type Cart, type CartLine, type CartTender, type CartView, type TenderMethod } from './cart';
 import { dropCart, getCart, putCart } from './cart-store';
 import { priceCart } from './promotions';
@@ -337,6 +337,12 @@ async function payByCode(ctx: Ctx, cart: Cart, method: 'wechat' | 'alipay' | 'un
     throw new AppError('PAYMENT_CANCELLED', `The customer did not confirm in ${name} in time; the payment was reversed. Scan a fresh code or use another method.`, { status: 409, details: { merchantOrderNo: result.merchantOrderNo } });
   }
   throw new AppError('PAYMENT_UNKNOWN', `${name} has not answered; the payment is being checked. Do not charge the customer again.`, { status: 504, details: { merchantOrderNo: result.merchantOrderNo } });
+}
+
+/** The cashier stops waiting for a customer's wallet confirmation; the charge is reversed. */
+export async function cancelWalletPayment(ctx: Ctx, cartId: string): Promise<{ cancelling: boolean }> {
+  const cart = cartFor(ctx, cartId);
+  return { cancelling: await requestPaymentCancel(ctx, cart.storeId, cart.id) };
 }
 
 /** Removes a cash payment (handing the money back); card payments are reversed at the terminal. */

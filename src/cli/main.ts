@@ -17,6 +17,7 @@ import { createTillpoint } from '../app';
 import { seedDemo } from './demo-seed';
 import { verifyAudit } from '../audit/index';
 import { configureWallets, recoverPayments } from '../payments/index';
+import { isCartOpen } from '../checkout/index';
 import { startWechatSandbox } from '../sandbox/wechat-pay';
 import { startAlipaySandbox } from '../sandbox/alipay';
 import { ensureWebBuilt } from './web-build';
@@ -110,6 +111,14 @@ export function buildProgram(): Command {
       }
       const recovered = await recoverPayments(ctx);
       if (recovered > 0) log.warn({ recovered }, 'reversed wallet payments left unfinished by the last run');
+      // Then every minute, for attempts whose request died (idle 2 minutes, cart no longer open).
+      const sweep = setInterval(() => {
+        recoverPayments(ctx, { idleForMs: 120_000, cartIsOpen: (cartId) => isCartOpen(tp.nodeId, cartId) })
+          .then((n) => n > 0 && log.warn({ recovered: n }, 'reversed abandoned wallet payments'))
+          .catch((err: unknown) => log.error({ err }, 'payment recovery failed'));
+      }, 60_000);
+      sweep.unref();
+      closers.push(async () => clearInterval(sweep));
       try {
         await tp.app.listen({ port: config.port, host: config.host });
       } catch (err) {

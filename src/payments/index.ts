@@ -16,6 +16,6 @@ export function setCardTerminal(storeId: string, terminal: CardTerminal): void {
   terminals.set(storeId, terminal);
 }
 
-export { chargePaymentCode, attachPaymentsToSale, recoverPayments, configureWallets, type PaymentResult, type WalletChannel, type WalletSettings } from './service';
+export { chargePaymentCode, attachPaymentsToSale, recoverPayments, configureWallets, requestPaymentCancel, type PaymentResult, type RecoveryOptions, type WalletChannel, type WalletSettings } from './service';
 export type { WechatConfig } from './wechat-client';
 export type { AlipayConfig } from './alipay-client';

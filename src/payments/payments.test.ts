@@ -22,7 +22,7 @@ interface ChannelCase {
   code(tail: 'paid' | 'password' | 'poor' | 'error' | 'never'): string;
   giveUpMs: number;
   refusedCode: string;
-  start(t: TestApp): Promise<{ channel: CodeChannel; state(orderNo: string): string | undefined; txnId(orderNo: string): string | undefined; close(): Promise<void>; configure(): void }>;
+  start(t: TestApp): Promise<{ channel: CodeChannel; state(orderNo: string): string | undefined; txnId(orderNo: string): string | undefined; close(): Promise<void>; configure(): void; configureWith(wait: (ms: number) => Promise<void>): void }>;
   paidState: string;
   reversedState: string;
 }
@@ -47,6 +47,7 @@ const CASES: ChannelCase[] = [
         txnId: (no) => sandbox.orders.get(no)?.transactionId,
         close: () => sandbox.close(),
         configure: () => configureWallets('*', { wechat: config, wait: async (ms) => t.clock.advance(ms) }),
+        configureWith: (wait) => configureWallets('*', { wechat: config, wait }),
       };
     },
   },
@@ -68,6 +69,7 @@ const CASES: ChannelCase[] = [
         txnId: (no) => sandbox.orders.get(no)?.tradeNo,
         close: () => sandbox.close(),
         configure: () => configureWallets('*', { alipay: config, wait: async (ms) => t.clock.advance(ms) }),
+        configureWith: (wait) => configureWallets('*', { alipay: config, wait }),
       };
     },
   },
@@ -152,6 +154,24 @@ for (const c of CASES) {
       expect(await payment(merchantOrderNo)).toMatchObject({ status: 'cancelled', error_code: 'REVERSED' });
     });
 
+    it('lets the cashier stop waiting: the charge is reversed at the next query', async () => {
+      const cart = await basket();
+      // The customer never confirms; the cashier presses cancel while the till waits.
+      sandbox.configureWith(async (ms) => {
+        t.clock.advance(ms);
+        await call({ method: 'POST', url: `/api/v1/carts/${cart.id}/payments/cancel` });
+      });
+      const before = t.clock.now().getTime();
+      const res = await call({ method: 'POST', url: `/api/v1/carts/${cart.id}/scan`, payload: { code: c.code('never') } });
+      sandbox.configure();
+      expect(res.json()).toMatchObject({ code: 'PAYMENT_CANCELLED' });
+      expect(t.clock.now().getTime() - before).toBe(5_000);
+      const merchantOrderNo = (res.json() as { details: { merchantOrderNo: string } }).details.merchantOrderNo;
+      expect(sandbox.state(merchantOrderNo)).toBe(c.reversedState);
+      const none = await call({ method: 'POST', url: `/api/v1/carts/${cart.id}/payments/cancel` });
+      expect(none.json()).toEqual({ cancelling: false });
+    });
+
     it('after a restart, reverses money taken without a sale (no 掉单)', async () => {
       // A charge that went through while the till crashed: the attempt was stored as paying.
       const store = await handle().db.selectFrom('stores').select('id').where('code', '=', 'S001').executeTakeFirstOrThrow();
@@ -159,7 +179,12 @@ for (const c of CASES) {
       expect((await sandbox.channel.pay({ merchantOrderNo: orderNo, amountFen: 990, authCode: c.code('paid'), subject: 'x' })).status).toBe('succeeded');
       const now = t.clock.now().toISOString();
       await handle().db.insertInto('payments').values({ store_id: store.id, id: `crash-${c.name}`, cart_id: 'gone', sale_id: null, channel: c.name, merchant_order_no: orderNo, amount_fen: 990, status: 'paying', channel_txn_id: null, auth_code_tail: '0000', error_code: null, error_message: null, created_at: now, updated_at: now }).execute();
-      expect(await recoverPayments(t.ctx)).toBeGreaterThanOrEqual(1);
+      // A sweep leaves attempts that are fresh or whose cart is still open at a till…
+      expect(await recoverPayments(t.ctx, { idleForMs: 10 * 60_000 })).toBe(0);
+      expect(await recoverPayments(t.ctx, { cartIsOpen: () => true })).toBe(0);
+      expect(sandbox.state(orderNo)).toBe(c.paidState);
+      // …and reverses the one whose cart is gone.
+      expect(await recoverPayments(t.ctx, { cartIsOpen: (id) => id !== 'gone' })).toBe(1);
       expect(sandbox.state(orderNo)).toBe(c.reversedState);
       expect(await payment(orderNo)).toMatchObject({ status: 'cancelled' });
       const sold = await handle().db.selectFrom('payments').select('status').where('sale_id', 'is not', null).execute();

@@ -24,6 +24,19 @@ export interface WalletSettings {
 const MAX_REVERSALS = 3;
 
 const settingsByStore = new Map<string, WalletSettings>();
+/** Carts whose cashier pressed cancel while the customer was still confirming. */
+const cancelRequested = new Set<string>();
+
+/**
+ * Asks the payment in progress for a cart to stop waiting: it is reversed at the next query.
+ * Returns false when no payment of that cart is waiting.
+ */
+export async function requestPaymentCancel(ctx: Ctx, storeId: string, cartId: string): Promise<boolean> {
+  const open = await ctx.db.selectFrom('payments').select('id').where('store_id', '=', storeId).where('cart_id', '=', cartId).where('status', 'in', [...OPEN_STATUSES]).executeTakeFirst();
+  if (!open) return false;
+  cancelRequested.add(cartId);
+  return true;
+}
 const realWait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function configureWallets(storeId: string | '*', settings: Partial<WalletSettings>): void {
@@ -134,13 +147,19 @@ export async function chargePaymentCode(
   const outcome = await ask(() => channel.pay({ merchantOrderNo: p.merchantOrderNo, amountFen: input.amountFen, authCode: input.authCode, subject: input.description }), 'pay');
   await move(ctx, p, outcome.status, { channelTxnId: outcome.channelTxnId ?? null, errorCode: outcome.errorCode ?? null, message: outcome.message ?? null });
   const settled = p as Attempt; // move() changed the status behind the compiler's back
-  if (settled.status === 'user_paying' || settled.status === 'unknown') await settle(ctx, channel, settings.wait, p, now.getTime());
+  if (settled.status === 'user_paying' || settled.status === 'unknown') {
+    try {
+      await settle(ctx, channel, settings.wait, p, now.getTime(), () => cancelRequested.has(input.cartId));
+    } finally {
+      cancelRequested.delete(input.cartId);
+    }
+  }
   return { id: p.id, status: p.status, merchantOrderNo: p.merchantOrderNo, channelTxnId: p.channelTxnId, errorCode: p.errorCode, message: p.message };
 }
 
 /** Queries until final or the time is up, then cancels (repeating while the provider asks). */
-async function settle(ctx: Ctx, channel: CodeChannel, wait: (ms: number) => Promise<void>, p: Attempt, startedAt: number): Promise<void> {
-  while (ctx.clock.now().getTime() - startedAt < channel.giveUpAfterMs) {
+async function settle(ctx: Ctx, channel: CodeChannel, wait: (ms: number) => Promise<void>, p: Attempt, startedAt: number, cancelled: () => boolean = () => false): Promise<void> {
+  while (ctx.clock.now().getTime() - startedAt < channel.giveUpAfterMs && !cancelled()) {
     await wait(channel.queryEveryMs);
     const answer = await ask(() => channel.query(p.merchantOrderNo), 'query');
     if (answer.status === 'succeeded' || answer.status === 'failed' || answer.status === 'cancelled') {
@@ -173,16 +192,27 @@ export async function attachPaymentsToSale(ctx: Ctx, storeId: string, merchantOr
   await ctx.db.updateTable('payments').set({ sale_id: saleId }).where('store_id', '=', storeId).where('merchant_order_no', 'in', [...merchantOrderNos]).execute();
 }
 
+export interface RecoveryOptions {
+  /** Only attempts untouched for this long (a live attempt is updated every few seconds). */
+  idleForMs?: number;
+  /** Attempts whose cart is still open at a till are left to that till. */
+  cartIsOpen?: (cartId: string) => boolean;
+}
+
 /**
- * After a restart (open carts are gone): every attempt not final is queried; money taken
- * without a sale is reversed, so no customer pays for nothing. Returns how many were settled.
+ * Settles attempts nobody is driving any more: at start (open carts are gone with the old
+ * process) and then periodically for stragglers. Each is reversed, so no customer pays for a
+ * sale that does not exist (no 掉单). Returns how many were reversed.
  */
-export async function recoverPayments(ctx: Ctx): Promise<number> {
-  const open = await ctx.db
+export async function recoverPayments(ctx: Ctx, options: RecoveryOptions = {}): Promise<number> {
+  const idleSince = new Date(ctx.clock.now().getTime() - (options.idleForMs ?? 0)).toISOString();
+  const rows = await ctx.db
     .selectFrom('payments')
-    .select(['store_id', 'id', 'status', 'merchant_order_no', 'sale_id', 'channel'])
+    .select(['store_id', 'id', 'status', 'merchant_order_no', 'sale_id', 'channel', 'cart_id'])
     .where((eb) => eb.or([eb('status', 'in', [...OPEN_STATUSES]), eb.and([eb('status', '=', 'succeeded'), eb('sale_id', 'is', null)])]))
+    .where('updated_at', '<=', idleSince)
     .execute();
+  const open = rows.filter((r) => !options.cartIsOpen?.(r.cart_id));
   let settled = 0;
   for (const row of open) {
     const channel = channelFor(settingsFor(row.store_id), row.channel);

@@ -86,6 +86,7 @@ export const en: typeof zhCN = {
     cancel: 'Cancel',
     selectTill: 'Till',
     waitingWallet: 'Charging: waiting for the customer to confirm on their phone…',
+    cancelWallet: 'Cancel payment',
     savings: 'You saved',
   },
   catalog: {

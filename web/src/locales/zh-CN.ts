@@ -85,6 +85,7 @@ export const zhCN = {
     cancel: '取消',
     selectTill: '收银台',
     waitingWallet: '正在收款，请等待顾客在手机上确认（输入密码）…',
+    cancelWallet: '取消收款',
     savings: '本单节省',
   },
   catalog: {

@@ -262,7 +262,20 @@ export function PosPage() {
             status={error ? 'error' : undefined}
           />
           {error && <Alert type="error" title={error} style={{ marginTop: 8 }} data-testid="scan-error" />}
-          {busy && waitingWallet && <Alert type="info" showIcon title={t('pos.waitingWallet')} style={{ marginTop: 8 }} data-testid="waiting-wallet" />}
+          {busy && waitingWallet && (
+            <Alert
+              type="info"
+              showIcon
+              title={t('pos.waitingWallet')}
+              style={{ marginTop: 8 }}
+              data-testid="waiting-wallet"
+              action={
+                <Button danger onClick={() => cart && void tillApi.cancelWallet(cart.id)} data-testid="cancel-wallet">
+                  {t('pos.cancelWallet')}
+                </Button>
+              }
+            />
+          )}
           <div style={{ marginTop: 8 }}>{sale ? <SaleDone sale={sale} /> : <CartTable cart={cart} selected={selected} onSelect={setSelected} />}</div>
         </Card>
         <Card styles={{ body: { padding: 12 } }}>

@@ -34,5 +34,6 @@ export const tillApi = {
   recall: (heldId: string, till: TillChoice) => api<Cart>('POST', `/carts-held/${heldId}/recall`, till),
   tender: (id: string, method: 'cash' | 'card', amountFen: number) => api<Cart>('POST', `/carts/${id}/tenders`, { method, amountFen }),
   complete: (id: string) => api<Sale>('POST', `/carts/${id}/complete`),
+  cancelWallet: (id: string) => api<{ cancelling: boolean }>('POST', `/carts/${id}/payments/cancel`),
   search: (q: string) => api<{ total: number; products: Array<{ skuId: string; code: string; name: string; priceFen: number; unit: string }> }>('GET', `/products?q=${encodeURIComponent(q)}&limit=20`),
 };
