@@ -1,2 +1,2 @@
 // What other domains may use of the audit log.
-export { appendAudit, verifyAudit, type AuditEntry, type AuditVerification } from './service';
+export { appendAudit, appendAuditMany, verifyAudit, type AuditEntry, type AuditVerification } from './service';

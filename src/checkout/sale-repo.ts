@@ -1,5 +1,6 @@
 // The sale's tables: written once, in the completing transaction, and read for receipts.
-import type { Db } from '../platform/db/index';
+import type { Insertable } from 'kysely';
+import type { Database, Db } from '../platform/db/index';
 import type { AppliedPromotion } from './pricing-types';
 import type { TenderMethod } from './cart';
 import type { Unit } from '../catalog/types';
@@ -59,11 +60,19 @@ export interface SaleRecord {
   promotions: Array<{ promotionId: string; name: string; savingFen: number }>;
 }
 
-/** Inserts a sale with one statement per table. */
-export async function insertSale(db: Db, s: SaleRecord): Promise<void> {
-  await db
-    .insertInto('sales')
-    .values({
+const CHUNK = 500;
+
+async function insertChunked<T extends 'sales' | 'sale_lines' | 'sale_line_components' | 'sale_tenders' | 'sale_promotions'>(db: Db, table: T, rows: Array<Insertable<Database[T]>>): Promise<void> {
+  // Chunks keep every statement within both dialects' bound-parameter limits.
+  for (let i = 0; i < rows.length; i += CHUNK) await db.insertInto(table).values(rows.slice(i, i + CHUNK) as never).execute();
+}
+
+/** Inserts sales with one statement per table (per 500 rows), however many sales there are. */
+export async function insertSales(db: Db, sales: readonly SaleRecord[]): Promise<void> {
+  await insertChunked(
+    db,
+    'sales',
+    sales.map((s) => ({
       store_id: s.storeId,
       id: s.id,
       receipt_no: s.receiptNo,
@@ -82,11 +91,12 @@ export async function insertSale(db: Db, s: SaleRecord): Promise<void> {
       receipt_token: s.receiptToken,
       idempotency_key: s.idempotencyKey,
       status: 'completed',
-    })
-    .execute();
-  await db
-    .insertInto('sale_lines')
-    .values(
+    })),
+  );
+  await insertChunked(
+    db,
+    'sale_lines',
+    sales.flatMap((s) =>
       s.lines.map((l) => ({
         store_id: s.storeId,
         sale_id: s.id,
@@ -104,15 +114,17 @@ export async function insertSale(db: Db, s: SaleRecord): Promise<void> {
         category_id: l.categoryId,
         promotions: JSON.stringify(l.promotions),
       })),
-    )
-    .execute();
-  const components = s.lines.flatMap((l) =>
-    l.components.map((c) => ({ store_id: s.storeId, sale_id: s.id, line_no: l.lineNo, sku_id: c.skuId, qty: c.qty, revenue_fen: c.revenueFen })),
+    ),
   );
-  if (components.length) await db.insertInto('sale_line_components').values(components).execute();
-  await db
-    .insertInto('sale_tenders')
-    .values(
+  await insertChunked(
+    db,
+    'sale_line_components',
+    sales.flatMap((s) => s.lines.flatMap((l) => l.components.map((c) => ({ store_id: s.storeId, sale_id: s.id, line_no: l.lineNo, sku_id: c.skuId, qty: c.qty, revenue_fen: c.revenueFen })))),
+  );
+  await insertChunked(
+    db,
+    'sale_tenders',
+    sales.flatMap((s) =>
       s.tenders.map((t) => ({
         store_id: s.storeId,
         id: t.id,
@@ -129,14 +141,13 @@ export async function insertSale(db: Db, s: SaleRecord): Promise<void> {
         channel_txn_id: t.channelTxnId,
         created_at: t.createdAt,
       })),
-    )
-    .execute();
-  if (s.promotions.length) {
-    await db
-      .insertInto('sale_promotions')
-      .values(s.promotions.map((p) => ({ store_id: s.storeId, sale_id: s.id, promotion_id: p.promotionId, name: p.name, saving_fen: p.savingFen })))
-      .execute();
-  }
+    ),
+  );
+  await insertChunked(
+    db,
+    'sale_promotions',
+    sales.flatMap((s) => s.promotions.map((p) => ({ store_id: s.storeId, sale_id: s.id, promotion_id: p.promotionId, name: p.name, saving_fen: p.savingFen }))),
+  );
 }
 
 /** Reads a sale back whole, by id or by receipt token. */

@@ -6,22 +6,20 @@ import { AppError } from '../platform/errors';
 import { newId } from '../platform/ids';
 import { allocateByLargestRemainder, applyRate, formatMoney } from '../platform/money';
 import { businessDate } from '../platform/business-date';
-import { appendOutbox } from '../platform/outbox';
-import { inGroupCommit } from '../platform/db/group-commit';
+import { inBatchCommit } from '../platform/db/group-commit';
 import { can, requirePermission, type Actor } from '../platform/auth/permissions';
 import type { Ctx } from '../platform/context';
 import { activePromotions, catalogIndex, MAX_PRICE_FEN, type Sku } from '../catalog/index';
-import { recordStockMoves, type StockMoveInput } from '../inventory/index';
-import { appendAudit } from '../audit/index';
-import { attachPaymentsToSale, cardTerminalFor, chargePaymentCode, requestPaymentCancel } from '../payments/index';
+import type { StockMoveInput } from '../inventory/index';
+import { cardTerminalFor, chargePaymentCode, requestPaymentCancel } from '../payments/index';
 import { assertEditable, assertOpen, assertPieces, cashSettlement, MAX_LINES, toPricingLines, totalsOf, viewOf, type Cart, type CartLine, type CartTender, type CartView, type TenderMethod } from './cart';
 import { dropCart, getCart, putCart } from './cart-store';
 import { priceCart } from './promotions';
 import { classifyScan } from './scan-code';
 import { checkoutSettings } from './settings';
 import { resolveTill } from './terminals';
-import { insertSale, loadSale, type SaleLineRecord, type SaleRecord } from './sale-repo';
-import { openShiftOf } from './shifts';
+import { loadSale, type SaleLineRecord, type SaleRecord } from './sale-repo';
+import { saleWriter, type SalePlan } from './sale-writer';
 import type { PricedCart } from './pricing-types';
 
 function actorOf(ctx: Ctx): Actor {
@@ -401,8 +399,6 @@ async function completeOnce(ctx: Ctx, cart: Cart, input: { idempotencyKey?: stri
     const done = await loadSale(ctx.db, { storeId: cart.storeId, id: cart.saleId });
     if (done) return saleView(done);
   }
-  const earlier = await loadSale(ctx.db, { storeId: cart.storeId, idempotencyKey });
-  if (earlier) return saleView(earlier);
   if (cart.lines.length === 0) throw new AppError('CART_EMPTY', 'The cart is empty.');
   const priced = await price(ctx, cart);
   const totals = totalsOf(cart, priced);
@@ -413,39 +409,45 @@ async function completeOnce(ctx: Ctx, cart: Cart, input: { idempotencyKey?: stri
   const now = ctx.clock.now();
   const date = businessDate(now, cart.till.timeZone, cart.till.dayCutover);
   const saleId = newId();
-
-  // Sales completed at the same moment on several tills share one durable commit.
-  const sale = await inGroupCommit(ctx.db, async (tx) => {
-    const t: Ctx = { ...ctx, db: tx };
-    const shift = await openShiftOf(t, cart.storeId, cart.terminalId);
-    if (!shift) throw new AppError('SHIFT_NOT_OPEN', 'Open a shift on this till before selling.', { status: 409 });
-    const seq = await nextReceiptSeq(t, cart.storeId, cart.terminalId, date);
-    const lines: SaleLineRecord[] = priced.lines.map((p, i) => {
-      const cl = cart.lines[i] as CartLine;
-      const sku = index.sku(cl.skuId);
-      return {
-        lineNo: i + 1,
-        skuId: cl.skuId,
-        name: cl.name,
-        unit: cl.unit,
-        qty: cl.qty,
-        unitPriceFen: cl.unitPriceFen,
-        listFen: p.listFen,
-        discountFen: p.discountFen,
-        totalFen: p.totalFen,
-        costFen: sku ? (sku.components.length ? sku.components.reduce((s, c) => s + lineCostFen(index.sku(c.skuId) ?? sku, c.qty * cl.qty), 0) : lineCostFen(sku, cl.qty)) : 0,
-        vatRate: cl.vatRate,
-        categoryId: cl.categoryId,
-        promotions: p.promotions,
-        components: sku && sku.components.length ? componentRevenue(sku, p.totalFen, cl.qty, (id) => { const c = index.sku(id); return c ? index.priceFor(cart.storeId, c) : 0; }) : [],
-      };
+  const priceOf = (id: string) => {
+    const c = index.sku(id);
+    return c ? index.priceFor(cart.storeId, c) : 0;
+  };
+  const lines: SaleLineRecord[] = priced.lines.map((p, i) => {
+    const cl = cart.lines[i] as CartLine;
+    const sku = index.sku(cl.skuId);
+    const bundle = sku && sku.components.length ? sku : undefined;
+    return {
+      lineNo: i + 1,
+      skuId: cl.skuId,
+      name: cl.name,
+      unit: cl.unit,
+      qty: cl.qty,
+      unitPriceFen: cl.unitPriceFen,
+      listFen: p.listFen,
+      discountFen: p.discountFen,
+      totalFen: p.totalFen,
+      costFen: !sku ? 0 : bundle ? bundle.components.reduce((s, c) => s + lineCostFen(index.sku(c.skuId) ?? bundle, c.qty * cl.qty), 0) : lineCostFen(sku, cl.qty),
+      vatRate: cl.vatRate,
+      categoryId: cl.categoryId,
+      promotions: p.promotions,
+      components: bundle ? componentRevenue(bundle, p.totalFen, cl.qty, priceOf) : [],
+    };
+  });
+  const moves: StockMoveInput[] = lines.flatMap((l) => {
+    const parts = l.components.length ? l.components.map((c) => ({ skuId: c.skuId, qty: c.qty })) : [{ skuId: l.skuId, qty: l.qty }];
+    return parts.map((p) => {
+      const s = index.sku(p.skuId);
+      return { storeId: cart.storeId, skuId: p.skuId, qty: -p.qty, kind: 'sale' as const, docType: 'sale', docId: saleId, costFen: s ? lineCostFen(s, p.qty) : 0, businessDate: date };
     });
-    const record: SaleRecord = {
+  });
+  const plan: SalePlan = {
+    ctx,
+    cart,
+    record: {
       id: saleId,
       storeId: cart.storeId,
-      receiptNo: `${cart.till.storeCode}-${cart.till.terminalCode}-${date.replace(/-/g, '')}-${String(seq).padStart(4, '0')}`,
       terminalId: cart.terminalId,
-      shiftId: shift.id,
       cashierId: cart.cashierId,
       memberId: cart.memberId,
       businessDate: date,
@@ -461,57 +463,25 @@ async function completeOnce(ctx: Ctx, cart: Cart, input: { idempotencyKey?: stri
       lines,
       tenders: cart.tenders.map((tn: CartTender) => ({ ...tn })),
       promotions: priced.promotions.map((p) => ({ promotionId: p.promotionId, name: p.name, savingFen: p.discountFen })),
-    };
-    await insertSale(tx, record);
-    const moves: StockMoveInput[] = lines.flatMap((l) => {
-      const sku = index.sku(l.skuId);
-      const parts = sku && sku.components.length ? l.components.map((c) => ({ skuId: c.skuId, qty: c.qty })) : [{ skuId: l.skuId, qty: l.qty }];
-      return parts.map((p) => {
-        const s = index.sku(p.skuId);
-        return { storeId: cart.storeId, skuId: p.skuId, qty: -p.qty, kind: 'sale' as const, docType: 'sale', docId: saleId, costFen: s ? lineCostFen(s, p.qty) : 0, businessDate: date };
-      });
-    });
-    await recordStockMoves(t, moves);
-    const cash = cart.tenders.filter((tn) => tn.method === 'cash');
-    if (cash.length) {
-      await tx
-        .insertInto('cash_movements')
-        .values(
-          cash.flatMap((tn) => [
-            { store_id: cart.storeId, id: newId(), shift_id: shift.id, kind: 'sale', amount_fen: tn.tenderedFen, reason: null, doc_id: saleId, actor_id: cart.cashierId, business_date: date, created_at: now.toISOString() },
-            ...(tn.changeFen > 0
-              ? [{ store_id: cart.storeId, id: newId(), shift_id: shift.id, kind: 'change', amount_fen: -tn.changeFen, reason: null, doc_id: saleId, actor_id: cart.cashierId, business_date: date, created_at: now.toISOString() }]
-              : []),
-          ]),
-        )
-        .execute();
-    }
-    const overridden = cart.lines.filter((l) => l.priceOverridden || l.manualDiscountFen > 0);
-    await appendAudit(t, {
-      action: 'sale.completed',
-      docType: 'sale',
-      docId: saleId,
-      storeId: cart.storeId,
-      data: { receiptNo: record.receiptNo, totalFen: record.totalFen, tenders: record.tenders.map((x) => ({ method: x.method, amountFen: x.amountFen })), overrides: overridden.map((l) => ({ skuId: l.skuId, unitPriceFen: l.unitPriceFen, discountFen: l.manualDiscountFen, reason: l.reason })) },
-    });
-    await attachPaymentsToSale(t, cart.storeId, cart.tenders.flatMap((tn) => (tn.merchantOrderNo ? [tn.merchantOrderNo] : [])), saleId);
-    await appendOutbox(t, { type: 'sale.completed', documentId: saleId, payload: record });
-    return record;
-  });
+    },
+    moves,
+    overrides: cart.lines.filter((l) => l.priceOverridden || l.manualDiscountFen > 0).map((l) => ({ skuId: l.skuId, unitPriceFen: l.unitPriceFen, discountFen: l.manualDiscountFen, reason: l.reason })),
+  };
+  let sale: SaleRecord;
+  try {
+    // Sales completed at the same moment on several tills share one durable commit.
+    sale = await inBatchCommit(ctx.db, saleWriter, plan);
+  } catch (err) {
+    // The same idempotency key completed meanwhile (another request): that sale is the answer.
+    const other = await loadSale(ctx.db, { storeId: cart.storeId, idempotencyKey });
+    if (other) return saleView(other);
+    throw err;
+  }
   cart.status = 'completed';
   cart.saleId = sale.id;
   return saleView(sale);
 }
 
-async function nextReceiptSeq(ctx: Ctx, storeId: string, terminalId: string, date: string): Promise<number> {
-  const row = await ctx.db
-    .insertInto('receipt_counters')
-    .values({ store_id: storeId, terminal_id: terminalId, business_date: date, last_seq: 1 })
-    .onConflict((oc) => oc.columns(['store_id', 'terminal_id', 'business_date']).doUpdateSet((eb) => ({ last_seq: eb('receipt_counters.last_seq', '+', 1) })))
-    .returning('last_seq')
-    .executeTakeFirstOrThrow();
-  return row.last_seq;
-}
 
 export async function getSale(ctx: Ctx, saleId: string): Promise<SaleView> {
   const actor = actorOf(ctx);

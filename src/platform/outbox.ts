@@ -2,7 +2,7 @@
 // with a gapless per-node sequence, so sync can send it and HQ can apply it exactly once.
 import { AppError } from './errors';
 import { newId } from './ids';
-import { nextInSequence } from './sequence';
+import { takeFromSequence } from './sequence';
 import type { Ctx } from './context';
 
 export interface OutboxEvent {
@@ -26,22 +26,28 @@ export interface AppendedEvent {
  * @example await appendOutbox(ctx, { type: 'sale.completed', documentId: sale.id, payload: sale })
  */
 export async function appendOutbox(ctx: Ctx, event: OutboxEvent): Promise<AppendedEvent> {
+  const [appended] = await appendOutboxMany(ctx, [event]);
+  if (!appended) throw new AppError('INTERNAL', 'appendOutbox appended nothing.');
+  return appended;
+}
+
+/** Appends several events with consecutive sequence numbers, in one statement. */
+export async function appendOutboxMany(ctx: Ctx, events: readonly OutboxEvent[]): Promise<AppendedEvent[]> {
   if (!ctx.db.isTransaction) {
     throw new AppError('INTERNAL', 'appendOutbox must run inside the transaction that writes the document.');
   }
-  const seq = await nextInSequence(ctx.db, `outbox:${ctx.nodeId}`);
-  const eventId = newId();
-  await ctx.db
-    .insertInto('outbox')
-    .values({
-      node_id: ctx.nodeId,
-      seq,
-      event_id: eventId,
-      type: event.type,
-      document_id: event.documentId,
-      payload: JSON.stringify(event.payload),
-      created_at: ctx.clock.now().toISOString(),
-    })
-    .execute();
-  return { eventId, seq };
+  if (events.length === 0) return [];
+  const seqs = await takeFromSequence(ctx.db, `outbox:${ctx.nodeId}`, events.length);
+  const now = ctx.clock.now().toISOString();
+  const rows = events.map((event, i) => ({
+    node_id: ctx.nodeId,
+    seq: seqs[i] ?? 0,
+    event_id: newId(),
+    type: event.type,
+    document_id: event.documentId,
+    payload: JSON.stringify(event.payload),
+    created_at: now,
+  }));
+  for (let i = 0; i < rows.length; i += 500) await ctx.db.insertInto('outbox').values(rows.slice(i, i + 500)).execute();
+  return rows.map((r) => ({ eventId: r.event_id, seq: r.seq }));
 }

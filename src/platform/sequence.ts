@@ -10,12 +10,17 @@ import type { Db } from './db/index';
  * @example const seq = await nextInSequence(tx, `outbox:${nodeId}`)
  */
 export async function nextInSequence(db: Db, name: string): Promise<number> {
+  return (await takeFromSequence(db, name, 1))[0] ?? 0;
+}
+
+/** The next `count` values of the named counter, in order, taken in one statement. */
+export async function takeFromSequence(db: Db, name: string, count: number): Promise<number[]> {
   if (!db.isTransaction) throw new AppError('INTERNAL', `Sequence ${name} must advance inside the transaction that uses it.`);
   const row = await db
     .insertInto('sequences')
-    .values({ name, last_value: 1 })
-    .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ last_value: eb('sequences.last_value', '+', 1) })))
+    .values({ name, last_value: count })
+    .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ last_value: eb('sequences.last_value', '+', count) })))
     .returning('last_value')
     .executeTakeFirstOrThrow();
-  return row.last_value;
+  return Array.from({ length: count }, (_, i) => row.last_value - count + 1 + i);
 }

@@ -1,70 +1,71 @@
-// Group commit: business acts that arrive while a durable commit is in progress wait and then
-// share the next one. Each act runs in its own savepoint, so one act's failure undoes only its
-// own writes; each caller is answered only after the commit that holds its writes is durable.
-import { sql } from 'kysely';
+// Group commit: acts of one kind that arrive while a durable commit is in progress are written
+// together, by their writer, in the next transaction, so several tills finishing at once share
+// one commit and one statement per table. If that transaction fails, each act is retried alone,
+// so a bad act fails only itself; each caller is answered only after the commit holding its
+// writes is durable.
 import type { Db, Tx } from './index';
 
-interface Job {
-  run: (tx: Tx) => Promise<unknown>;
+export interface BatchWriter<I, R> {
+  /** Writes all items in the given transaction; returns one result per item, in order. */
+  write(tx: Tx, items: I[]): Promise<R[]>;
+}
+
+interface Job<I> {
+  item: I;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
 
-interface Queue {
-  jobs: Job[];
+interface Queue<I> {
+  jobs: Job<I>[];
   draining: boolean;
 }
 
 const MAX_BATCH = 64;
-const queues = new WeakMap<Db, Queue>();
+const queues = new WeakMap<Db, Map<BatchWriter<unknown, unknown>, Queue<unknown>>>();
 
 /**
- * Runs `fn` in a transaction shared with other acts queued at the same time on `db`.
+ * Writes `item` with `writer`, batched with the items other callers submit meanwhile.
  *
- * @example const sale = await inGroupCommit(ctx.db, (tx) => writeSale({ ...ctx, db: tx }))
+ * @example const sale = await inBatchCommit(ctx.db, saleWriter, plan)
  */
-export function inGroupCommit<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+export function inBatchCommit<I, R>(db: Db, writer: BatchWriter<I, R>, item: I): Promise<R> {
   // Inside a caller's transaction the caller decides when to commit.
-  if (db.isTransaction) return fn(db as Tx);
-  let queue = queues.get(db);
-  if (!queue) queues.set(db, (queue = { jobs: [], draining: false }));
+  if (db.isTransaction) return writer.write(db as Tx, [item]).then((r) => r[0] as R);
+  let byWriter = queues.get(db);
+  if (!byWriter) queues.set(db, (byWriter = new Map()));
+  let queue = byWriter.get(writer as BatchWriter<unknown, unknown>) as Queue<I> | undefined;
+  if (!queue) byWriter.set(writer as BatchWriter<unknown, unknown>, (queue = { jobs: [], draining: false }) as Queue<unknown>);
   const q = queue;
-  return new Promise<T>((resolve, reject) => {
-    q.jobs.push({ run: fn, resolve: resolve as (value: unknown) => void, reject });
-    if (!q.draining) void drain(db, q);
+  return new Promise<R>((resolve, reject) => {
+    q.jobs.push({ item, resolve: resolve as (value: unknown) => void, reject });
+    if (!q.draining) void drain(db, writer, q);
   });
 }
 
-async function drain(db: Db, queue: Queue): Promise<void> {
+async function drain<I, R>(db: Db, writer: BatchWriter<I, R>, queue: Queue<I>): Promise<void> {
   queue.draining = true;
   try {
     while (queue.jobs.length > 0) {
       const batch = queue.jobs.splice(0, MAX_BATCH);
-      const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
       try {
-        await db.transaction().execute(async (tx) => {
-          for (const job of batch) {
-            await sql`savepoint act`.execute(tx);
-            try {
-              outcomes.push({ ok: true, value: await job.run(tx) });
-              await sql`release savepoint act`.execute(tx);
-            } catch (error) {
-              await sql`rollback to savepoint act`.execute(tx);
-              await sql`release savepoint act`.execute(tx);
-              outcomes.push({ ok: false, error });
-            }
-          }
-        });
+        const results = await db.transaction().execute((tx) => writer.write(tx, batch.map((j) => j.item)));
+        batch.forEach((job, i) => job.resolve(results[i]));
       } catch (error) {
-        // The commit itself failed: nothing of the batch is durable.
-        batch.forEach((job) => job.reject(error));
-        continue;
+        if (batch.length === 1) {
+          batch[0]?.reject(error);
+          continue;
+        }
+        // One act spoiled the batch: write each alone so only that one fails.
+        for (const job of batch) {
+          try {
+            const [result] = await db.transaction().execute((tx) => writer.write(tx, [job.item]));
+            job.resolve(result);
+          } catch (single) {
+            job.reject(single);
+          }
+        }
       }
-      batch.forEach((job, i) => {
-        const outcome = outcomes[i];
-        if (outcome?.ok) job.resolve(outcome.value);
-        else job.reject(outcome?.error);
-      });
     }
   } finally {
     queue.draining = false;

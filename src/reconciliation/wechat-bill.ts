@@ -1,0 +1,435 @@
+// WeChat Pay trade bill (交易账单, bill_type=ALL): read the file WeChat sends into ChannelLines,
+// checked against the bill's own summary row, and write one the same way for the sandbox.
+import { gunzipSync } from 'node:zlib';
+import Big from 'big.js';
+import { decodeText } from '../catalog/catalog-csv';
+import { AppError, isAppError } from '../platform/errors';
+import { assertFen, formatYuan, parseYuan, roundHalfEven } from '../platform/money';
+import type { ChannelLine } from './types';
+
+export type WechatBillLayout = 'all-27' | 'legacy';
+
+/** The bill's summary row as WeChat states it: amounts positive, the fee total exactly as written. */
+export interface WechatBillSummary {
+  count: number;
+  /** 应结订单总金额 (总交易额 in the older layout). */
+  grossFen: number;
+  /** 退款总金额 (总退款金额). */
+  refundFen: number;
+  /** 手续费总金额, e.g. "0.01000"; negative when refunds returned more fee than payments cost. */
+  feeExact: string;
+}
+
+export interface WechatBill {
+  lines: ChannelLine[];
+  summary: WechatBillSummary;
+  layout: WechatBillLayout;
+}
+
+/** One order or refund as the sandbox records it, to be written as a bill row. */
+export interface WechatBillRecord {
+  /** ISO-8601 with an offset or Z (written in Beijing time), or Beijing wall time "YYYY-MM-DD HH:mm:ss". */
+  time: string;
+  appId: string;
+  mchId: string;
+  deviceInfo: string | null;
+  transactionId: string;
+  outTradeNo: string;
+  openId: string;
+  state: 'SUCCESS' | 'REFUND' | 'REVOKED';
+  /** The order's amount; written on SUCCESS and REVOKED rows (refund rows show 0.00, as WeChat's do). */
+  totalFen: number;
+  /** Required on REFUND rows. */
+  refundId?: string;
+  outRefundNo?: string;
+  refundFen?: number;
+  body: string;
+  /** 手续费 in yuan with up to 5 decimals; negative on refunds (the fee returned). */
+  feeExact: string;
+  /** 费率 as WeChat writes it, e.g. "0.60%". */
+  rate: string;
+}
+
+interface Layout {
+  name: WechatBillLayout;
+  columns: readonly string[];
+  /** Where a payment's amount is: the older layout had no 应结 (to-settle) amount. */
+  grossColumn: string;
+  /** Checked to be amounts even where we do not use them: a damaged file shows there first. */
+  amountColumns: readonly string[];
+  summary: readonly string[];
+  summaryGross: string;
+  summaryRefund: string;
+}
+
+const ALL_27: Layout = {
+  name: 'all-27',
+  columns: [
+    '交易时间', '公众账号ID', '商户号', '特约商户号', '设备号', '微信订单号', '商户订单号', '用户标识', '交易类型', '交易状态',
+    '付款银行', '货币种类', '应结订单金额', '代金券金额', '微信退款单号', '商户退款单号', '退款金额', '充值券退款金额', '退款类型',
+    '退款状态', '商品名称', '商户数据包', '手续费', '费率', '订单金额', '申请退款金额', '费率备注',
+  ],
+  grossColumn: '应结订单金额',
+  amountColumns: ['应结订单金额', '代金券金额', '退款金额', '充值券退款金额', '订单金额', '申请退款金额'],
+  summary: ['总交易单数', '应结订单总金额', '退款总金额', '充值券退款总金额', '手续费总金额', '订单总金额', '申请退款总金额'],
+  summaryGross: '应结订单总金额',
+  summaryRefund: '退款总金额',
+};
+
+const LEGACY: Layout = {
+  name: 'legacy',
+  columns: [
+    '交易时间', '公众账号ID', '商户号', '子商户号', '设备号', '微信订单号', '商户订单号', '用户标识', '交易类型', '交易状态',
+    '付款银行', '货币种类', '总金额', '代金券或立减优惠金额', '微信退款单号', '商户退款单号', '退款金额', '代金券或立减优惠退款金额',
+    '退款类型', '退款状态', '商品名称', '商户数据包', '手续费', '费率',
+  ],
+  grossColumn: '总金额',
+  amountColumns: ['总金额', '代金券或立减优惠金额', '退款金额', '代金券或立减优惠退款金额'],
+  summary: ['总交易单数', '总交易额', '总退款金额', '总代金券或立减优惠退款金额', '手续费总金额'],
+  summaryGross: '总交易额',
+  summaryRefund: '总退款金额',
+};
+
+const LAYOUTS = [ALL_27, LEGACY];
+
+// Bills from different years and service-provider accounts name a few columns differently with
+// the same meaning and position; these are the variants seen in published bills.
+const SAME_COLUMN = new Map<string, string>([
+  ['子商户号', '特约商户号'],
+  ['企业红包金额', '代金券或立减优惠金额'],
+  ['企业红包退款金额', '代金券或立减优惠退款金额'],
+  ['总企业红包退款金额', '总代金券或立减优惠退款金额'],
+]);
+
+const KINDS = new Map<string, ChannelLine['kind']>([['SUCCESS', 'pay'], ['REFUND', 'refund'], ['REVOKED', 'reverse']]);
+const SUMMARY_START = '总交易单数';
+const FEE = /^-?\d+(?:\.\d{1,5})?$/;
+const COUNT = /^\d+$/;
+/** WeChat writes "2021-01-28 17:07:11"; some older files have two spaces between date and time. */
+const BILL_TIME = /^(\d{4}-\d{2}-\d{2})\s+(\d{2}:\d{2}:\d{2})$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+const AGAIN = 'Download the bill again.';
+
+interface TextLine {
+  /** 1-based physical line in the file. */
+  line: number;
+  text: string;
+}
+
+/**
+ * Parses a WeChat Pay trade bill (bill_type=ALL, the current 27-column layout or the older
+ * 24-column one; plain or gzip; UTF-8 or GB18030) into ChannelLines. The file must agree with
+ * its own summary (count, payments, refunds, exact fee total); if anything is wrong nothing is
+ * returned and one AppError ('BILL_INVALID' or 'BILL_TOTAL_MISMATCH') names the line.
+ *
+ * A REVOKED (撤销) row becomes kind 'reverse' with grossFen 0 whatever amount it shows: a
+ * reversed order settles no money, so the lines' netFen still add up to what WeChat pays out.
+ *
+ * @example
+ * parseWechatBill(bytes).lines[0]
+ * // { channel: 'wechat', channelTxnId: '4200000925202101284997714292', merchantOrderNo: 'S20210128170702357723',
+ * //   refundNo: null, kind: 'pay', grossFen: 1, feeFen: 0, feeExact: '0.00000', netFen: 1,
+ * //   time: '2021-01-28T17:07:11+08:00', store: null, terminal: null, line: 2 }
+ */
+export function parseWechatBill(bytes: Buffer): WechatBill {
+  const records = decodeText(unzip(bytes))
+    .text.split(/\r\n|\n|\r/)
+    .map((text, index) => ({ line: index + 1, text: text.trim() }))
+    .filter((record) => record.text !== '');
+  const [header, ...rest] = records;
+  if (!header) throw billError(1, null, 'the file is empty.');
+  const layout = detectLayout(header);
+
+  // The summary is found before any row is read: a file cut off in the middle of a row should
+  // be reported as cut off, not as a row with too few columns.
+  const summaryAt = rest.findIndex((record) => stripTick(record.text).startsWith(SUMMARY_START));
+  const last = records[records.length - 1] ?? header;
+  if (summaryAt < 0) throw billError(last.line, null, `the bill ends here without its summary (${SUMMARY_START},…), so the file is cut off.`);
+  const summaryHeader = rest[summaryAt] ?? last;
+  const summaryRow = rest[summaryAt + 1];
+  if (!summaryRow) throw billError(summaryHeader.line, null, 'the summary header is the last line: the summary values after it are missing, so the file is cut off.');
+  const extra = rest[summaryAt + 2];
+  if (extra) throw billError(extra.line, null, 'the line comes after the summary, where a bill has nothing more: two files may have been joined.');
+  checkSummaryHeader(summaryHeader, layout);
+
+  const rows = rest.slice(0, summaryAt);
+  const lines = rows.map((row) => readRow(row, layout));
+  const summary = readSummary(summaryRow, layout);
+  checkTotals(lines, rows, summary, { layout, summaryHeader, summaryRow });
+  return { lines, summary, layout: layout.name };
+}
+
+/**
+ * Writes records as a WeChat Pay ALL trade bill in the current 27-column layout, as WeChat
+ * does: UTF-8 without BOM, CRLF lines, every value prefixed with a backtick, amounts in yuan,
+ * fees with 5 decimals, and the summary rows with the totals computed from the rows.
+ *
+ * @example
+ * formatWechatBill({ lines: [{ time: '2021-01-28T17:07:11+08:00', appId: 'wx81be3101902f7cb2', mchId: '1601959334',
+ *   deviceInfo: null, transactionId: '4200000925202101284997714292', outTradeNo: 'S20210128170702357723',
+ *   openId: 'ofyak5q', state: 'SUCCESS', totalFen: 1, body: 'for testing', feeExact: '0', rate: '0.60%' }] })
+ * // '交易时间,…,费率备注\r\n`2021-01-28 17:07:11,`wx81be3101902f7cb2,…,`0.00000,`0.60%,`0.01,`0.00,`\r\n
+ * //  总交易单数,…\r\n`1,`0.01,`0.00,`0.00,`0.00000,`0.01,`0.00\r\n'
+ */
+export function formatWechatBill(input: { lines: WechatBillRecord[] }): Buffer {
+  const rows = [ALL_27.columns.join(',')];
+  let settledFen = 0;
+  let refundFen = 0;
+  let orderFen = 0;
+  let fee = new Big(0);
+  input.lines.forEach((record, index) => {
+    const where = `Bill record ${index + 1}`;
+    assertFen(record.totalFen, 'totalFen');
+    const refund = record.state === 'REFUND' ? refundOf(record, where) : null;
+    const feeExact = formatFee(record.feeExact, where);
+    // 应结 (to settle) is what the merchant is owed for the order: nothing for a reversed one.
+    const settled = record.state === 'SUCCESS' ? record.totalFen : 0;
+    const ordered = record.state === 'REFUND' ? 0 : record.totalFen;
+    settledFen += settled;
+    refundFen += refund?.fen ?? 0;
+    orderFen += ordered;
+    fee = fee.plus(feeExact);
+    const values = [
+      beijingWallTime(record.time, where), record.appId, record.mchId, '0', record.deviceInfo ?? '', record.transactionId,
+      record.outTradeNo, record.openId, 'MICROPAY', record.state, 'OTHERS', 'CNY', formatYuan(settled), '0.00',
+      refund?.id ?? '0', refund?.outRefundNo ?? '0', formatYuan(refund?.fen ?? 0), '0.00', refund ? 'ORIGINAL' : '',
+      refund ? 'SUCCESS' : '', record.body, '', feeExact, record.rate, formatYuan(ordered), formatYuan(refund?.fen ?? 0), '',
+    ];
+    values.forEach((value, column) => checkWritable(value, `${where}, ${ALL_27.columns[column] ?? ''}`));
+    rows.push(tickRow(values));
+  });
+  rows.push(ALL_27.summary.join(','));
+  const totals = [String(input.lines.length), formatYuan(settledFen), formatYuan(refundFen), '0.00', fee.toFixed(5), formatYuan(orderFen), formatYuan(refundFen)];
+  rows.push(tickRow(totals));
+  return Buffer.from(rows.map((row) => `${row}\r\n`).join(''), 'utf8');
+}
+
+function unzip(bytes: Buffer): Buffer {
+  if (!bytes.subarray(0, 2).equals(GZIP_MAGIC)) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (error) {
+    throw new AppError('BILL_INVALID', `The file is gzip-compressed but cannot be unpacked (${(error as Error).message}): it is damaged or cut off. ${AGAIN}`, {
+      details: { line: null, field: null },
+      cause: error,
+    });
+  }
+}
+
+function billError(line: number, field: string | null, message: string, value?: string): AppError {
+  const where = field === null ? `Line ${line}` : `Line ${line}, ${field}`;
+  return new AppError('BILL_INVALID', `${where}: ${message} ${AGAIN}`, { details: { line, field, value } });
+}
+
+function stripTick(value: string): string {
+  return value.startsWith('`') ? value.slice(1) : value;
+}
+
+function sameColumn(name: string): string {
+  return SAME_COLUMN.get(name) ?? name;
+}
+
+function headerCells(record: TextLine): string[] {
+  return record.text.split(',').map((cell) => stripTick(cell.trim()).trim());
+}
+
+function namesMatch(cells: readonly string[], expected: readonly string[]): boolean {
+  return cells.length === expected.length && cells.every((cell, i) => sameColumn(cell) === sameColumn(expected[i] ?? ''));
+}
+
+function detectLayout(header: TextLine): Layout {
+  const cells = headerCells(header);
+  const layout = LAYOUTS.find((candidate) => namesMatch(cells, candidate.columns));
+  if (layout) return layout;
+  const sameWidth = LAYOUTS.find((candidate) => candidate.columns.length === cells.length);
+  const column = sameWidth?.columns.findIndex((name, i) => sameColumn(name) !== sameColumn(cells[i] ?? '')) ?? -1;
+  const detail =
+    sameWidth && column >= 0
+      ? ` Column ${column + 1} is "${cells[column] ?? ''}" where ${sameWidth.columns[column] ?? ''} is expected.`
+      : ` It has ${cells.length} columns; the ALL bill has 27 (24 in the older layout) and starts 交易时间,公众账号ID,商户号.`;
+  throw billError(header.line, null, `this is not the header of a WeChat Pay trade bill of type ALL (全部订单).${detail} Choose the ALL bill when downloading.`);
+}
+
+function checkSummaryHeader(record: TextLine, layout: Layout): void {
+  if (namesMatch(headerCells(record), layout.summary)) return;
+  throw billError(record.line, null, `the summary header should be ${layout.summary.join(',')} for this layout.`);
+}
+
+/**
+ * Splits a value line. WeChat prefixes every value with a backtick (so Excel keeps long ids as
+ * text), which also makes ",`" the true separator: a comma inside 商品名称 stays in its value.
+ */
+function tickCells(record: TextLine, width: number): string[] {
+  if (!record.text.startsWith('`')) {
+    throw billError(record.line, null, 'the line does not start with a backtick (`): WeChat writes every value as `value, so this line was changed or is not from the bill.');
+  }
+  const cells = record.text.split(/,(?=`)/).map((cell) => cell.slice(1).trim());
+  if (cells.length !== width) {
+    throw billError(
+      record.line,
+      null,
+      `the line has ${cells.length} values but the bill has ${width} columns (a value that lost its leading backtick joins the one before it).`,
+    );
+  }
+  return cells;
+}
+
+function readRow(record: TextLine, layout: Layout): ChannelLine {
+  const cells = tickCells(record, layout.columns.length);
+  const cell = (name: string): string => cells[layout.columns.indexOf(name)] ?? '';
+  const { line } = record;
+
+  const time = billTimeToIso(cell('交易时间'));
+  if (time === null) throw billError(line, '交易时间', `"${cell('交易时间')}" is not a time like 2021-01-28 17:07:11.`, cell('交易时间'));
+  const channelTxnId = cell('微信订单号');
+  if (channelTxnId === '') throw billError(line, '微信订单号', 'the WeChat order number is empty.');
+  const state = cell('交易状态');
+  const kind = KINDS.get(state);
+  if (!kind) throw billError(line, '交易状态', `"${state}" is not a trade state this importer knows (SUCCESS, REFUND, REVOKED).`, state);
+
+  const amounts = new Map(layout.amountColumns.map((name) => [name, readAmount(record, name, cell(name))]));
+  const feeExact = cell('手续费');
+  if (!FEE.test(feeExact)) throw billError(line, '手续费', `"${feeExact}" is not a fee like 0.00600 (yuan, at most 5 decimals).`, feeExact);
+
+  // Fees reduce what the merchant receives; on a refund WeChat returns the fee (negative 手续费).
+  const feeFen = 0 - roundHalfEven(new Big(feeExact).times(100));
+  const grossFen = kind === 'pay' ? (amounts.get(layout.grossColumn) ?? 0) : kind === 'refund' ? 0 - (amounts.get('退款金额') ?? 0) : 0;
+  return {
+    channel: 'wechat',
+    channelTxnId,
+    merchantOrderNo: cell('商户订单号') || null,
+    refundNo: kind === 'refund' ? cell('商户退款单号') || null : null,
+    kind,
+    grossFen,
+    feeFen,
+    feeExact,
+    netFen: grossFen + feeFen,
+    time,
+    store: null,
+    terminal: cell('设备号') || null,
+    line,
+  };
+}
+
+function readAmount(record: TextLine, field: string, text: string, allowNegative = false): number {
+  let fen: number;
+  try {
+    fen = parseYuan(text, field);
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    throw billError(record.line, field, `"${text}" is not an amount like 12.34 (yuan, at most two decimals).`, text);
+  }
+  if (fen < 0 && !allowNegative) throw billError(record.line, field, `"${text}" is negative; WeChat writes this amount without a sign.`, text);
+  return fen;
+}
+
+function readSummary(record: TextLine, layout: Layout): WechatBillSummary {
+  const cells = tickCells(record, layout.summary.length);
+  const cell = (name: string): string => cells[layout.summary.indexOf(name)] ?? '';
+  const countText = cell(SUMMARY_START);
+  if (!COUNT.test(countText)) throw billError(record.line, SUMMARY_START, `"${countText}" is not a number of transactions.`, countText);
+  const feeExact = cell('手续费总金额');
+  if (!FEE.test(feeExact)) throw billError(record.line, '手续费总金额', `"${feeExact}" is not a fee total like 0.01000.`, feeExact);
+  layout.summary.slice(1).filter((name) => name !== '手续费总金额').forEach((name) => readAmount(record, name, cell(name), true));
+  return {
+    count: Number(countText),
+    grossFen: readAmount(record, layout.summaryGross, cell(layout.summaryGross)),
+    refundFen: readAmount(record, layout.summaryRefund, cell(layout.summaryRefund)),
+    feeExact,
+  };
+}
+
+function checkTotals(
+  lines: ChannelLine[],
+  rows: TextLine[],
+  summary: WechatBillSummary,
+  file: { layout: Layout; summaryHeader: TextLine; summaryRow: TextLine },
+): void {
+  const says = `The bill's summary (line ${file.summaryRow.line}) says`;
+  const mismatch = (field: string, message: string, expected: string, actual: string) =>
+    new AppError('BILL_TOTAL_MISMATCH', `${says} ${message} ${AGAIN}`, { details: { line: file.summaryRow.line, field, expected, actual } });
+
+  if (summary.count > rows.length) {
+    const missing = summary.count - rows.length;
+    throw mismatch(
+      SUMMARY_START,
+      `${summary.count} transactions but the file has ${rows.length}: ${missing === 1 ? 'a line is' : `${missing} lines are`} missing before line ${file.summaryHeader.line}, so the file is cut off.`,
+      String(summary.count),
+      String(rows.length),
+    );
+  }
+  if (summary.count < rows.length) {
+    const first = rows[summary.count]?.line ?? file.summaryHeader.line;
+    throw mismatch(
+      SUMMARY_START,
+      `${summary.count} transactions but the file has ${rows.length}: the rows from line ${first} on are not counted, so lines were added to the file.`,
+      String(summary.count),
+      String(rows.length),
+    );
+  }
+
+  const payFen = lines.filter((l) => l.kind === 'pay').reduce((sum, l) => sum + l.grossFen, 0);
+  if (payFen !== summary.grossFen) {
+    throw mismatch(file.layout.summaryGross, `${file.layout.summaryGross} is ${formatYuan(summary.grossFen)} but the SUCCESS rows add up to ${formatYuan(payFen)}.`, formatYuan(summary.grossFen), formatYuan(payFen));
+  }
+  const refundFen = lines.filter((l) => l.kind === 'refund').reduce((sum, l) => sum - l.grossFen, 0);
+  if (refundFen !== summary.refundFen) {
+    throw mismatch(file.layout.summaryRefund, `${file.layout.summaryRefund} is ${formatYuan(summary.refundFen)} but the REFUND rows add up to ${formatYuan(refundFen)}.`, formatYuan(summary.refundFen), formatYuan(refundFen));
+  }
+  // Exact: WeChat sums the unrounded 5-decimal fees, so rounding each line first would drift.
+  const fee = lines.reduce((sum, l) => sum.plus(l.feeExact), new Big(0));
+  if (!fee.eq(summary.feeExact)) {
+    throw mismatch('手续费总金额', `手续费总金额 is ${summary.feeExact} but the 手续费 column adds up to ${fee.toFixed(5)}.`, summary.feeExact, fee.toFixed(5));
+  }
+}
+
+function billTimeToIso(text: string): string | null {
+  const m = BILL_TIME.exec(text);
+  if (!m) return null;
+  const local = `${m[1] ?? ''}T${m[2] ?? ''}`;
+  // Date.UTC rolls 2021-02-30 over to March; comparing back rejects dates that do not exist.
+  const ms = Date.parse(`${local}Z`);
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== local) return null;
+  return `${local}+08:00`;
+}
+
+/** WeChat's bill times are Beijing wall time; an ISO time with another offset is converted. */
+function beijingWallTime(time: string, where: string): string {
+  const wall = BILL_TIME.exec(time);
+  if (wall && billTimeToIso(time) !== null) return `${wall[1] ?? ''} ${wall[2] ?? ''}`;
+  const ms = ISO_TIME.test(time) ? Date.parse(time) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw new AppError('VALIDATION_FAILED', `${where}: time "${time}" is neither ISO-8601 with an offset nor "YYYY-MM-DD HH:mm:ss".`, { details: { field: 'time', value: time } });
+  }
+  const beijing = new Date(Math.floor(ms / 1000) * 1000 + BEIJING_OFFSET_MS).toISOString();
+  return `${beijing.slice(0, 10)} ${beijing.slice(11, 19)}`;
+}
+
+function refundOf(record: WechatBillRecord, where: string): { id: string; outRefundNo: string; fen: number } {
+  const { refundId, outRefundNo, refundFen } = record;
+  if (refundId === undefined || outRefundNo === undefined || refundFen === undefined) {
+    throw new AppError('VALIDATION_FAILED', `${where}: a REFUND row needs refundId, outRefundNo and refundFen.`, { details: { field: 'refundFen' } });
+  }
+  assertFen(refundFen, 'refundFen');
+  return { id: refundId, outRefundNo, fen: refundFen };
+}
+
+function formatFee(feeExact: string, where: string): string {
+  if (!FEE.test(feeExact.trim())) {
+    throw new AppError('VALIDATION_FAILED', `${where}: fee "${feeExact}" must be yuan with at most 5 decimals.`, { details: { field: 'feeExact', value: feeExact } });
+  }
+  return new Big(feeExact.trim()).toFixed(5);
+}
+
+/** A line break or ",`" inside a value would split it on reading, so such a value cannot be written. */
+function checkWritable(value: string, where: string): void {
+  if (/[\r\n]|,`/.test(value)) {
+    throw new AppError('VALIDATION_FAILED', `${where}: "${value}" contains a line break or ",\`", which a WeChat bill cannot hold.`, { details: { field: where, value } });
+  }
+}
+
+function tickRow(values: readonly string[]): string {
+  return values.map((value) => `\`${value}`).join(',');
+}
