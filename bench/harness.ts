@@ -1,5 +1,6 @@
 // Shared bench helpers: run autocannon against a URL and summarise it; print one JSON document.
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
 export interface HttpFigures {
@@ -17,28 +18,21 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   connections: number;
   durationS: number;
-  /** Requests per second over all connections (tills scanning at their own moments); none = as fast as answers come. */
-  overallRate?: number;
+
   /** A request sequence each connection runs in a loop, with its own context. */
   requests?: autocannon.Request[];
 }
 
-export async function loadTest(name: string, options: LoadOptions): Promise<HttpFigures & { overallRate: number | null }> {
+export async function loadTest(name: string, options: LoadOptions): Promise<HttpFigures> {
   const result = await autocannon({
     url: options.url,
     headers: options.headers,
     connections: options.connections,
     duration: options.durationS,
-    overallRate: options.overallRate,
-    // Paced runs measure each request's own latency; autocannon's timer does not pace evenly
-    // enough for its coordinated-omission correction to mean anything at this rate (it put
-    // /healthz at a 29 ms p99).
-    ignoreCoordinatedOmission: options.overallRate !== undefined,
     requests: options.requests,
   });
   return {
     name,
-    overallRate: options.overallRate ?? null,
     requests: result.requests.total,
     reqPerSec: Math.round(result.requests.average),
     p50Ms: result.latency.p50,
@@ -54,4 +48,46 @@ export function machine() {
 
 export function printJson(doc: unknown): void {
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+}
+
+/**
+ * An open-loop load at an even pace: `clients` each send a request every `intervalMs`, their
+ * schedules staggered evenly, whatever the answers' timing (so slow answers cannot hide load, and
+ * the clients do not fire in bursts). Each request is timed from its send to its last byte.
+ */
+export async function pacedLoad(
+  name: string,
+  options: { clients: number; intervalMs: number; durationMs: number; request: (client: number, n: number) => Promise<number> },
+): Promise<{ name: string; offeredPerSec: number; requests: number; errors: number; p50Ms: number; p99Ms: number; maxMs: number }> {
+  const samples: number[] = [];
+  let errors = 0;
+  const start = performance.now() + 50;
+  const sends: Array<Promise<void>> = [];
+  await Promise.all(
+    Array.from({ length: options.clients }, async (_x, client) => {
+      const offset = (client * options.intervalMs) / options.clients;
+      for (let n = 0; ; n++) {
+        const due = start + offset + n * options.intervalMs;
+        if (due - start >= options.durationMs) break;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const sent = performance.now();
+        sends.push(
+          options.request(client, n).then(
+            (status) => {
+              samples.push(performance.now() - sent);
+              if (status < 200 || status >= 300) errors++;
+            },
+            () => {
+              errors++;
+            },
+          ),
+        );
+      }
+    }),
+  );
+  await Promise.all(sends);
+  const sorted = samples.sort((a, b) => a - b);
+  const at = (q: number) => Number((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0).toFixed(2));
+  return { name, offeredPerSec: Math.round((options.clients * 1000) / options.intervalMs), requests: samples.length, errors, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1) };
 }

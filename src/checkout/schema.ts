@@ -4,6 +4,17 @@ import { z } from 'zod';
 const Fen = z.number().int();
 const Promo = z.object({ promotionId: z.string(), name: z.string(), discountFen: Fen });
 
+const CartTenderOut = z.object({
+  id: z.string(),
+  method: z.string(),
+  amountFen: Fen,
+  tenderedFen: Fen,
+  changeFen: Fen,
+  status: z.string(),
+  reference: z.string().nullable(),
+  cardLast4: z.string().nullable(),
+});
+
 export const CartOut = z.object({
   id: z.string(),
   status: z.enum(['open', 'completed']),
@@ -33,31 +44,12 @@ export const CartOut = z.object({
   dueFen: Fen,
   changeFen: Fen,
   promotions: z.array(Promo),
-  tenders: z.array(
-    z.object({
-      id: z.string(),
-      method: z.string(),
-      amountFen: Fen,
-      tenderedFen: Fen,
-      changeFen: Fen,
-      status: z.string(),
-      reference: z.string().nullable(),
-      cardLast4: z.string().nullable(),
-    }),
-  ),
+  tenders: z.array(CartTenderOut),
   saleId: z.string().nullable(),
 });
 
-const TenderOut = z.object({
-  id: z.string(),
-  method: z.string(),
-  amountFen: Fen,
-  tenderedFen: Fen,
-  changeFen: Fen,
-  status: z.string(),
-  reference: z.string().nullable(),
+const TenderOut = CartTenderOut.extend({
   authCode: z.string().nullable(),
-  cardLast4: z.string().nullable(),
   merchantOrderNo: z.string().nullable(),
   channelTxnId: z.string().nullable(),
   createdAt: z.string(),

@@ -72,14 +72,9 @@ export interface PaymentResult {
   message: string | null;
 }
 
-interface Attempt {
+/** A payment attempt as the state machine drives it: the result plus its store. */
+interface Attempt extends PaymentResult {
   storeId: string;
-  id: string;
-  status: PaymentStatus;
-  merchantOrderNo: string;
-  channelTxnId: string | null;
-  errorCode: string | null;
-  message: string | null;
 }
 
 async function move(ctx: Ctx, p: Attempt, to: PaymentStatus, fields: { channelTxnId?: string | null; errorCode?: string | null; message?: string | null } = {}): Promise<void> {
