@@ -32,7 +32,7 @@ describe.skipIf(chromiumMissing())('browser: sign in at the till', () => {
     await page.close();
   });
 
-  it('lets the HQ admin create a product in the back office and find it by barcode', async () => {
+  it('lets the HQ admin create a product and a category in the back office', async () => {
     const page = await env.browser().newPage();
     await page.goto(`${env.server().url}/login`);
     await page.getByTestId('username').fill('admin');
@@ -51,6 +51,11 @@ describe.skipIf(chromiumMissing())('browser: sign in at the till', () => {
     await page.getByTestId('catalog-search').locator('input').press('Enter');
     await page.getByRole('cell', { name: '测试矿泉水 550ml' }).waitFor();
     await expect(page.getByRole('cell', { name: '¥2.50' }).count()).resolves.toBe(1);
+    await page.getByRole('tab', { name: '分类' }).click();
+    await page.getByTestId('category-code').fill('C9901');
+    await page.getByTestId('category-name').fill('测试分类');
+    await page.getByTestId('category-add').click();
+    await page.getByRole('cell', { name: 'C9901' }).waitFor();
     await page.close();
   });
 

@@ -1,9 +1,10 @@
 // Back office: products — search, create, edit, import and export CSV (UTF-8 or GBK).
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, Button, Form, Input, InputNumber, Modal, Select, Space, Switch, Table, Upload } from 'antd';
+import { Alert, Button, Form, Input, InputNumber, Modal, Select, Space, Switch, Table, Tabs, Upload } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, problemText } from '../api';
 import { formatMoney, parseYuan } from '../money';
+import { CategoriesPanel } from './categories-panel';
 
 interface Product {
   skuId: string;
@@ -36,7 +37,20 @@ interface FormValues {
 
 const PAGE = 20;
 
+/** Products and categories, as two tabs. */
 export function CatalogPage() {
+  const { t } = useTranslation();
+  return (
+    <Tabs
+      items={[
+        { key: 'products', label: t('catalog.products'), children: <ProductsPanel /> },
+        { key: 'categories', label: t('catalog.categories'), children: <CategoriesPanel /> },
+      ]}
+    />
+  );
+}
+
+function ProductsPanel() {
   const { t } = useTranslation();
   const [q, setQ] = useState('');
   const [page, setPage] = useState(1);

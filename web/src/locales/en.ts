@@ -90,6 +90,11 @@ export const en: typeof zhCN = {
     savings: 'You saved',
   },
   catalog: {
+    products: 'Products',
+    categories: 'Categories',
+    newCategory: 'Add category',
+    parent: 'Parent category',
+    vat: 'VAT',
     search: 'Find by name, code or barcode',
     new: 'New product',
     edit: 'Edit',

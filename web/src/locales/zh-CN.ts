@@ -89,6 +89,11 @@ export const zhCN = {
     savings: '本单节省',
   },
   catalog: {
+    products: '商品',
+    categories: '分类',
+    newCategory: '新建分类',
+    parent: '上级分类',
+    vat: '增值税率',
     search: '按名称、货号或条码查找',
     new: '新建商品',
     edit: '编辑',
