@@ -4,6 +4,7 @@ import { describeEachDb } from '../platform/testing/databases';
 import { startTestApp, type TestApp } from '../platform/testing/app';
 import { withCheckDigit } from '../catalog/barcode';
 import { importSkus } from '../catalog/index';
+import { formatScaleLabel } from '../catalog/scale-label';
 import { verifyAudit } from '../audit/index';
 import { stockDifferences } from '../inventory/index';
 import type { CartView } from './cart';
@@ -22,7 +23,10 @@ describeEachDb('sale completion under load', (handle) => {
 
   beforeAll(async () => {
     t = await startTestApp(handle(), { products: 0 });
-    await importSkus(t.ctx, [{ code: 'L-WATER', name: '纯牛奶 250ml', unit: 'piece', categoryCode: 'C3004', priceFen: 200, costFen: 90, plu: null, barcodes: [EAN], active: true, components: [] }]);
+    await importSkus(t.ctx, [
+      { code: 'L-WATER', name: '纯牛奶 250ml', unit: 'piece', categoryCode: 'C3004', priceFen: 200, costFen: 90, plu: null, barcodes: [EAN], active: true, components: [] },
+      { code: 'L-PORK', name: '五花肉', unit: 'kg', categoryCode: 'C1003', priceFen: 3200, costFen: 2400, plu: '00777', barcodes: [], active: true, components: [] },
+    ]);
     const pin = await t.tp.app.inject({ method: 'POST', url: '/api/v1/auth/pin', payload: { storeCode: 'S001', terminalCode: 'T01', username: 'cashier', pin: '1234' } });
     token = (pin.json() as { token: string }).token;
     await call({ method: 'POST', url: '/api/v1/shifts/open', payload: { floatFen: 0 } });
@@ -72,5 +76,23 @@ describeEachDb('sale completion under load', (handle) => {
     ]);
     expect(good.statusCode).toBe(200);
     expect(bad.json()).toMatchObject({ code: 'SHIFT_NOT_OPEN' });
+  });
+
+  it('reads scale labels in the store\'s own format once a manager sets it, and only a manager may', async () => {
+    const format = { prefix: '27', kind: 'weight' as const, pluDigits: 5, valueDigits: 5 };
+    const label = formatScaleLabel({ kind: 'weight', plu: '00777', grams: 500, format });
+    const cart = (await call({ method: 'POST', url: '/api/v1/carts' })).json() as CartView;
+    const before = await call({ method: 'POST', url: `/api/v1/carts/${cart.id}/scan`, payload: { code: label } });
+    expect(before.json()).toMatchObject({ code: 'PRODUCT_NOT_FOUND' });
+    const current = (await call({ method: 'GET', url: '/api/v1/stores/S001/checkout-settings' })).json() as { cashRounding: string; scan: { scaleFormats: unknown[] } };
+    expect(current.cashRounding).toBe('jiao');
+    const settings = { ...current, scan: { ...current.scan, scaleFormats: [...current.scan.scaleFormats, format] } };
+    const refused = await call({ method: 'PUT', url: '/api/v1/stores/S001/checkout-settings', payload: settings });
+    expect(refused.json()).toMatchObject({ code: 'PERMISSION_DENIED' });
+    const manager = await t.login('manager');
+    const saved = await t.tp.app.inject({ method: 'PUT', url: '/api/v1/stores/S001/checkout-settings', headers: { authorization: `Bearer ${manager}` }, payload: settings });
+    expect(saved.statusCode, saved.body).toBe(200);
+    const after = (await call({ method: 'POST', url: `/api/v1/carts/${cart.id}/scan`, payload: { code: label } })).json() as CartView;
+    expect(after.lines[0]).toMatchObject({ code: 'L-PORK', qty: 500, listFen: 1600 });
   });
 });

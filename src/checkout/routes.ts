@@ -2,7 +2,9 @@
 import { z } from 'zod';
 import { AppError } from '../platform/errors';
 import { actorOf, requireAuth, type TpApp } from '../platform/http/server';
-import { storeFilter } from '../platform/auth/permissions';
+import { requirePermission, storeFilter } from '../platform/auth/permissions';
+import { findStoreByCode, scopeOf } from '../platform/stores/service';
+import { checkoutSettings, saveCheckoutSettings } from './settings';
 import { renderEscPos } from './receipt-escpos';
 import { renderReceiptHtml } from './receipt-html';
 import { receiptViewOf } from './receipt-data';
@@ -114,6 +116,37 @@ export async function checkoutRoutes(app: TpApp): Promise<void> {
       const view = await receiptViewOf(req.ctx, sale.id, `${req.protocol}://${req.host}`);
       if (req.query.format === 'html') return reply.type('text/html; charset=utf-8').send(await renderReceiptHtml(view, req.query.lang));
       return reply.type('application/octet-stream').header('content-disposition', `attachment; filename="${sale.receiptNo}.bin"`).send(renderEscPos(view, { width: req.query.format === 'escpos58' ? 58 : 80 }));
+    },
+  );
+
+  const SettingsBody = z.object({
+    cashRounding: z.enum(['none', 'jiao']),
+    scan: z.object({
+      scaleFormats: z.array(z.object({ prefix: z.string().regex(/^\d{1,3}$/), kind: z.enum(['price', 'weight']), pluDigits: z.number().int().min(1).max(8), valueDigits: z.number().int().min(1).max(8) })).max(10),
+      paymentRoutes: z.array(z.object({ channel: z.enum(['wechat', 'alipay', 'unionpay', 'ecny']), pattern: z.string().max(100) })).max(10),
+      memberPatterns: z.array(z.string().max(100)).max(10),
+    }),
+  });
+  app.get('/stores/:code/checkout-settings', { preHandler: requireAuth('store.view'), schema: { tags: ['checkout'], params: z.object({ code: z.string().max(16) }), response: { 200: SettingsBody } } }, async (req) => {
+    const store = await findStoreByCode(req.ctx, req.params.code);
+    requirePermission(actorOf(req), 'store.view', scopeOf(store));
+    return checkoutSettings(req.ctx, store.id);
+  });
+  app.put(
+    '/stores/:code/checkout-settings',
+    { preHandler: requireAuth('store.manage'), schema: { tags: ['checkout'], summary: 'Cash rounding (抹零), scale-label formats and payment-code routes of a store', params: z.object({ code: z.string().max(16) }), body: SettingsBody, response: { 200: SettingsBody } } },
+    async (req) => {
+      const store = await findStoreByCode(req.ctx, req.params.code);
+      requirePermission(actorOf(req), 'store.manage', scopeOf(store));
+      for (const pattern of [...req.body.scan.paymentRoutes.map((r) => r.pattern), ...req.body.scan.memberPatterns]) {
+        try {
+          new RegExp(pattern);
+        } catch {
+          throw new AppError('VALIDATION_FAILED', `"${pattern}" is not a valid pattern.`, { details: { field: 'scan' } });
+        }
+      }
+      await saveCheckoutSettings(req.ctx, store.id, req.body);
+      return checkoutSettings(req.ctx, store.id);
     },
   );
 
