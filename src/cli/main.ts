@@ -20,6 +20,7 @@ import { configureWallets, recoverPayments } from '../payments/index';
 import { isCartOpen } from '../checkout/index';
 import { startWechatSandbox } from '../sandbox/wechat-pay';
 import { startAlipaySandbox } from '../sandbox/alipay';
+import { startAggregatorSandbox } from '../sandbox/aggregator';
 import { ensureWebBuilt } from './web-build';
 
 /** Exit codes: 1 = the command could not do its work, 2 = the command line is wrong. */
@@ -103,11 +104,15 @@ export function buildProgram(): Command {
         const keys = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
         const [merchantKeys, alipayKeys] = [keys(), keys()];
         const alipaySandbox = await startAlipaySandbox({ appId: '2021000000000001', merchantPublicKeyPem: merchantKeys.publicKey, alipayPrivateKeyPem: alipayKeys.privateKey, clock: systemClock });
+        // …and UnionPay QuickPass / e-CNY through a local aggregator (聚合支付) sandbox.
+        const aggregator = { merchantNo: 'M8880001', secret: 'demo-aggregator-secret-change-me' };
+        const aggregatorSandbox = await startAggregatorSandbox({ ...aggregator, clock: systemClock });
         configureWallets('*', {
           wechat: { ...merchant, baseUrl: sandbox.url, timeoutMs: 10_000 },
           alipay: { gatewayUrl: alipaySandbox.url, appId: '2021000000000001', privateKeyPem: merchantKeys.privateKey, alipayPublicKeyPem: alipayKeys.publicKey, timeoutMs: 10_000 },
+          aggregator: { ...aggregator, baseUrl: aggregatorSandbox.url, timeoutMs: 10_000 },
         });
-        closers.push(() => sandbox.close(), () => alipaySandbox.close());
+        closers.push(() => sandbox.close(), () => alipaySandbox.close(), () => aggregatorSandbox.close());
       }
       const recovered = await recoverPayments(ctx);
       if (recovered > 0) log.warn({ recovered }, 'reversed wallet payments left unfinished by the last run');

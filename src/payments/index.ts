@@ -19,3 +19,4 @@ export function setCardTerminal(storeId: string, terminal: CardTerminal): void {
 export { chargePaymentCode, attachPaymentsToSale, recoverPayments, configureWallets, requestPaymentCancel, type PaymentResult, type RecoveryOptions, type WalletChannel, type WalletSettings } from './service';
 export type { WechatConfig } from './wechat-client';
 export type { AlipayConfig } from './alipay-client';
+export type { AggregatorConfig } from './aggregator-client';

@@ -7,17 +7,19 @@ import { withCheckDigit } from '../catalog/barcode';
 import { importSkus } from '../catalog/index';
 import { startWechatSandbox } from '../sandbox/wechat-pay';
 import { startAlipaySandbox } from '../sandbox/alipay';
+import { startAggregatorSandbox } from '../sandbox/aggregator';
 import type { CartView } from '../checkout/cart';
 import type { CodeChannel } from './code-channel';
 import { wechatChannel } from './wechat-client';
 import { alipayChannel } from './alipay-client';
+import { aggregatorChannel } from './aggregator-client';
 import { configureWallets, recoverPayments } from './service';
 
 const EAN = withCheckDigit('690000000101');
 
 /** What differs between channels: codes, waiting times, and how their sandboxes name states. */
 interface ChannelCase {
-  name: 'wechat' | 'alipay';
+  name: 'wechat' | 'alipay' | 'unionpay' | 'ecny';
   /** Payment code ending in the sandbox's scenario digits. */
   code(tail: 'paid' | 'password' | 'poor' | 'error' | 'never'): string;
   giveUpMs: number;
@@ -73,6 +75,29 @@ const CASES: ChannelCase[] = [
       };
     },
   },
+  ...(['unionpay', 'ecny'] as const).map(
+    (wallet): ChannelCase => ({
+      name: wallet,
+      // UnionPay QuickPass: 62 + 16 digits; e-CNY: 01 + 17 digits.
+      code: (tail) => `${wallet === 'unionpay' ? '6212345678901234' : '01234567890123456'}${{ paid: '40', password: '41', poor: '42', error: '43', never: '44' }[tail]}`,
+      giveUpMs: 60_000,
+      refusedCode: 'INSUFFICIENT_FUNDS',
+      paidState: 'SUCCESS',
+      reversedState: 'CLOSED',
+      async start(t) {
+        const sandbox = await startAggregatorSandbox({ merchantNo: 'M8880001', secret: 'aggregator-secret-0123456789', clock: t.clock });
+        const config = { baseUrl: sandbox.url, merchantNo: 'M8880001', secret: 'aggregator-secret-0123456789', timeoutMs: 2000 };
+        return {
+          channel: aggregatorChannel(config, wallet),
+          state: (no) => sandbox.orders.get(no)?.status,
+          txnId: (no) => sandbox.orders.get(no)?.tradeNo,
+          close: () => sandbox.close(),
+          configure: () => configureWallets('*', { aggregator: config, wait: async (ms) => t.clock.advance(ms) }),
+          configureWith: (wait) => configureWallets('*', { aggregator: config, wait }),
+        };
+      },
+    }),
+  ),
 ];
 
 for (const c of CASES) {

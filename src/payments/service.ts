@@ -8,6 +8,7 @@ import { newId } from '../platform/ids';
 import type { Ctx } from '../platform/context';
 import { wechatChannel, type WechatConfig } from './wechat-client';
 import { alipayChannel, type AlipayConfig } from './alipay-client';
+import { aggregatorChannel, type AggregatorConfig } from './aggregator-client';
 import { ChannelUnreachable, type ChannelAnswer, type CodeChannel } from './code-channel';
 import { canMove, OPEN_STATUSES, type PaymentStatus } from './payment-state';
 
@@ -17,6 +18,8 @@ export type WalletChannel = 'wechat' | 'alipay' | 'unionpay' | 'ecny';
 export interface WalletSettings {
   wechat?: WechatConfig;
   alipay?: AlipayConfig;
+  /** UnionPay QuickPass and e-CNY go through the store's aggregator (聚合支付). */
+  aggregator?: AggregatorConfig;
   /** Waits between queries; tests pass one that moves a manual clock instead of sleeping. */
   wait: (ms: number) => Promise<void>;
 }
@@ -50,6 +53,7 @@ function settingsFor(storeId: string): WalletSettings {
 function channelFor(settings: WalletSettings, channel: string): CodeChannel | undefined {
   if (channel === 'wechat' && settings.wechat) return wechatChannel(settings.wechat);
   if (channel === 'alipay' && settings.alipay) return alipayChannel(settings.alipay);
+  if ((channel === 'unionpay' || channel === 'ecny') && settings.aggregator) return aggregatorChannel(settings.aggregator, channel);
   return undefined;
 }
 
