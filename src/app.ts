@@ -11,6 +11,7 @@ import { storeRoutes } from './platform/stores/routes';
 import { healthRoutes } from './platform/http/health';
 import { catalogRoutes } from './catalog/routes';
 import { checkoutRoutes, receiptPageRoutes } from './checkout/routes';
+import { reconciliationRoutes } from './reconciliation/routes';
 
 export interface Tillpoint {
   app: TpApp;
@@ -51,6 +52,7 @@ export async function createTillpoint(options: CreateOptions): Promise<Tillpoint
   await app.register(storeRoutes, { prefix: '/api/v1' });
   await app.register(catalogRoutes, { prefix: '/api/v1' });
   await app.register(checkoutRoutes, { prefix: '/api/v1' });
+  await app.register(reconciliationRoutes, { prefix: '/api/v1' });
   await app.register(receiptPageRoutes);
   await app.ready();
   return {

@@ -16,6 +16,7 @@ import { findStoreByCode } from '../platform/stores/service';
 import { createTillpoint } from '../app';
 import { seedDemo } from './demo-seed';
 import { verifyAudit } from '../audit/index';
+import { importStatementFile } from '../reconciliation/index';
 import { configureWallets, recoverPayments } from '../payments/index';
 import { isCartOpen } from '../checkout/index';
 import { startWechatSandbox } from '../sandbox/wechat-pay';
@@ -244,6 +245,33 @@ export function buildProgram(): Command {
       try {
         const result = await handle.sqlite?.backup(target);
         process.stdout.write(`Backed up ${result?.totalPages ?? 0} pages to ${target}\n`);
+      } finally {
+        await handle.close();
+      }
+    });
+
+  const recon = program.command('recon').description('reconciliation: import bills and bank statements');
+  withDbOptions(recon.command('import <file>'))
+    .description('import a channel bill or bank statement; the same file twice changes nothing')
+    .requiredOption('--channel <source>', 'wechat | alipay | aggregator | card | bank')
+    .addOption(new Option('--format <format>', 'for bank statements').choices(['auto', 'mt940', 'camt053', 'csv']).default('auto'))
+    .addOption(new Option('--profile <name>', 'bank CSV profile').choices(['icbc', 'cmb']))
+    .option('--json', 'print the result as one JSON document')
+    .action(async (file: string, opts: DbFlags & { channel: string; format: 'auto' | 'mt940' | 'camt053' | 'csv'; profile?: 'icbc' | 'cmb'; json?: boolean }) => {
+      const sources = ['wechat', 'alipay', 'aggregator', 'card', 'bank'] as const;
+      const source = sources.find((s) => s === opts.channel);
+      if (!source) throw new UsageError(`--channel must be one of ${sources.join(', ')}; got "${opts.channel}".`);
+      let bytes: Buffer;
+      try {
+        bytes = fs.readFileSync(file);
+      } catch (err) {
+        throw new AppError('NOT_FOUND', `Cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+      }
+      const { handle, ctx } = await openMigrated(dbConfig(opts));
+      try {
+        const result = await importStatementFile(ctx, { source, fileName: path.basename(file), bytes, format: opts.format, profile: opts.profile });
+        if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        else process.stdout.write(result.alreadyImported ? `${path.basename(file)} was imported before (${result.lines} lines); nothing changed.\n` : `Imported ${result.lines} lines from ${path.basename(file)}.\n`);
       } finally {
         await handle.close();
       }

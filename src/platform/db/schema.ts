@@ -323,6 +323,50 @@ export interface PaymentsTable {
   updated_at: string;
 }
 
+export interface ReconFilesTable {
+  id: string;
+  /** wechat | alipay | aggregator | card | bank */
+  source: string;
+  format: string;
+  file_name: string;
+  sha256: string;
+  line_count: number;
+  imported_at: string;
+  imported_by: string | null;
+}
+
+export interface ChannelLinesTable {
+  id: string;
+  file_id: string;
+  channel: string;
+  channel_txn_id: string;
+  merchant_order_no: string | null;
+  refund_no: string | null;
+  kind: string;
+  gross_fen: number;
+  fee_fen: number;
+  fee_exact: string;
+  net_fen: number;
+  time: string;
+  store_ref: string | null;
+  terminal: string | null;
+  line: number;
+}
+
+export interface BankLinesTable {
+  id: string;
+  file_id: string;
+  account: string;
+  value_date: string;
+  booking_date: string | null;
+  amount_fen: number;
+  currency: string;
+  counterparty: string | null;
+  reference: string | null;
+  description: string;
+  line: number;
+}
+
 export interface Database {
   regions: RegionsTable;
   stores: StoresTable;
@@ -352,4 +396,7 @@ export interface Database {
   held_carts: HeldCartsTable;
   audit_log: AuditLogTable;
   payments: PaymentsTable;
+  recon_files: ReconFilesTable;
+  channel_lines: ChannelLinesTable;
+  bank_lines: BankLinesTable;
 }
