@@ -22,6 +22,8 @@ import { isCartOpen } from '../checkout/index';
 import { startWechatSandbox } from '../sandbox/wechat-pay';
 import { startAlipaySandbox } from '../sandbox/alipay';
 import { startAggregatorSandbox } from '../sandbox/aggregator';
+import { exportSandboxBills, sandboxJournals } from '../sandbox/export';
+import { DEMO_AGGREGATOR, DEMO_ALIPAY, DEMO_WECHAT } from '../sandbox/demo-merchants';
 import { ensureWebBuilt } from './web-build';
 
 /** Exit codes: 1 = the command could not do its work, 2 = the command line is wrong. */
@@ -98,20 +100,19 @@ export function buildProgram(): Command {
       const ctx: Ctx = { actor: null, db: tp.handle.db, clock: systemClock, nodeId: tp.nodeId, log };
       if (config.demo && (await seedDemo(ctx))) process.stdout.write('Seeded the demo store S001 (users admin, manager, cashier… password "demo").\n');
       if (config.demo) {
-        // The demo's wallets talk to a local WeChat Pay sandbox speaking the real v2 protocol…
-        const merchant = { appId: 'wxd930ea5d5a258f4f', mchId: '10000100', apiKey: 'demo-sandbox-api-key-change-me-32', signType: 'HMAC-SHA256' as const };
-        const sandbox = await startWechatSandbox({ ...merchant, clock: systemClock });
-        // …and to a local Alipay sandbox with RSA2 keys made for this run.
+        // The demo's wallets talk to local sandboxes speaking the providers' protocols (WeChat Pay
+        // v2, Alipay OpenAPI with RSA2 keys made for this run, an aggregator for UnionPay and
+        // e-CNY); WeChat and Alipay keep their orders under the data folder for bill exports.
+        const journals = sandboxJournals(config.dataDir);
+        const sandbox = await startWechatSandbox({ ...DEMO_WECHAT, clock: systemClock, journalFile: journals.wechat });
         const keys = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
         const [merchantKeys, alipayKeys] = [keys(), keys()];
-        const alipaySandbox = await startAlipaySandbox({ appId: '2021000000000001', merchantPublicKeyPem: merchantKeys.publicKey, alipayPrivateKeyPem: alipayKeys.privateKey, clock: systemClock });
-        // …and UnionPay QuickPass / e-CNY through a local aggregator (聚合支付) sandbox.
-        const aggregator = { merchantNo: 'M8880001', secret: 'demo-aggregator-secret-change-me' };
-        const aggregatorSandbox = await startAggregatorSandbox({ ...aggregator, clock: systemClock });
+        const alipaySandbox = await startAlipaySandbox({ appId: DEMO_ALIPAY.appId, merchantPublicKeyPem: merchantKeys.publicKey, alipayPrivateKeyPem: alipayKeys.privateKey, clock: systemClock, journalFile: journals.alipay });
+        const aggregatorSandbox = await startAggregatorSandbox({ ...DEMO_AGGREGATOR, clock: systemClock });
         configureWallets('*', {
-          wechat: { ...merchant, baseUrl: sandbox.url, timeoutMs: 10_000 },
-          alipay: { gatewayUrl: alipaySandbox.url, appId: '2021000000000001', privateKeyPem: merchantKeys.privateKey, alipayPublicKeyPem: alipayKeys.publicKey, timeoutMs: 10_000 },
-          aggregator: { ...aggregator, baseUrl: aggregatorSandbox.url, timeoutMs: 10_000 },
+          wechat: { ...DEMO_WECHAT, baseUrl: sandbox.url, timeoutMs: 10_000 },
+          alipay: { gatewayUrl: alipaySandbox.url, appId: DEMO_ALIPAY.appId, privateKeyPem: merchantKeys.privateKey, alipayPublicKeyPem: alipayKeys.publicKey, timeoutMs: 10_000 },
+          aggregator: { ...DEMO_AGGREGATOR, baseUrl: aggregatorSandbox.url, timeoutMs: 10_000 },
         });
         closers.push(() => sandbox.close(), () => alipaySandbox.close(), () => aggregatorSandbox.close());
       }
@@ -275,6 +276,21 @@ export function buildProgram(): Command {
       } finally {
         await handle.close();
       }
+    });
+
+  program
+    .command('sandbox')
+    .description('the payment sandboxes')
+    .command('export')
+    .description("write the sandboxes' bills for a business date (WeChat trade bill, Alipay 业务明细 zip)")
+    .requiredOption('--date <date>', 'YYYY-MM-DD (Beijing time)')
+    .requiredOption('--out <dir>', 'folder to write the files to')
+    .option('--data <dir>', 'data folder of the node whose sandboxes to read (env TILLPOINT_DATA)')
+    .action((opts: { date: string; out: string; data?: string }) => {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(opts.date)) throw new UsageError(`--date must be YYYY-MM-DD, got "${opts.date}".`);
+      const config = loadConfig({ data: opts.data });
+      const result = exportSandboxBills({ dataDir: config.dataDir, date: opts.date, outDir: path.resolve(opts.out), wechat: DEMO_WECHAT, alipayAccount: DEMO_ALIPAY.account });
+      process.stdout.write(`Wrote ${result.files.map((f) => path.basename(f)).join(', ')} (${result.wechatLines} WeChat and ${result.alipayLines} Alipay lines).\n`);
     });
 
   withDbOptions(program.command('audit'))

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Clock } from '../platform/clock';
 import { parseYuan } from '../platform/money';
 import { alipaySignContent, signRsa2, verifyRsa2 } from '../payments/alipay-client';
+import { openJournal } from './journal';
 
 export interface AlipaySandboxOrder {
   outTradeNo: string;
@@ -27,6 +28,8 @@ export interface AlipaySandbox {
 }
 
 export interface AlipaySandboxOptions {
+  /** Where the sandbox keeps its orders (JSON lines), so bills can be exported later. */
+  journalFile?: string;
   appId: string;
   /** The merchant's public key, to check requests. */
   merchantPublicKeyPem: string;
@@ -38,7 +41,9 @@ export interface AlipaySandboxOptions {
 const PASSWORD_DELAY_MS = 12_000;
 
 export async function startAlipaySandbox(options: AlipaySandboxOptions): Promise<AlipaySandbox> {
-  const orders = new Map<string, AlipaySandboxOrder>();
+  const journal = options.journalFile ? openJournal<AlipaySandboxOrder & { refundedAt?: number }>(options.journalFile, 'outTradeNo') : undefined;
+  const orders = new Map<string, AlipaySandboxOrder>((journal?.load() ?? []).map((o) => [o.outTradeNo, o]));
+  const record = (o: AlipaySandboxOrder & { refundedAt?: number }) => journal?.append(o);
   const now = () => options.clock.now().getTime();
   const answer = (method: string, node: Record<string, string>): string => {
     const body = JSON.stringify(node);
@@ -48,6 +53,7 @@ export async function startAlipaySandbox(options: AlipaySandboxOptions): Promise
     if (o.status === 'WAIT_BUYER_PAY' && o.authCode.endsWith('21') && now() - o.createdAt >= PASSWORD_DELAY_MS) {
       o.status = 'TRADE_SUCCESS';
       o.paidAt = o.createdAt + PASSWORD_DELAY_MS;
+      record(o);
     }
   };
   const handle = (form: URLSearchParams): string => {
@@ -68,6 +74,7 @@ export async function startAlipaySandbox(options: AlipaySandboxOptions): Promise
       const waiting = tail === '21' || tail === '24';
       const created: AlipaySandboxOrder = { outTradeNo, tradeNo: `2026${String(now()).slice(-10)}${randomBytes(5).readUIntBE(0, 5).toString().padStart(14, '0')}`.slice(0, 28), totalFen: parseYuan(biz.total_amount ?? '0'), authCode, status: waiting ? 'WAIT_BUYER_PAY' : 'TRADE_SUCCESS', createdAt: now(), paidAt: waiting ? null : now() };
       orders.set(outTradeNo, created);
+      record(created);
       if (tail === '23') return answer(method, { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: '系统繁忙' });
       if (waiting) return answer(method, { code: '10003', msg: ' order success pay inprocess', out_trade_no: outTradeNo, trade_no: created.tradeNo });
       return answer(method, { code: '10000', msg: 'Success', out_trade_no: outTradeNo, trade_no: created.tradeNo, total_amount: biz.total_amount ?? '' });
@@ -82,6 +89,8 @@ export async function startAlipaySandbox(options: AlipaySandboxOptions): Promise
       settle(order);
       const action = order.status === 'TRADE_SUCCESS' ? 'refund' : 'close';
       order.status = 'TRADE_CLOSED';
+      // A paid order that is cancelled is refunded: the bill shows the payment and its refund.
+      record(action === 'refund' ? { ...order, refundedAt: now() } : order);
       return answer(method, { code: '10000', msg: 'Success', out_trade_no: outTradeNo, retry_flag: 'N', action });
     }
     return answer(method, { code: '40004', msg: 'Business Failed', sub_code: 'isv.invalid-method', sub_msg: '不存在的方法名' });

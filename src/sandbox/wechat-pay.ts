@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../platform/clock';
 import { parseXml, signV2, toXml, verifyV2, type WechatParams, type WechatSignType } from '../payments/wechat-v2';
+import { openJournal } from './journal';
 
 export interface SandboxOrder {
   outTradeNo: string;
@@ -27,6 +28,8 @@ export interface WechatSandbox {
 }
 
 export interface WechatSandboxOptions {
+  /** Where the sandbox keeps its orders (JSON lines), so bills can be exported later. */
+  journalFile?: string;
   appId: string;
   mchId: string;
   apiKey: string;
@@ -36,7 +39,7 @@ export interface WechatSandboxOptions {
 
 const PASSWORD_DELAY_MS = 12_000;
 
-export function wechatSandboxHandler(options: WechatSandboxOptions, orders: Map<string, SandboxOrder>) {
+export function wechatSandboxHandler(options: WechatSandboxOptions, orders: Map<string, SandboxOrder>, record: (o: SandboxOrder) => void = () => undefined) {
   const reply = (fields: WechatParams): string => {
     const out = { ...fields, appid: options.appId, mch_id: options.mchId, nonce_str: randomBytes(8).toString('hex') };
     return toXml({ ...out, sign: signV2(out, options.apiKey, options.signType) });
@@ -49,6 +52,7 @@ export function wechatSandboxHandler(options: WechatSandboxOptions, orders: Map<
     if (o.state === 'USERPAYING' && o.authCode.endsWith('11') && now() - o.createdAt >= PASSWORD_DELAY_MS) {
       o.state = 'SUCCESS';
       o.paidAt = o.createdAt + PASSWORD_DELAY_MS;
+      record(o);
     }
   };
 
@@ -79,6 +83,7 @@ export function wechatSandboxHandler(options: WechatSandboxOptions, orders: Map<
         paidAt: tail === '11' || tail === '14' ? null : now(),
       };
       orders.set(outTradeNo, order);
+      record(order);
       if (tail === '13') return reply({ return_code: 'SUCCESS', return_msg: 'OK', result_code: 'FAIL', err_code: 'SYSTEMERROR', err_code_des: '系统超时' });
       if (order.state === 'USERPAYING') return fail('USERPAYING', '需要用户输入支付密码');
       return ok({ out_trade_no: outTradeNo, transaction_id: order.transactionId, total_fee: String(order.totalFee), trade_type: 'MICROPAY', time_end: String(order.paidAt) });
@@ -93,6 +98,7 @@ export function wechatSandboxHandler(options: WechatSandboxOptions, orders: Map<
       if (!order) return ok({ recall: 'N' });
       settle(order);
       order.state = 'REVOKED';
+      record(order);
       return ok({ recall: 'N' });
     }
     return toXml({ return_code: 'FAIL', return_msg: 'unknown endpoint' });
@@ -101,8 +107,9 @@ export function wechatSandboxHandler(options: WechatSandboxOptions, orders: Map<
 
 /** Starts the sandbox on a free loopback port. */
 export async function startWechatSandbox(options: WechatSandboxOptions): Promise<WechatSandbox> {
-  const orders = new Map<string, SandboxOrder>();
-  const handle = wechatSandboxHandler(options, orders);
+  const journal = options.journalFile ? openJournal<SandboxOrder>(options.journalFile, 'outTradeNo') : undefined;
+  const orders = new Map<string, SandboxOrder>((journal?.load() ?? []).map((o) => [o.outTradeNo, o]));
+  const handle = wechatSandboxHandler(options, orders, (o) => journal?.append(o));
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
