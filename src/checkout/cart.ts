@@ -1,7 +1,7 @@
 // The cart as the till holds it, and the pure rules that change it and say what is due.
 import { AppError } from '../platform/errors';
 import type { Unit } from '../catalog/types';
-import type { AppliedPromotion, PricedCart, PricingLine } from './pricing-types';
+import type { AppliedPromotion, PricedCart, PricedLine, PricingLine } from './pricing-types';
 import type { TillContext } from './terminals';
 
 export type TenderMethod = 'cash' | 'card' | 'wechat' | 'alipay' | 'unionpay' | 'ecny' | 'points';
@@ -126,20 +126,7 @@ export interface CartView {
   status: Cart['status'];
   terminalId: string;
   memberId: string | null;
-  lines: Array<{
-    lineId: string;
-    skuId: string;
-    code: string;
-    name: string;
-    unit: Unit;
-    qty: number;
-    unitPriceFen: number;
-    listFen: number;
-    discountFen: number;
-    totalFen: number;
-    isBundle: boolean;
-    promotions: AppliedPromotion[];
-  }>;
+  lines: Array<Pick<CartLine, 'lineId' | 'skuId' | 'code' | 'name' | 'unit' | 'qty' | 'unitPriceFen' | 'isBundle'> & Pick<PricedLine, 'listFen' | 'discountFen' | 'totalFen' | 'promotions'>>;
   subtotalFen: number;
   discountFen: number;
   totalFen: number;
