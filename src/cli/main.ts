@@ -16,7 +16,7 @@ import { findStoreByCode } from '../platform/stores/service';
 import { createTillpoint } from '../app';
 import { seedDemo } from './demo-seed';
 import { verifyAudit } from '../audit/index';
-import { importStatementFile } from '../reconciliation/index';
+import { importStatementFile, runReconciliation } from '../reconciliation/index';
 import { configureWallets, recoverPayments } from '../payments/index';
 import { isCartOpen } from '../checkout/index';
 import { startWechatSandbox } from '../sandbox/wechat-pay';
@@ -291,6 +291,26 @@ export function buildProgram(): Command {
       const config = loadConfig({ data: opts.data });
       const result = exportSandboxBills({ dataDir: config.dataDir, date: opts.date, outDir: path.resolve(opts.out), wechat: DEMO_WECHAT, alipayAccount: DEMO_ALIPAY.account });
       process.stdout.write(`Wrote ${result.files.map((f) => path.basename(f)).join(', ')} (${result.wechatLines} WeChat and ${result.alipayLines} Alipay lines).\n`);
+    });
+
+  withDbOptions(recon.command('run'))
+    .description("match a business date's wallet tenders against the imported bills")
+    .requiredOption('--date <date>', 'YYYY-MM-DD')
+    .option('--store <code>', 'one store only')
+    .option('--json', 'print the run as one JSON document')
+    .action(async (opts: DbFlags & { date: string; store?: string; json?: boolean }) => {
+      const { handle, ctx } = await openMigrated(dbConfig(opts));
+      try {
+        const storeIds = opts.store ? [(await findStoreByCode(ctx, opts.store)).id] : undefined;
+        const run = await runReconciliation(ctx, { date: opts.date, storeIds });
+        if (opts.json) process.stdout.write(`${JSON.stringify(run)}\n`);
+        else {
+          process.stdout.write(`${run.date}: ${run.summary.matched} matched, ${run.summary.pending} pending, ${run.summary.exceptions} exceptions\n`);
+          for (const e of run.exceptions) process.stdout.write(`  ${e.code} ${e.channel} ${e.merchantOrderNo} pos=${e.posAmountFen ?? '-'} channel=${e.channelAmountFen ?? '-'}\n`);
+        }
+      } finally {
+        await handle.close();
+      }
     });
 
   withDbOptions(program.command('audit'))

@@ -87,7 +87,7 @@ describeEachDb('importing bills and statements', (handle) => {
   });
 });
 
-it('recon import on the command line: imports once, then says nothing changed', async () => {
+it('recon import and run on the command line: imports once, says nothing changed after, and runs the day', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-recon-'));
   const file = path.join(dir, 'wx.csv');
   fs.writeFileSync(file, BILL);
@@ -96,6 +96,10 @@ it('recon import on the command line: imports once, then says nothing changed', 
   expect(first.stderr).toBe('');
   expect(JSON.parse(first.stdout)).toMatchObject({ alreadyImported: false, lines: 3 });
   expect((await runTillpoint(['recon', 'import', '--channel', 'wechat', file, '--db', db])).stdout).toMatch(/imported before \(3 lines\); nothing changed/);
+  // No sales in this database: both payments on the bill are money without a sale.
+  const run = JSON.parse((await runTillpoint(['recon', 'run', '--date', '2026-11-29', '--json', '--db', db])).stdout) as { summary: unknown; exceptions: Array<{ code: string }> };
+  expect(run.summary).toEqual({ matched: 0, pending: 0, exceptions: 2 });
+  expect(run.exceptions.map((e) => e.code)).toEqual(['CHANNEL_ONLY', 'CHANNEL_ONLY']);
   const bad = await runTillpoint(['recon', 'import', '--channel', 'alipay', file, '--db', db]);
   expect(bad.code).toBe(1);
   expect(bad.stderr.trim().split('\n')).toHaveLength(1);

@@ -1,3 +1,5 @@
 // What other domains and the command line may use of reconciliation.
 export { importStatementFile, type ImportRequest, type ImportResult, type ImportSource } from './import';
 export type { ChannelLine, BankStatement, BankLine } from './types';
+export { runReconciliation, type ReconRun } from './run';
+export type { ReconException, ExceptionCode } from './match';
