@@ -27,9 +27,7 @@ describeEachDb('sale completion under load', (handle) => {
       { code: 'L-WATER', name: '纯牛奶 250ml', unit: 'piece', categoryCode: 'C3004', priceFen: 200, costFen: 90, plu: null, barcodes: [EAN], active: true, components: [] },
       { code: 'L-PORK', name: '五花肉', unit: 'kg', categoryCode: 'C1003', priceFen: 3200, costFen: 2400, plu: '00777', barcodes: [], active: true, components: [] },
     ]);
-    const pin = await t.tp.app.inject({ method: 'POST', url: '/api/v1/auth/pin', payload: { storeCode: 'S001', terminalCode: 'T01', username: 'cashier', pin: '1234' } });
-    token = (pin.json() as { token: string }).token;
-    await call({ method: 'POST', url: '/api/v1/shifts/open', payload: { floatFen: 0 } });
+    token = await t.openTill();
   });
   afterAll(async () => {
     await t.close();

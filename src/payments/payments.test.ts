@@ -118,9 +118,7 @@ for (const c of CASES) {
       sandbox = await c.start(t);
       // Waiting between queries moves the test clock instead of sleeping.
       sandbox.configure();
-      const pin = await t.tp.app.inject({ method: 'POST', url: '/api/v1/auth/pin', payload: { storeCode: 'S001', terminalCode: 'T01', username: 'cashier', pin: '1234' } });
-      token = (pin.json() as { token: string }).token;
-      await call({ method: 'POST', url: '/api/v1/shifts/open', payload: { floatFen: 0 } });
+      token = await t.openTill();
     });
     afterAll(async () => {
       await sandbox.close();

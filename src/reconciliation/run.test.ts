@@ -42,9 +42,7 @@ describeEachDb('reconciliation: sales against the WeChat bill', (handle) => {
     await importSkus(t.ctx, [{ code: 'R-MILK', name: '纯牛奶 1L', unit: 'piece', categoryCode: 'C3004', priceFen: 1290, costFen: 900, plu: null, barcodes: [EAN], active: true, components: [] }]);
     sandbox = await startWechatSandbox({ ...DEMO_WECHAT, clock: t.clock, journalFile: sandboxJournals(dir).wechat });
     configureWallets('*', { wechat: { ...DEMO_WECHAT, baseUrl: sandbox.url, timeoutMs: 2000 }, wait: async (ms) => t.clock.advance(ms) });
-    const pin = await t.tp.app.inject({ method: 'POST', url: '/api/v1/auth/pin', payload: { storeCode: 'S001', terminalCode: 'T01', username: 'cashier', pin: '1234' } });
-    token = (pin.json() as { token: string }).token;
-    await call({ method: 'POST', url: '/api/v1/shifts/open', payload: { floatFen: 0 } });
+    token = await t.openTill();
   });
   afterAll(async () => {
     await sandbox.close();

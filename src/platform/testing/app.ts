@@ -14,6 +14,8 @@ export interface TestApp {
   ctx: Ctx;
   /** Signs in with the demo password and returns the Bearer token. */
   login(username: string): Promise<string>;
+  /** Signs a cashier in at a till of S001 with the demo PIN, opens a shift there, returns the token. */
+  openTill(username?: string, terminalCode?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,14 @@ export async function startTestApp(handle: DbHandle, options: { stores?: number;
       const res = await tp.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: 'demo' } });
       if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.body}`);
       return (res.json() as { token: string }).token;
+    },
+    async openTill(username = 'cashier', terminalCode = 'T01') {
+      const pin = await tp.app.inject({ method: 'POST', url: '/api/v1/auth/pin', payload: { storeCode: 'S001', terminalCode, username, pin: '1234' } });
+      if (pin.statusCode !== 200) throw new Error(`PIN sign-in of ${username} failed: ${pin.body}`);
+      const token = (pin.json() as { token: string }).token;
+      const shift = await tp.app.inject({ method: 'POST', url: '/api/v1/shifts/open', headers: { authorization: `Bearer ${token}` }, payload: { floatFen: 0 } });
+      if (shift.statusCode !== 201) throw new Error(`opening the shift failed: ${shift.body}`);
+      return token;
     },
     close: () => tp.close(),
   };
