@@ -6,6 +6,7 @@ import { useMe } from '../shell/use-me';
 import { LanguageSwitch } from '../shell/language-switch';
 import { LogoutButton } from '../shell/logout-button';
 import { CatalogPage } from './catalog-page';
+import { ReconciliationPage } from './reconciliation-page';
 
 const SECTIONS = ['dashboard', 'catalog', 'checkout', 'members', 'returns', 'reconciliation', 'reports', 'inventory', 'stores', 'users'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -40,6 +41,8 @@ export function AdminPage() {
         <Layout.Content style={{ padding: 24 }}>
           {section === 'catalog' ? (
             <CatalogPage />
+          ) : section === 'reconciliation' ? (
+            <ReconciliationPage />
           ) : section === 'dashboard' || section === 'stores' ? (
             <Card title={t('admin.stores')}>
               <List dataSource={me.stores} renderItem={(s) => <List.Item>{`${s.code} · ${s.name}`}</List.Item>} />
