@@ -32,6 +32,18 @@ describe('matchChannelLines', () => {
     ]);
   });
 
+  it('flags a fee off the contract rate by more than a fen of rounding', () => {
+    const rate = (_c: string, gross: number) => Math.round(gross * 0.006);
+    const fees = [
+      { ...line('A', 'pay', 10000, 2), feeFen: -60 }, // 0.6 % exactly
+      { ...line('B', 'pay', 20000, 3), feeFen: -121 }, // one fen of rounding
+      { ...line('C', 'pay', 30000, 4), feeFen: -300 }, // charged 1 % instead of 0.6 %
+    ];
+    const result = matchChannelLines([tender('A', 10000), tender('B', 20000), tender('C', 30000)], fees, new Set(['wechat']), rate);
+    expect(result.matched).toBe(2);
+    expect(result.exceptions).toEqual([expect.objectContaining({ code: 'FEE_MISMATCH', merchantOrderNo: 'C', feeFen: 300, expectedFeeFen: 180, lines: [4] })]);
+  });
+
   it('gives the same answer whatever the order of tenders and lines', () => {
     const expected = matchChannelLines(tenders, lines, new Set(['wechat']));
     fc.assert(

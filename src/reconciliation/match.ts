@@ -2,7 +2,7 @@
 // lines, by merchant order number. Pure: the same inputs in any order give the same result.
 import type { ChannelLine } from './types';
 
-export type ExceptionCode = 'POS_ONLY' | 'CHANNEL_ONLY' | 'AMOUNT_MISMATCH' | 'DUPLICATE' | 'REVERSED_AFTER_SUCCESS';
+export type ExceptionCode = 'POS_ONLY' | 'CHANNEL_ONLY' | 'AMOUNT_MISMATCH' | 'DUPLICATE' | 'REVERSED_AFTER_SUCCESS' | 'FEE_MISMATCH';
 
 export interface PosTender {
   channel: string;
@@ -22,6 +22,9 @@ export interface ReconException {
   receiptNo: string | null;
   /** Bill lines behind it, for drill-down. */
   lines: number[];
+  /** FEE_MISMATCH: the fee the bill charged and the fee the contract rate gives (both ≥ 0). */
+  feeFen?: number;
+  expectedFeeFen?: number;
 }
 
 export interface MatchResult {
@@ -31,7 +34,7 @@ export interface MatchResult {
   exceptions: ReconException[];
 }
 
-export type BillLine = Pick<ChannelLine, 'merchantOrderNo' | 'kind' | 'grossFen' | 'line'> & { channel: string };
+export type BillLine = Pick<ChannelLine, 'merchantOrderNo' | 'kind' | 'grossFen' | 'line'> & { channel: string; feeFen?: number };
 
 /**
  * Matches a day's POS wallet tenders with the channels' bill lines.
@@ -39,7 +42,13 @@ export type BillLine = Pick<ChannelLine, 'merchantOrderNo' | 'kind' | 'grossFen'
  *
  * @example matchChannelLines(tenders, lines, new Set(['wechat']))
  */
-export function matchChannelLines(tenders: readonly PosTender[], lines: readonly BillLine[], billedChannels: ReadonlySet<string>): MatchResult {
+export function matchChannelLines(
+  tenders: readonly PosTender[],
+  lines: readonly BillLine[],
+  billedChannels: ReadonlySet<string>,
+  /** Contracted fee per channel, as a function of the gross (rounded as the contract says). */
+  expectedFee: (channel: string, grossFen: number) => number | undefined = () => undefined,
+): MatchResult {
   const key = (channel: string, orderNo: string) => `${channel}\u0000${orderNo}`;
   const byOrder = new Map<string, BillLine[]>();
   for (const l of lines) {
@@ -64,7 +73,15 @@ export function matchChannelLines(tenders: readonly PosTender[], lines: readonly
     } else if (pays.length > 1) exceptions.push({ ...base, code: 'DUPLICATE', channelAmountFen: pays.reduce((s, l) => s + l.grossFen, 0) });
     else if (found.some((l) => l.kind === 'reverse')) exceptions.push({ ...base, code: 'REVERSED_AFTER_SUCCESS', channelAmountFen: pays[0]?.grossFen ?? 0 });
     else if (pays[0]?.grossFen !== t.amountFen) exceptions.push({ ...base, code: 'AMOUNT_MISMATCH', channelAmountFen: pays[0]?.grossFen ?? 0 });
-    else matched += 1;
+    else {
+      const pay = pays[0];
+      const expected = expectedFee(t.channel, t.amountFen);
+      const charged = pay.feeFen === undefined ? undefined : -pay.feeFen;
+      // A fen either way is the provider's rounding of a fractional fee, not a breach of contract.
+      if (expected !== undefined && charged !== undefined && Math.abs(charged - expected) > 1) {
+        exceptions.push({ ...base, code: 'FEE_MISMATCH', channelAmountFen: pay.grossFen, feeFen: charged, expectedFeeFen: expected });
+      } else matched += 1;
+    }
   }
   for (const [k, found] of byOrder) {
     if (seen.has(k)) continue;

@@ -139,6 +139,7 @@ export const en: typeof zhCN = {
       CHANNEL_ONLY: 'Paid without sale (掉单)',
       AMOUNT_MISMATCH: 'Amount differs',
       DUPLICATE: 'Charged twice',
+      FEE_MISMATCH: 'Fee off the contract rate',
       REVERSED_AFTER_SUCCESS: 'Reversed after the sale',
     },
   },

@@ -138,6 +138,7 @@ export const zhCN = {
       CHANNEL_ONLY: '有账单无销售（掉单）',
       AMOUNT_MISMATCH: '金额不符',
       DUPLICATE: '重复扣款',
+      FEE_MISMATCH: '手续费与费率不符',
       REVERSED_AFTER_SUCCESS: '成交后被撤销',
     },
   },
