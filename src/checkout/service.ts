@@ -98,8 +98,6 @@ function sellable(sku: Sku | undefined, code: string): Sku {
   return sku;
 }
 
-export type ScanOutcome = { kind: 'product'; cart: CartView };
-
 /**
  * Adds whatever was scanned: a barcode, scale label or internal code becomes a line; a
  * customer's payment code pays what is due. Member and receipt codes are recognised and refused

@@ -4,16 +4,11 @@ import type { CardTerminal } from './card-terminal';
 
 export type { CardTerminal, CardCharge, CardResult } from './card-terminal';
 
-const terminals = new Map<string, CardTerminal>();
 const sandbox = sandboxCardTerminal();
 
-/** The store's card terminal; the sandbox terminal until a real one is configured. */
-export function cardTerminalFor(storeId: string): CardTerminal {
-  return terminals.get(storeId) ?? sandbox;
-}
-
-export function setCardTerminal(storeId: string, terminal: CardTerminal): void {
-  terminals.set(storeId, terminal);
+/** The store's card terminal: the sandbox terminal until real terminal adapters land. */
+export function cardTerminalFor(_storeId: string): CardTerminal {
+  return sandbox;
 }
 
 export { chargePaymentCode, attachPaymentsToSale, recoverPayments, configureWallets, requestPaymentCancel, type PaymentResult, type RecoveryOptions, type WalletChannel, type WalletSettings } from './service';

@@ -18,8 +18,3 @@ export interface Ctx {
   log: Logger;
   requestId?: string;
 }
-
-/** The same context inside a transaction. */
-export function withDb(ctx: Ctx, db: Db): Ctx {
-  return { ...ctx, db };
-}

@@ -21,7 +21,7 @@ export interface AppendedEvent {
  * Appends an event to this node's outbox. Must run inside the business transaction (`ctx.db`
  * is a transaction), so the event exists exactly when the document does.
  *
- * The per-node sequence is gapless (see nextInSequence).
+ * The per-node sequence is gapless (see takeFromSequence).
  *
  * @example await appendOutbox(ctx, { type: 'sale.completed', documentId: sale.id, payload: sale })
  */

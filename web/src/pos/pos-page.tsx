@@ -238,7 +238,6 @@ export function PosPage() {
             </Button>
           </Card>
         </Layout.Content>
-        <CloseShiftModal open={false} onCount={() => undefined} onClose={() => undefined} result={null} />
       </Layout>
     );
   }
