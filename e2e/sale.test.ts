@@ -6,19 +6,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatScaleLabel, DEFAULT_SCALE_FORMATS } from '../src/catalog/scale-label';
 import { formatMoney } from '../src/platform/money';
+import type { Product } from '../src/catalog/schema';
 import { chromiumMissing, serverAndBrowser } from './browser';
-
-interface Product {
-  skuId: string;
-  code: string;
-  name: string;
-  barcodes: string[];
-  plu: string | null;
-  unit: string;
-  priceFen: number;
-  categoryId: string;
-  components: unknown[];
-}
 
 async function demoProducts(url: string): Promise<{ weighed: Product; bundle: Product; snack: Product }> {
   const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'demo' }) });

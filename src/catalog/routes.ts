@@ -8,20 +8,7 @@ import { findStoreByCode, scopeOf } from '../platform/stores/service';
 import { formatCatalogCsv, parseCatalogCsv } from './catalog-csv';
 import { catalogIndex, createPromotion, exportSkus, importCategories, importSkus, setStorePrice } from './service';
 import type { Sku } from './types';
-
-const ProductOut = z.object({
-  skuId: z.string(),
-  code: z.string(),
-  name: z.string(),
-  barcodes: z.array(z.string()),
-  plu: z.string().nullable(),
-  unit: z.enum(['piece', 'kg']),
-  priceFen: z.number().int(),
-  costFen: z.number().int().optional(),
-  categoryId: z.string(),
-  active: z.boolean(),
-  components: z.array(z.object({ skuId: z.string(), qty: z.number().int() })),
-});
+import { ProductOut } from './schema';
 
 const SkuIn = z.object({
   code: z.string().min(1).max(32),

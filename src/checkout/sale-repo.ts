@@ -2,7 +2,7 @@
 import type { Insertable } from 'kysely';
 import type { Database, Db } from '../platform/db/index';
 import type { AppliedPromotion } from './pricing-types';
-import type { TenderMethod } from './cart';
+import type { CartTender, TenderMethod } from './cart';
 import type { Unit } from '../catalog/types';
 
 export interface SaleLineRecord {
@@ -22,20 +22,8 @@ export interface SaleLineRecord {
   components: Array<{ skuId: string; qty: number; revenueFen: number }>;
 }
 
-export interface SaleTenderRecord {
-  id: string;
-  method: TenderMethod;
-  amountFen: number;
-  tenderedFen: number;
-  changeFen: number;
-  status: string;
-  reference: string | null;
-  authCode: string | null;
-  cardLast4: string | null;
-  merchantOrderNo: string | null;
-  channelTxnId: string | null;
-  createdAt: string;
-}
+/** A sale's tender is the cart's tender as it was when the sale completed. */
+export type SaleTenderRecord = CartTender;
 
 export interface SaleRecord {
   id: string;
@@ -205,7 +193,7 @@ export async function loadSale(db: Db, by: { storeId: string; id: string } | { r
       amountFen: t.amount_fen,
       tenderedFen: t.tendered_fen,
       changeFen: t.change_fen,
-      status: t.status,
+      status: t.status as CartTender['status'],
       reference: t.reference,
       authCode: t.auth_code,
       cardLast4: t.card_last4,

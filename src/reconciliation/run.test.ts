@@ -60,7 +60,11 @@ describeEachDb('reconciliation: sales against the WeChat bill', (handle) => {
     const run = await runReconciliation(t.ctx, { date: DATE });
     expect(run.summary).toEqual({ matched: 1, pending: 0, exceptions: 1 });
     expect(run.exceptions).toEqual([expect.objectContaining({ code: 'CHANNEL_ONLY', channel: 'wechat', merchantOrderNo: 'S001GHOST000001', channelAmountFen: 880, posAmountFen: null })]);
-    expect(sale.tenders[0]?.merchantOrderNo).toBeTruthy();
+    // the till's sale is the one matched: its order number is on the bill and in no exception
+    const orderNo = sale.tenders[0]?.merchantOrderNo ?? 'missing';
+    const billed = await handle().db.selectFrom('channel_lines').select('gross_fen').where('merchant_order_no', '=', orderNo).executeTakeFirstOrThrow();
+    expect(billed.gross_fen).toBe(2580);
+    expect(run.exceptions.some((e) => e.merchantOrderNo === orderNo)).toBe(false);
   });
 
   it('takes a late re-export of the same day without counting its lines twice', async () => {

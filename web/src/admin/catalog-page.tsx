@@ -5,19 +5,8 @@ import { useTranslation } from 'react-i18next';
 import { api, problemText } from '../api';
 import { formatMoney, parseYuan } from '../money';
 import { CategoriesPanel } from './categories-panel';
+import type { Product } from '../../../src/catalog/schema';
 
-interface Product {
-  skuId: string;
-  code: string;
-  name: string;
-  barcodes: string[];
-  plu: string | null;
-  unit: 'piece' | 'kg';
-  priceFen: number;
-  costFen?: number;
-  categoryId: string;
-  active: boolean;
-}
 interface Category {
   id: string;
   code: string;
