@@ -367,6 +367,106 @@ export interface BankLinesTable {
   line: number;
 }
 
+/** A refund request to a wallet provider, written before the provider is called. */
+export interface PaymentRefundsTable {
+  store_id: string;
+  id: string;
+  payment_id: string;
+  channel: string;
+  merchant_order_no: string;
+  /** The provider's idempotency key (WeChat out_refund_no, Alipay out_request_no). */
+  refund_no: string;
+  amount_fen: number;
+  /** requested | processing | unknown | succeeded | failed */
+  status: string;
+  channel_refund_id: string | null;
+  reason: string;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A supervisor's approval of one act (a return above the requester's limit). */
+export interface ApprovalsTable {
+  store_id: string;
+  id: string;
+  kind: string;
+  /** pending | approved | rejected | used */
+  status: string;
+  /** SHA-256 of the canonical subject: the approval covers exactly this request. */
+  subject_hash: string;
+  subject: string;
+  amount_fen: number;
+  required_role: string;
+  reason: string;
+  terminal_id: string | null;
+  requester_id: string;
+  requester_method: string;
+  approver_id: string | null;
+  approver_method: string | null;
+  decision_note: string | null;
+  created_at: string;
+  expires_at: string;
+  decided_at: string | null;
+  used_at: string | null;
+  used_by_doc: string | null;
+}
+
+export interface ReturnsTable {
+  store_id: string;
+  id: string;
+  return_no: string;
+  sale_store_id: string | null;
+  sale_id: string | null;
+  receipt_no: string | null;
+  terminal_id: string;
+  shift_id: string;
+  cashier_id: string;
+  approval_id: string | null;
+  business_date: string;
+  reason_code: string;
+  note: string | null;
+  refund_fen: number;
+  /** refunding | completed | refund_failed */
+  status: string;
+  idempotency_key: string;
+  created_at: string;
+  completed_at: string | null;
+}
+
+export interface ReturnLinesTable {
+  store_id: string;
+  return_id: string;
+  line_no: number;
+  sale_line_no: number | null;
+  sku_id: string;
+  name: string;
+  qty: number;
+  refund_fen: number;
+  vat_rate: string;
+  category_id: string;
+  /** shelf | damaged */
+  restock: string;
+}
+
+export interface ReturnRefundsTable {
+  store_id: string;
+  return_id: string;
+  id: string;
+  method: string;
+  amount_fen: number;
+  /** pending | processing | succeeded | failed */
+  status: string;
+  sale_tender_id: string | null;
+  merchant_order_no: string | null;
+  refund_no: string | null;
+  reference: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   regions: RegionsTable;
   stores: StoresTable;
@@ -399,4 +499,9 @@ export interface Database {
   recon_files: ReconFilesTable;
   channel_lines: ChannelLinesTable;
   bank_lines: BankLinesTable;
+  payment_refunds: PaymentRefundsTable;
+  approvals: ApprovalsTable;
+  returns: ReturnsTable;
+  return_lines: ReturnLinesTable;
+  return_refunds: ReturnRefundsTable;
 }
