@@ -1,10 +1,11 @@
 // An aggregator (聚合支付) for UnionPay QuickPass and e-CNY payment codes: JSON posts signed with
 // HMAC-SHA256 over the sorted fields (`k=v&…&key=SECRET`, uppercase hex), the scheme most
 // Chinese aggregators use. Which aggregator a store contracts is configuration; this adapter
-// speaks the common shape (pay, query, cancel by merchant order number).
+// speaks the common shape (pay, query, cancel by merchant order number; refund and refund
+// query by the merchant's refund number).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../platform/errors';
-import { ChannelUnreachable, type ChannelAnswer, type CodeChannel } from './code-channel';
+import { ChannelUnreachable, REFUND_NOT_FOUND, type ChannelAnswer, type CodeChannel, type RefundAnswer } from './code-channel';
 
 export interface AggregatorConfig {
   baseUrl: string;
@@ -31,7 +32,7 @@ export function verifyAggregator(fields: AggregatorFields, secret: string): bool
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export async function callAggregator(config: AggregatorConfig, path: '/pay' | '/query' | '/cancel', fields: AggregatorFields): Promise<AggregatorFields> {
+export async function callAggregator(config: AggregatorConfig, path: '/pay' | '/query' | '/cancel' | '/refund' | '/refund_query', fields: AggregatorFields): Promise<AggregatorFields> {
   const body: AggregatorFields = { ...fields, merchant_no: config.merchantNo, nonce: randomBytes(8).toString('hex') };
   body.sign = signAggregator(body, config.secret);
   let reply: AggregatorFields;
@@ -62,6 +63,22 @@ function answer(reply: AggregatorFields): ChannelAnswer {
   }
 }
 
+function refundAnswer(reply: AggregatorFields): RefundAnswer {
+  const channelRefundId = reply.refund_id ?? null;
+  switch (reply.status) {
+    case 'SUCCESS':
+      return { status: 'succeeded', channelRefundId };
+    case 'PROCESSING':
+      return { status: 'processing', channelRefundId };
+    case 'FAIL':
+      return { status: 'failed', errorCode: reply.err_code ?? 'FAIL', message: reply.err_msg ?? null };
+    case 'NOT_FOUND':
+      return { status: 'unknown', errorCode: REFUND_NOT_FOUND };
+    default:
+      return { status: 'unknown', errorCode: reply.err_code ?? reply.status ?? null };
+  }
+}
+
 /** UnionPay QuickPass or e-CNY through the aggregator (query every 5 s for 60 s, then cancel). */
 export function aggregatorChannel(config: AggregatorConfig, wallet: 'unionpay' | 'ecny'): CodeChannel {
   return {
@@ -77,6 +94,12 @@ export function aggregatorChannel(config: AggregatorConfig, wallet: 'unionpay' |
     async cancel(merchantOrderNo) {
       const reply = await callAggregator(config, '/cancel', { out_trade_no: merchantOrderNo });
       return reply.status === 'CLOSED' ? 'done' : 'retry';
+    },
+    async refund(order) {
+      return refundAnswer(await callAggregator(config, '/refund', { out_trade_no: order.merchantOrderNo, out_refund_no: order.refundNo, refund_fen: String(order.refundFen), total_fen: String(order.totalFen), reason: order.reason.slice(0, 64) }));
+    },
+    async queryRefund(ref) {
+      return refundAnswer(await callAggregator(config, '/refund_query', { out_trade_no: ref.merchantOrderNo, out_refund_no: ref.refundNo }));
     },
   };
 }

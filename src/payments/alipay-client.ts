@@ -1,9 +1,10 @@
-// Alipay OpenAPI for payment codes (alipay.trade.pay scene bar_code, query, cancel): form posts
-// signed RSA2 over the sorted parameters, answers verified against Alipay's public key.
+// Alipay OpenAPI for payment codes (alipay.trade.pay scene bar_code, query, cancel) and refunds
+// (alipay.trade.refund, alipay.trade.fastpay.refund.query): form posts signed RSA2 over the
+// sorted parameters, answers verified against Alipay's public key.
 import { createSign, createVerify } from 'node:crypto';
 import { AppError } from '../platform/errors';
 import { formatYuan } from '../platform/money';
-import { ChannelUnreachable, type ChannelAnswer, type CodeChannel } from './code-channel';
+import { ChannelUnreachable, REFUND_NOT_FOUND, type ChannelAnswer, type CodeChannel, type RefundAnswer } from './code-channel';
 
 export interface AlipayConfig {
   gatewayUrl: string;
@@ -114,6 +115,13 @@ export function alipayChannel(config: AlipayConfig): CodeChannel {
         return { status: 'unknown' };
     }
   };
+  const queryRefund = async (ref: { merchantOrderNo: string; refundNo: string }): Promise<RefundAnswer> => {
+    const node = await callAlipay(config, 'alipay.trade.fastpay.refund.query', { out_trade_no: ref.merchantOrderNo, out_request_no: ref.refundNo });
+    if (node.code !== '10000') return { status: 'unknown', errorCode: node.sub_code ?? node.code ?? null, message: node.sub_msg ?? null };
+    // Alipay's rule: no refund_status means the refund was not received (or did not go through).
+    if (node.refund_status === 'REFUND_SUCCESS') return { status: 'succeeded', channelRefundId: node.trade_no ?? null };
+    return { status: 'unknown', errorCode: REFUND_NOT_FOUND };
+  };
   return {
     queryEveryMs: 5_000,
     giveUpAfterMs: 60_000,
@@ -138,5 +146,22 @@ export function alipayChannel(config: AlipayConfig): CodeChannel {
       const node = await callAlipay(config, 'alipay.trade.cancel', { out_trade_no: merchantOrderNo });
       return node.code === '10000' && node.retry_flag !== 'Y' ? 'done' : 'retry';
     },
+    async refund(order) {
+      const node = await callAlipay(config, 'alipay.trade.refund', {
+        out_trade_no: order.merchantOrderNo,
+        refund_amount: formatYuan(order.refundFen),
+        out_request_no: order.refundNo,
+        refund_reason: order.reason.slice(0, 256),
+      });
+      if (node.code === '10000') {
+        if (node.fund_change === 'Y') return { status: 'succeeded', channelRefundId: node.trade_no ?? null };
+        // N: a repeat of a refund already made, or one whose money has not moved: the query says which.
+        const found = await queryRefund(order);
+        return found.status === 'succeeded' ? found : { status: 'processing', channelRefundId: node.trade_no ?? null };
+      }
+      if (node.code === '40004' && node.sub_code !== 'ACQ.SYSTEM_ERROR') return { status: 'failed', errorCode: node.sub_code ?? node.code, message: node.sub_msg ?? node.msg ?? null };
+      return { status: 'unknown', errorCode: node.sub_code ?? node.code ?? null, message: node.sub_msg ?? null };
+    },
+    queryRefund,
   };
 }

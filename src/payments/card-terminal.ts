@@ -1,5 +1,5 @@
-// The card terminal (刷卡机) as the till sees it: charge an amount, get approved, declined or
-// no answer. Real terminals and the sandbox implement the same interface.
+// The card terminal (刷卡机) as the till sees it: charge or refund an amount, get approved,
+// declined or no answer. Real terminals and the sandbox implement the same interface.
 
 export interface CardCharge {
   amountFen: number;
@@ -12,6 +12,15 @@ export type CardResult =
   | { status: 'declined'; responseCode: string; message: string }
   | { status: 'timeout' };
 
+/** A refund (退货) against an earlier charge, named by the terminal's reference of that charge. */
+export interface CardRefund {
+  amountFen: number;
+  /** The till's reference for this refund. */
+  reference: string;
+  originalTerminalRef: string;
+}
+
 export interface CardTerminal {
   charge(request: CardCharge): Promise<CardResult>;
+  refund(request: CardRefund): Promise<CardResult>;
 }

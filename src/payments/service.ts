@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import { AppError } from '../platform/errors';
 import { newId } from '../platform/ids';
 import type { Ctx } from '../platform/context';
-import { wechatChannel, type WechatConfig } from './wechat-client';
+import { wechatChannel, wechatV3Keys, type WechatConfig } from './wechat-client';
 import { alipayChannel, type AlipayConfig } from './alipay-client';
 import { aggregatorChannel, type AggregatorConfig } from './aggregator-client';
 import { ChannelUnreachable, type ChannelAnswer, type CodeChannel } from './code-channel';
@@ -55,6 +55,18 @@ function channelFor(settings: WalletSettings, channel: string): CodeChannel | un
   if (channel === 'alipay' && settings.alipay) return alipayChannel(settings.alipay);
   if ((channel === 'unionpay' || channel === 'ecny') && settings.aggregator) return aggregatorChannel(settings.aggregator, channel);
   return undefined;
+}
+
+/**
+ * The channel that refunds a store's payment made through `channel`, or PAYMENT_METHOD_UNAVAILABLE
+ * when the store cannot refund it (not set up; WeChat Pay without its API v3 keys).
+ */
+export function refundChannelFor(storeId: string, channel: string): CodeChannel {
+  const settings = settingsFor(storeId);
+  if (channel === 'wechat' && settings.wechat) wechatV3Keys(settings.wechat);
+  const found = channelFor(settings, channel);
+  if (!found) throw new AppError('PAYMENT_METHOD_UNAVAILABLE', `${channel} refunds are not set up for this store. Refund in cash, or set the channel up first.`);
+  return found;
 }
 
 /** Asks the channel, turning an unreachable provider into an unknown outcome. */

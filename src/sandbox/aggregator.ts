@@ -1,5 +1,6 @@
-// A local aggregator (聚合支付) sandbox for UnionPay QuickPass and e-CNY codes: /pay, /query and
-// /cancel with HMAC-SHA256 signatures both ways. Outcomes by the last two digits of the code:
+// A local aggregator (聚合支付) sandbox for UnionPay QuickPass and e-CNY codes: /pay, /query,
+// /cancel, /refund and /refund_query with HMAC-SHA256 signatures both ways; refunds go through
+// at once, partial ones kept per order. Outcomes by the last two digits of the code:
 // …41 waits for the customer, paid 12 s later; …42 refused (insufficient funds); …43 system
 // error, but paid; …44 waits and is never confirmed; anything else is paid at once.
 import http from 'node:http';
@@ -7,6 +8,12 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../platform/clock';
 import { signAggregator, verifyAggregator, type AggregatorFields } from '../payments/aggregator-client';
+
+export interface AggregatorRefund {
+  outRefundNo: string;
+  refundId: string;
+  refundFen: number;
+}
 
 export interface AggregatorOrder {
   outTradeNo: string;
@@ -16,6 +23,7 @@ export interface AggregatorOrder {
   authCode: string;
   status: 'PAYING' | 'SUCCESS' | 'CLOSED';
   createdAt: number;
+  refunds: AggregatorRefund[];
 }
 
 export interface AggregatorSandbox {
@@ -46,7 +54,7 @@ export async function startAggregatorSandbox(options: { merchantNo: string; secr
       const tail = code.slice(-2);
       if (tail === '42') return reply({ status: 'FAIL', err_code: 'INSUFFICIENT_FUNDS', err_msg: '余额不足' });
       const waiting = tail === '41' || tail === '44';
-      const created: AggregatorOrder = { outTradeNo, tradeNo: `AGG${String(now()).slice(-10)}${randomBytes(4).toString('hex')}`, wallet: fields.wallet ?? '', totalFen: Number(fields.total_fen), authCode: code, status: waiting ? 'PAYING' : 'SUCCESS', createdAt: now() };
+      const created: AggregatorOrder = { outTradeNo, tradeNo: `AGG${String(now()).slice(-10)}${randomBytes(4).toString('hex')}`, wallet: fields.wallet ?? '', totalFen: Number(fields.total_fen), authCode: code, status: waiting ? 'PAYING' : 'SUCCESS', createdAt: now(), refunds: [] };
       orders.set(outTradeNo, created);
       if (tail === '43') return reply({ status: 'ERROR', err_code: 'SYSTEM_BUSY', err_msg: '系统繁忙' });
       return reply({ status: created.status, out_trade_no: outTradeNo, trade_no: created.tradeNo });
@@ -59,6 +67,22 @@ export async function startAggregatorSandbox(options: { merchantNo: string; secr
     if (path === '/cancel') {
       if (order) order.status = 'CLOSED';
       return reply({ status: 'CLOSED', out_trade_no: outTradeNo });
+    }
+    if (path === '/refund' || path === '/refund_query') {
+      if (!order) return reply({ status: path === '/refund' ? 'FAIL' : 'NOT_FOUND', err_code: 'ORDER_NOT_FOUND', err_msg: '订单不存在' });
+      const outRefundNo = fields.out_refund_no ?? '';
+      const done = order.refunds.find((r) => r.outRefundNo === outRefundNo);
+      const answer = (r: AggregatorRefund) => reply({ status: 'SUCCESS', out_trade_no: outTradeNo, out_refund_no: r.outRefundNo, refund_id: r.refundId, refund_fen: String(r.refundFen) });
+      if (path === '/refund_query') return done ? answer(done) : reply({ status: 'NOT_FOUND', out_trade_no: outTradeNo, out_refund_no: outRefundNo });
+      const refundFen = Number(fields.refund_fen);
+      if (done) return done.refundFen === refundFen ? answer(done) : reply({ status: 'FAIL', err_code: 'REFUND_NO_USED', err_msg: '退款单号已使用，金额不一致' });
+      settle(order);
+      if (order.status !== 'SUCCESS') return reply({ status: 'FAIL', err_code: 'ORDER_NOT_PAID', err_msg: '订单未支付，不能退款' });
+      const left = order.totalFen - order.refunds.reduce((sum, r) => sum + r.refundFen, 0);
+      if (!Number.isSafeInteger(refundFen) || refundFen <= 0 || refundFen > left) return reply({ status: 'FAIL', err_code: 'REFUND_AMOUNT_EXCEEDED', err_msg: `退款金额超过可退金额（可退 ${left} 分）` });
+      const refund: AggregatorRefund = { outRefundNo, refundId: `AGR${String(now()).slice(-10)}${randomBytes(4).toString('hex')}`, refundFen };
+      order.refunds.push(refund);
+      return answer(refund);
     }
     return reply({ status: 'ERROR', err_code: 'NOT_FOUND', err_msg: 'unknown endpoint' });
   };

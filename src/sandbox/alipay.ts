@@ -1,15 +1,24 @@
-// A local Alipay OpenAPI sandbox: alipay.trade.pay (bar_code), .query and .cancel, checking the
-// merchant's RSA2 signature and signing answers with its own key. Outcomes by the last two
-// digits of the payment code: …21 waits for the customer (10003), paid 12 s later; …22 balance
-// too low; …23 system error, but paid; …24 waits and is never confirmed; …25 invalid code;
-// anything else is paid at once.
+// A local Alipay OpenAPI sandbox: alipay.trade.pay (bar_code), .query, .cancel, .refund and
+// alipay.trade.fastpay.refund.query, checking the merchant's RSA2 signature and signing answers
+// with its own key. Outcomes by the last two digits of the payment code: …21 waits for the
+// customer (10003), paid 12 s later; …22 balance too low; …23 system error, but paid; …24 waits
+// and is never confirmed; …25 invalid code; anything else is paid at once. Refunds go through
+// at once, partial ones kept per order by their out_request_no.
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../platform/clock';
-import { parseYuan } from '../platform/money';
+import { formatYuan, parseYuan } from '../platform/money';
 import { alipaySignContent, signRsa2, verifyRsa2 } from '../payments/alipay-client';
 import { openJournal } from './journal';
+
+export interface AlipaySandboxRefund {
+  /** out_request_no, the bill's 退款批次号/请求号. */
+  outRequestNo: string;
+  refundFen: number;
+  reason: string;
+  refundedAt: number;
+}
 
 export interface AlipaySandboxOrder {
   outTradeNo: string;
@@ -19,6 +28,17 @@ export interface AlipaySandboxOrder {
   status: 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_CLOSED';
   createdAt: number;
   paidAt: number | null;
+  refunds: AlipaySandboxRefund[];
+}
+
+/**
+ * The sandbox's orders as its journal last recorded them. Journals written before partial
+ * refunds held one `refundedAt` (a paid order cancelled): read as one refund of the whole order.
+ */
+export function loadAlipayOrders(journalFile: string): AlipaySandboxOrder[] {
+  return openJournal<AlipaySandboxOrder & { refundedAt?: number }>(journalFile, 'outTradeNo')
+    .load()
+    .map(({ refundedAt, ...o }) => ({ ...o, refunds: o.refunds ?? (refundedAt !== undefined ? [{ outRequestNo: `R${o.outTradeNo}`, refundFen: o.totalFen, reason: '', refundedAt }] : []) }));
 }
 
 export interface AlipaySandbox {
@@ -40,10 +60,15 @@ export interface AlipaySandboxOptions {
 
 const PASSWORD_DELAY_MS = 12_000;
 
+function beijing(ms: number): string {
+  return new Date(ms + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
+}
+
 export async function startAlipaySandbox(options: AlipaySandboxOptions): Promise<AlipaySandbox> {
-  const journal = options.journalFile ? openJournal<AlipaySandboxOrder & { refundedAt?: number }>(options.journalFile, 'outTradeNo') : undefined;
-  const orders = new Map<string, AlipaySandboxOrder>((journal?.load() ?? []).map((o) => [o.outTradeNo, o]));
-  const record = (o: AlipaySandboxOrder & { refundedAt?: number }) => journal?.append(o);
+  const journal = options.journalFile ? openJournal<AlipaySandboxOrder>(options.journalFile, 'outTradeNo') : undefined;
+  const orders = new Map<string, AlipaySandboxOrder>((options.journalFile ? loadAlipayOrders(options.journalFile) : []).map((o) => [o.outTradeNo, o]));
+  const record = (o: AlipaySandboxOrder) => journal?.append(o);
+  const refundedFen = (o: AlipaySandboxOrder) => o.refunds.reduce((sum, r) => sum + r.refundFen, 0);
   const now = () => options.clock.now().getTime();
   const answer = (method: string, node: Record<string, string>): string => {
     const body = JSON.stringify(node);
@@ -72,7 +97,7 @@ export async function startAlipaySandbox(options: AlipaySandboxOptions): Promise
       if (!/^(2[5-9]|30)\d{14,22}$/.test(authCode) || tail === '25') return answer(method, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.PAYMENT_AUTH_CODE_INVALID', sub_msg: '支付失败，获取顾客账户信息失败，请顾客刷新付款码后重新收款' });
       if (tail === '22') return answer(method, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.BUYER_BALANCE_NOT_ENOUGH', sub_msg: '买家余额不足' });
       const waiting = tail === '21' || tail === '24';
-      const created: AlipaySandboxOrder = { outTradeNo, tradeNo: `2026${String(now()).slice(-10)}${randomBytes(5).readUIntBE(0, 5).toString().padStart(14, '0')}`.slice(0, 28), totalFen: parseYuan(biz.total_amount ?? '0'), authCode, status: waiting ? 'WAIT_BUYER_PAY' : 'TRADE_SUCCESS', createdAt: now(), paidAt: waiting ? null : now() };
+      const created: AlipaySandboxOrder = { outTradeNo, tradeNo: `2026${String(now()).slice(-10)}${randomBytes(5).readUIntBE(0, 5).toString().padStart(14, '0')}`.slice(0, 28), totalFen: parseYuan(biz.total_amount ?? '0'), authCode, status: waiting ? 'WAIT_BUYER_PAY' : 'TRADE_SUCCESS', createdAt: now(), paidAt: waiting ? null : now(), refunds: [] };
       orders.set(outTradeNo, created);
       record(created);
       if (tail === '23') return answer(method, { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: '系统繁忙' });
@@ -88,10 +113,39 @@ export async function startAlipaySandbox(options: AlipaySandboxOptions): Promise
       if (!order) return answer(method, { code: '10000', msg: 'Success', retry_flag: 'N', action: 'close' });
       settle(order);
       const action = order.status === 'TRADE_SUCCESS' ? 'refund' : 'close';
+      // A paid order that is cancelled is refunded (what is left of it): the bill shows the payment and its refund.
+      if (action === 'refund') order.refunds.push({ outRequestNo: `R${outTradeNo}`, refundFen: order.totalFen - refundedFen(order), reason: '撤销', refundedAt: now() });
       order.status = 'TRADE_CLOSED';
-      // A paid order that is cancelled is refunded: the bill shows the payment and its refund.
-      record(action === 'refund' ? { ...order, refundedAt: now() } : order);
+      record(order);
       return answer(method, { code: '10000', msg: 'Success', out_trade_no: outTradeNo, retry_flag: 'N', action });
+    }
+    if (method === 'alipay.trade.refund') {
+      if (!order) return answer(method, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_NOT_EXIST', sub_msg: '交易不存在' });
+      const outRequestNo = biz.out_request_no || outTradeNo;
+      const refundFen = parseYuan(biz.refund_amount ?? '0');
+      const done = order.refunds.find((r) => r.outRequestNo === outRequestNo);
+      const refunded = (extra: Record<string, string>) => answer(method, { code: '10000', msg: 'Success', trade_no: order.tradeNo, out_trade_no: outTradeNo, buyer_logon_id: '138******00', refund_fee: formatYuan(refundedFen(order)), gmt_refund_pay: beijing(done?.refundedAt ?? now()), ...extra });
+      if (done) {
+        // Alipay's rule: the same out_request_no again changes no money (fund_change N).
+        if (done.refundFen !== refundFen) return answer(method, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', sub_msg: '退款请求号已使用，退款金额与原请求不一致' });
+        return refunded({ fund_change: 'N' });
+      }
+      settle(order);
+      if (order.status !== 'TRADE_SUCCESS') return answer(method, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_STATUS_ERROR', sub_msg: '交易状态不合法' });
+      if (refundFen <= 0 || refundFen > order.totalFen - refundedFen(order)) return answer(method, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', sub_msg: '退款金额超限' });
+      order.refunds.push({ outRequestNo, refundFen, reason: biz.refund_reason ?? '', refundedAt: now() });
+      // A trade refunded in full is closed, as Alipay closes it.
+      if (refundedFen(order) === order.totalFen) order.status = 'TRADE_CLOSED';
+      record(order);
+      return refunded({ fund_change: 'Y' });
+    }
+    if (method === 'alipay.trade.fastpay.refund.query') {
+      if (!order) return answer(method, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_NOT_EXIST', sub_msg: '交易不存在' });
+      const outRequestNo = biz.out_request_no || outTradeNo;
+      const refund = order.refunds.find((r) => r.outRequestNo === outRequestNo);
+      // No refund_status: the refund request was not received (Alipay's documented meaning).
+      if (!refund) return answer(method, { code: '10000', msg: 'Success', out_trade_no: outTradeNo, out_request_no: outRequestNo });
+      return answer(method, { code: '10000', msg: 'Success', trade_no: order.tradeNo, out_trade_no: outTradeNo, out_request_no: outRequestNo, total_amount: formatYuan(order.totalFen), refund_amount: formatYuan(refund.refundFen), refund_status: 'REFUND_SUCCESS', gmt_refund_pay: beijing(refund.refundedAt) });
     }
     return answer(method, { code: '40004', msg: 'Business Failed', sub_code: 'isv.invalid-method', sub_msg: '不存在的方法名' });
   };

@@ -22,16 +22,22 @@ describe('sandbox bills', () => {
     // 2026-11-29 10:00 in Beijing
     const clock = manualClock('2026-11-29T02:00:00Z');
     const journals = sandboxJournals(dir);
-    const wx = await startWechatSandbox({ ...DEMO_WECHAT, clock, journalFile: journals.wechat });
     const rsa = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
     const [merchant, alipayKeys] = [rsa(), rsa()];
+    const wx = await startWechatSandbox({ ...DEMO_WECHAT, clock, journalFile: journals.wechat, v3: { merchantPublicKeyPem: merchant.publicKey, merchantSerialNo: 'M1', platformPrivateKeyPem: alipayKeys.privateKey, platformSerialNo: 'P1' } });
     const ali = await startAlipaySandbox({ appId: DEMO_ALIPAY.appId, merchantPublicKeyPem: merchant.publicKey, alipayPrivateKeyPem: alipayKeys.privateKey, clock, journalFile: journals.alipay });
-    const wechat = wechatChannel({ ...DEMO_WECHAT, baseUrl: wx.url, timeoutMs: 2000 });
+    const wechat = wechatChannel({ ...DEMO_WECHAT, baseUrl: wx.url, timeoutMs: 2000, clock, v3: { merchantPrivateKeyPem: merchant.privateKey, merchantSerialNo: 'M1', platformPublicKeyPem: alipayKeys.publicKey, platformSerialNo: 'P1', apiV3Key: '0123456789abcdef0123456789abcdef' } });
     const alipay = alipayChannel({ gatewayUrl: ali.url, appId: DEMO_ALIPAY.appId, privateKeyPem: merchant.privateKey, alipayPublicKeyPem: alipayKeys.publicKey, timeoutMs: 2000 });
     await wechat.pay({ merchantOrderNo: 'S001A', amountFen: 1999, authCode: '134567890123456700', subject: 'x' });
     await wechat.pay({ merchantOrderNo: 'S001B', amountFen: 5000, authCode: '134567890123456700', subject: 'x' });
     await wechat.cancel('S001B');
+    clock.advance(60_000);
+    await wechat.refund({ merchantOrderNo: 'S001A', refundNo: 'RA1', refundFen: 500, totalFen: 1999, reason: '退货' });
+    // Still PROCESSING at the end of the day: not in this day's bill.
+    await wechat.refund({ merchantOrderNo: 'S001A', refundNo: 'RA2', refundFen: 207, totalFen: 1999, reason: '退货' });
     await alipay.pay({ merchantOrderNo: 'S001C', amountFen: 3000, authCode: '281234567890123420', subject: 'x' });
+    await alipay.refund({ merchantOrderNo: 'S001C', refundNo: 'AR1', refundFen: 1000, totalFen: 3000, reason: '退货' });
+    await alipay.refund({ merchantOrderNo: 'S001C', refundNo: 'AR2', refundFen: 550, totalFen: 3000, reason: '退货' });
     await alipay.pay({ merchantOrderNo: 'S001D', amountFen: 1000, authCode: '281234567890123420', subject: 'x' });
     await alipay.cancel('S001D');
     clock.advance(24 * 3_600_000); // the next day's payment is not in this day's bill
@@ -40,18 +46,22 @@ describe('sandbox bills', () => {
 
     const out = path.join(dir, 'bills');
     const result = exportSandboxBills({ dataDir: dir, date: '2026-11-29', outDir: out, wechat: DEMO_WECHAT, alipayAccount: DEMO_ALIPAY.account });
-    expect(result).toMatchObject({ wechatLines: 2, alipayLines: 3 });
+    expect(result).toMatchObject({ wechatLines: 3, alipayLines: 5 });
 
     const wxBill = parseWechatBill(fs.readFileSync(path.join(out, 'wechat-tradebill-2026-11-29.csv')));
-    expect(wxBill.lines.map((l) => [l.merchantOrderNo, l.kind, l.grossFen, l.feeExact])).toEqual([
-      ['S001A', 'pay', 1999, '0.11994'],
-      ['S001B', 'reverse', 0, '0.00000'],
+    expect(wxBill.lines.map((l) => [l.merchantOrderNo, l.kind, l.refundNo, l.grossFen, l.feeExact])).toEqual([
+      ['S001A', 'pay', null, 1999, '0.11994'],
+      ['S001B', 'reverse', null, 0, '0.00000'],
+      ['S001A', 'refund', 'RA1', -500, '-0.03000'],
     ]);
+    expect(wxBill.summary).toMatchObject({ grossFen: 1999, refundFen: 500, feeExact: '0.08994' });
     const aliBill = parseAlipayBill(fs.readFileSync(path.join(out, `${DEMO_ALIPAY.account}_20261129.zip`)));
-    expect(aliBill.lines.map((l) => [l.merchantOrderNo, l.kind, l.grossFen, l.feeFen])).toEqual([
-      ['S001C', 'pay', 3000, -18],
-      ['S001D', 'pay', 1000, -6],
-      ['S001D', 'refund', -1000, 6],
+    expect(aliBill.lines.map((l) => [l.merchantOrderNo, l.kind, l.refundNo, l.grossFen, l.feeFen])).toEqual([
+      ['S001C', 'pay', null, 3000, -18],
+      ['S001C', 'refund', 'AR1', -1000, 6],
+      ['S001C', 'refund', 'AR2', -550, 3],
+      ['S001D', 'pay', null, 1000, -6],
+      ['S001D', 'refund', 'RS001D', -1000, 6],
     ]);
 
     // …and a restarted sandbox still knows its orders.
@@ -61,5 +71,22 @@ describe('sandbox bills', () => {
 
     const cli = await runTillpoint(['sandbox', 'export', '--date', '2026-11-30', '--out', path.join(dir, 'cli'), '--data', dir]);
     expect(cli.stdout).toMatch(/Wrote wechat-tradebill-2026-11-30\.csv, 20885212319120680156_20261130\.zip \(1 WeChat and 0 Alipay lines\)/);
+  });
+});
+
+describe('sandbox journals written before partial refunds', () => {
+  it('read a cancelled paid Alipay order (one refundedAt) as one refund of the whole order', () => {
+    const old = path.join(dir, 'legacy');
+    const journals = sandboxJournals(old);
+    fs.mkdirSync(path.dirname(journals.alipay), { recursive: true });
+    const paidAt = Date.parse('2026-11-29T02:00:00Z');
+    fs.writeFileSync(journals.alipay, `${JSON.stringify({ outTradeNo: 'S001OLD', tradeNo: '2026000001', totalFen: 1200, authCode: '281234567890123420', status: 'TRADE_CLOSED', createdAt: paidAt, paidAt, refundedAt: paidAt + 60_000 })}\n`);
+    const out = path.join(old, 'bills');
+    expect(exportSandboxBills({ dataDir: old, date: '2026-11-29', outDir: out, wechat: DEMO_WECHAT, alipayAccount: DEMO_ALIPAY.account }).alipayLines).toBe(2);
+    const bill = parseAlipayBill(fs.readFileSync(path.join(out, `${DEMO_ALIPAY.account}_20261129.zip`)));
+    expect(bill.lines.map((l) => [l.kind, l.refundNo, l.grossFen])).toEqual([
+      ['pay', null, 1200],
+      ['refund', 'RS001OLD', -1200],
+    ]);
   });
 });

@@ -8,7 +8,7 @@ import { formatWechatBill, type WechatBillRecord } from '../reconciliation/wecha
 import { formatAlipayBill, zipAlipayBill, type AlipayBillRow } from '../reconciliation/alipay-bill';
 import { openJournal } from './journal';
 import type { SandboxOrder } from './wechat-pay';
-import type { AlipaySandboxOrder } from './alipay';
+import { loadAlipayOrders, type AlipaySandboxOrder } from './alipay';
 
 export const SANDBOX_FEE_RATE = '0.006';
 
@@ -48,33 +48,45 @@ export function exportSandboxBills(input: { dataDir: string; date: string; outDi
   const files: string[] = [];
 
   const wechatOrders = openJournal<SandboxOrder>(journals.wechat, 'outTradeNo').load();
-  const wechatLines: WechatBillRecord[] = wechatOrders
-    .filter((o) => onDate(o.paidAt, input.date) && (o.state === 'SUCCESS' || o.state === 'REVOKED'))
-    .sort((a, b) => (a.paidAt ?? 0) - (b.paidAt ?? 0))
-    .map((o) => ({
-      time: `${beijing(o.paidAt ?? 0).replace(' ', 'T')}+08:00`,
-      appId: input.wechat.appId,
-      mchId: input.wechat.mchId,
-      deviceInfo: null,
-      transactionId: o.transactionId,
-      outTradeNo: o.outTradeNo,
-      openId: 'oSandboxOpenId0000000000000',
-      state: o.state === 'SUCCESS' ? 'SUCCESS' : 'REVOKED',
-      totalFen: o.totalFee,
-      body: 'Tillpoint 消费',
-      feeExact: o.state === 'SUCCESS' ? fee(o.totalFee, 5) : '0.00000',
-      rate: '0.60%',
-    }));
+  const wechatRecord = (o: SandboxOrder, at: number) => ({
+    time: `${beijing(at).replace(' ', 'T')}+08:00`,
+    appId: input.wechat.appId,
+    mchId: input.wechat.mchId,
+    deviceInfo: null,
+    transactionId: o.transactionId,
+    outTradeNo: o.outTradeNo,
+    openId: 'oSandboxOpenId0000000000000',
+    totalFen: o.totalFee,
+    body: 'Tillpoint 消费',
+    rate: '0.60%',
+  });
+  const wechatLines: WechatBillRecord[] = [];
+  for (const o of wechatOrders) {
+    if (onDate(o.paidAt, input.date) && (o.state === 'SUCCESS' || o.state === 'REVOKED')) {
+      wechatLines.push({ ...wechatRecord(o, o.paidAt), state: o.state, feeExact: o.state === 'SUCCESS' ? fee(o.totalFee, 5) : '0.00000' });
+    }
+    // One REFUND row per refund that went through that day; WeChat returns its share of the fee.
+    for (const r of o.refunds ?? []) {
+      if (r.status !== 'SUCCESS' || !onDate(r.successAt, input.date)) continue;
+      const returned = fee(r.refundFee, 5);
+      wechatLines.push({ ...wechatRecord(o, r.successAt), state: 'REFUND', refundId: r.refundId, outRefundNo: r.outRefundNo, refundFen: r.refundFee, feeExact: Number(returned) === 0 ? returned : `-${returned}` });
+    }
+  }
+  // Beijing times with one offset sort as text.
+  wechatLines.sort((a, b) => a.time.localeCompare(b.time));
   const wechatFile = path.join(input.outDir, `wechat-tradebill-${input.date}.csv`);
   fs.writeFileSync(wechatFile, formatWechatBill({ lines: wechatLines }));
   files.push(wechatFile);
 
-  const alipayOrders = openJournal<AlipaySandboxOrder & { refundedAt?: number }>(journals.alipay, 'outTradeNo').load();
+  const alipayOrders = loadAlipayOrders(journals.alipay);
   const rows: AlipayBillRow[] = [];
   const base = (o: AlipaySandboxOrder) => ({ tradeNo: o.tradeNo, outTradeNo: o.outTradeNo, subject: 'Tillpoint 消费', createdAt: beijing(o.createdAt), storeId: '', storeName: '', operator: '', terminalId: '', buyer: '*顾(138****0000)', orderFen: o.totalFen });
   for (const o of alipayOrders) {
     if (onDate(o.paidAt, input.date)) rows.push({ ...base(o), kind: '交易', finishedAt: beijing(o.paidAt), receivedFen: o.totalFen, refundRequestNo: '', serviceFeeExact: `-${fee(o.totalFen, 2)}` });
-    if (onDate(o.refundedAt, input.date)) rows.push({ ...base(o), kind: '退款', finishedAt: beijing(o.refundedAt), receivedFen: -o.totalFen, refundRequestNo: `R${o.outTradeNo}`, serviceFeeExact: fee(o.totalFen, 2) });
+    // One 退款 row per partial refund, under its request number; Alipay returns its share of the fee.
+    for (const r of o.refunds) {
+      if (onDate(r.refundedAt, input.date)) rows.push({ ...base(o), kind: '退款', finishedAt: beijing(r.refundedAt), receivedFen: -r.refundFen, refundRequestNo: r.outRequestNo, serviceFeeExact: fee(r.refundFen, 2) });
+    }
   }
   rows.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
   const compact = input.date.replace(/-/g, '');

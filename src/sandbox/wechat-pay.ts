@@ -1,15 +1,30 @@
-// A local WeChat Pay v2 sandbox: /pay/micropay, /pay/orderquery and /secapi/pay/reverse with
+// A local WeChat Pay sandbox. API v2: /pay/micropay, /pay/orderquery and /secapi/pay/reverse with
 // signature checks and outcomes scripted by the last two digits of the payment code:
 //   …11 the customer must enter a password (USERPAYING), paid 12 s later;
 //   …12 balance too low (NOTENOUGH);     …13 SYSTEMERROR, but the charge went through;
 //   …14 USERPAYING and never confirmed;  …15 the code expired (AUTHCODEEXPIRE);
-//   anything else is paid at once. It keeps its orders, from which bills are made later.
+//   anything else is paid at once.
+// API v3 (when given keys): refunds and their query, the merchant's Authorization checked and
+// every answer signed with the platform key; a refund is SUCCESS at once, or PROCESSING when its
+// amount ends in 7 fen (SUCCESS at the next query). It keeps its orders and their refunds, from
+// which bills are made later.
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../platform/clock';
 import { parseXml, signV2, toXml, verifyV2, type WechatParams, type WechatSignType } from '../payments/wechat-v2';
+import { parseV3Authorization, signV3, v3Nonce, v3RequestMessage, v3ResponseMessage, v3Timestamp, verifyV3Signature, V3_MAX_SKEW_MS } from '../payments/wechat-v3';
 import { openJournal } from './journal';
+
+export interface SandboxRefund {
+  outRefundNo: string;
+  refundId: string;
+  refundFee: number;
+  reason: string;
+  status: 'PROCESSING' | 'SUCCESS';
+  createdAt: number;
+  successAt: number | null;
+}
 
 export interface SandboxOrder {
   outTradeNo: string;
@@ -19,6 +34,8 @@ export interface SandboxOrder {
   state: 'SUCCESS' | 'USERPAYING' | 'PAYERROR' | 'REVOKED' | 'CLOSED';
   createdAt: number;
   paidAt: number | null;
+  /** Absent in journals written before refunds existed. */
+  refunds?: SandboxRefund[];
 }
 
 export interface WechatSandbox {
@@ -35,9 +52,20 @@ export interface WechatSandboxOptions {
   apiKey: string;
   signType: WechatSignType;
   clock: Clock;
+  /** API v3: the merchant's public key and serial to check requests, the platform's key to sign answers. */
+  v3?: { merchantPublicKeyPem: string; merchantSerialNo: string; platformPrivateKeyPem: string; platformSerialNo: string };
 }
 
 const PASSWORD_DELAY_MS = 12_000;
+
+/** …11 pays once the customer has had time to enter the password. */
+function settleOrder(options: WechatSandboxOptions, o: SandboxOrder, record: (o: SandboxOrder) => void): void {
+  if (o.state === 'USERPAYING' && o.authCode.endsWith('11') && options.clock.now().getTime() - o.createdAt >= PASSWORD_DELAY_MS) {
+    o.state = 'SUCCESS';
+    o.paidAt = o.createdAt + PASSWORD_DELAY_MS;
+    record(o);
+  }
+}
 
 export function wechatSandboxHandler(options: WechatSandboxOptions, orders: Map<string, SandboxOrder>, record: (o: SandboxOrder) => void = () => undefined) {
   const reply = (fields: WechatParams): string => {
@@ -47,14 +75,7 @@ export function wechatSandboxHandler(options: WechatSandboxOptions, orders: Map<
   const ok = (fields: WechatParams) => reply({ return_code: 'SUCCESS', return_msg: 'OK', result_code: 'SUCCESS', ...fields });
   const fail = (errCode: string, des: string) => reply({ return_code: 'SUCCESS', return_msg: 'OK', result_code: 'FAIL', err_code: errCode, err_code_des: des });
   const now = () => options.clock.now().getTime();
-  const settle = (o: SandboxOrder) => {
-    // …11 pays once the customer has had time to enter the password.
-    if (o.state === 'USERPAYING' && o.authCode.endsWith('11') && now() - o.createdAt >= PASSWORD_DELAY_MS) {
-      o.state = 'SUCCESS';
-      o.paidAt = o.createdAt + PASSWORD_DELAY_MS;
-      record(o);
-    }
-  };
+  const settle = (o: SandboxOrder) => settleOrder(options, o, record);
 
   return (path: string, body: string): string => {
     let params: WechatParams;
@@ -105,17 +126,119 @@ export function wechatSandboxHandler(options: WechatSandboxOptions, orders: Map<
   };
 }
 
+export interface V3SandboxReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Beijing time in RFC 3339, as v3 answers write times. */
+function rfc3339(ms: number): string {
+  return `${new Date(ms + 8 * 3_600_000).toISOString().slice(0, 19)}+08:00`;
+}
+
+/** The v3 refund endpoints: `POST /v3/refund/domestic/refunds`, `GET …/refunds/{out_refund_no}`. */
+export function wechatV3SandboxHandler(options: WechatSandboxOptions, orders: Map<string, SandboxOrder>, record: (o: SandboxOrder) => void = () => undefined) {
+  const now = () => options.clock.now().getTime();
+  const answer = (status: number, payload: object): V3SandboxReply => {
+    const body = JSON.stringify(payload);
+    const headers: Record<string, string> = { 'request-id': randomBytes(8).toString('hex') };
+    if (options.v3) {
+      const timestamp = v3Timestamp(options.clock.now());
+      const nonce = v3Nonce();
+      Object.assign(headers, { 'wechatpay-timestamp': timestamp, 'wechatpay-nonce': nonce, 'wechatpay-serial': options.v3.platformSerialNo, 'wechatpay-signature': signV3(v3ResponseMessage(timestamp, nonce, body), options.v3.platformPrivateKeyPem) });
+    }
+    return { status, headers, body };
+  };
+  const error = (status: number, code: string, message: string) => answer(status, { code, message });
+  const findRefund = (outRefundNo: string): [SandboxOrder, SandboxRefund] | undefined => {
+    for (const order of orders.values()) {
+      const refund = order.refunds?.find((r) => r.outRefundNo === outRefundNo);
+      if (refund) return [order, refund];
+    }
+    return undefined;
+  };
+  const refundJson = (order: SandboxOrder, r: SandboxRefund) => ({
+    refund_id: r.refundId,
+    out_refund_no: r.outRefundNo,
+    transaction_id: order.transactionId,
+    out_trade_no: order.outTradeNo,
+    channel: 'ORIGINAL',
+    user_received_account: '支付用户零钱',
+    ...(r.successAt !== null ? { success_time: rfc3339(r.successAt) } : {}),
+    create_time: rfc3339(r.createdAt),
+    status: r.status,
+    funds_account: 'AVAILABLE',
+    amount: { total: order.totalFee, refund: r.refundFee, payer_total: order.totalFee, payer_refund: r.refundFee, settlement_refund: r.refundFee, settlement_total: order.totalFee, discount_refund: 0, currency: 'CNY', refund_fee: 0 },
+  });
+
+  return (method: string, url: string, authorization: string | undefined, body: string): V3SandboxReply => {
+    if (!options.v3) return error(404, 'NOT_FOUND', 'API v3 is not set up in this sandbox');
+    const auth = parseV3Authorization(authorization);
+    const signed = auth && auth.mchid === options.mchId && auth.serial_no === options.v3.merchantSerialNo && Math.abs(now() - Number(auth.timestamp) * 1000) <= V3_MAX_SKEW_MS;
+    if (!signed || !verifyV3Signature(v3RequestMessage(method, url, auth.timestamp, auth.nonce_str, body), auth.signature, options.v3.merchantPublicKeyPem)) {
+      return error(401, 'SIGN_ERROR', '签名错误，请检查商户证书序列号、私钥和签名串');
+    }
+    if (method === 'POST' && url === '/v3/refund/domestic/refunds') {
+      const req = JSON.parse(body || '{}') as { out_trade_no?: string; out_refund_no?: string; reason?: string; amount?: { refund?: number; total?: number; currency?: string } };
+      const order = orders.get(req.out_trade_no ?? '');
+      const refundFee = req.amount?.refund ?? 0;
+      if (!req.out_refund_no || !Number.isSafeInteger(refundFee) || refundFee <= 0 || req.amount?.currency !== 'CNY') return error(400, 'PARAM_ERROR', '参数错误：out_refund_no、amount.refund、amount.currency 必填');
+      if (!order) return error(404, 'RESOURCE_NOT_EXISTS', '订单不存在');
+      const done = findRefund(req.out_refund_no);
+      if (done) {
+        // The same out_refund_no again answers the refund already made; a different one is refused.
+        if (done[0] !== order || done[1].refundFee !== refundFee) return error(400, 'INVALID_REQUEST', '商户退款单号已被使用，且与本次退款的订单或金额不一致');
+        return answer(200, refundJson(...done));
+      }
+      settleOrder(options, order, record);
+      if (order.state !== 'SUCCESS') return error(400, 'INVALID_REQUEST', '订单未支付或已撤销，不能退款');
+      if (req.amount?.total !== order.totalFee) return error(400, 'PARAM_ERROR', '订单金额与原订单金额不一致');
+      const refunded = (order.refunds ?? []).reduce((sum, r) => sum + r.refundFee, 0);
+      if (refundFee > order.totalFee - refunded) return error(400, 'INVALID_REQUEST', `申请退款金额超过订单可退金额（可退 ${order.totalFee - refunded} 分）`);
+      const processing = refundFee % 10 === 7;
+      const refund: SandboxRefund = { outRefundNo: req.out_refund_no, refundId: `503${String(now()).slice(-10)}${randomBytes(4).readUInt32BE(0).toString().padStart(10, '0').slice(0, 10)}`, refundFee, reason: req.reason ?? '', status: processing ? 'PROCESSING' : 'SUCCESS', createdAt: now(), successAt: processing ? null : now() };
+      order.refunds = [...(order.refunds ?? []), refund];
+      record(order);
+      return answer(200, refundJson(order, refund));
+    }
+    const query = /^\/v3\/refund\/domestic\/refunds\/([^/?]+)$/.exec(url);
+    if (method === 'GET' && query) {
+      const found = findRefund(decodeURIComponent(query[1] ?? ''));
+      if (!found) return error(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
+      const [order, refund] = found;
+      if (refund.status === 'PROCESSING') {
+        refund.status = 'SUCCESS';
+        refund.successAt = now();
+        record(order);
+      }
+      return answer(200, refundJson(order, refund));
+    }
+    return error(404, 'NOT_FOUND', 'unknown endpoint');
+  };
+}
+
 /** Starts the sandbox on a free loopback port. */
 export async function startWechatSandbox(options: WechatSandboxOptions): Promise<WechatSandbox> {
   const journal = options.journalFile ? openJournal<SandboxOrder>(options.journalFile, 'outTradeNo') : undefined;
   const orders = new Map<string, SandboxOrder>((journal?.load() ?? []).map((o) => [o.outTradeNo, o]));
-  const handle = wechatSandboxHandler(options, orders, (o) => journal?.append(o));
+  const record = (o: SandboxOrder) => journal?.append(o);
+  const handle = wechatSandboxHandler(options, orders, record);
+  const handleV3 = wechatV3SandboxHandler(options, orders, record);
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const url = req.url ?? '';
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (url.startsWith('/v3/')) {
+        const reply = handleV3(req.method ?? 'GET', url, req.headers.authorization, body);
+        res.writeHead(reply.status, { ...reply.headers, 'content-type': 'application/json; charset=utf-8' });
+        res.end(reply.body);
+        return;
+      }
       res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
-      res.end(handle(req.url ?? '', Buffer.concat(chunks).toString('utf8')));
+      res.end(handle(url, body));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
