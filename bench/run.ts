@@ -1,11 +1,13 @@
 // Runs benchmarks by subject and prints one JSON document: `npx tsx bench/run.ts platform`.
 import { benchPlatform } from './platform';
 import { benchCheckout } from './checkout';
+import { benchAudit } from './audit';
 import { printJson } from './harness';
 
 export const SUBJECTS: Record<string, () => Promise<unknown>> = {
   platform: () => benchPlatform(),
   checkout: () => benchCheckout(),
+  audit: () => benchAudit(),
 };
 
 export async function runBench(subjects: string[]): Promise<unknown> {

@@ -1,8 +1,11 @@
-// Appends to and verifies the node's hash-chained audit log.
+// Appends to and verifies the node's hash-chained audit log, and signs checkpoints of it.
 import { newId } from '../platform/ids';
+import { AppError } from '../platform/errors';
 import { takeFromSequence } from '../platform/sequence';
 import type { Ctx } from '../platform/context';
-import { auditHash, findChainBreak, GENESIS_HASH, type AuditRecord } from './chain';
+import type { Database } from '../platform/db/index';
+import { auditHash, canonicalJson, canonicalRecordJson, findChainBreakBy, GENESIS_HASH, type AuditRecord } from './chain';
+import { checkpointMac, findCheckpointBreak, type AuditCheckpoint } from './checkpoint';
 
 export interface AuditEntry {
   action: string;
@@ -14,6 +17,30 @@ export interface AuditEntry {
   data?: unknown;
 }
 
+export interface AuditNodeOptions {
+  /** The node key (see loadAuditKey); checkpoints are signed with it. */
+  key: Buffer;
+  /** A checkpoint is written with every record whose seq is a multiple of this. */
+  checkpointEvery?: number;
+}
+
+export const DEFAULT_CHECKPOINT_EVERY = 1000;
+
+// Per node id, set where the node starts (createTillpoint, the CLI): services append through a
+// ctx that carries no key, and the key must not live in the database it protects.
+const signers = new Map<string, { key: Buffer; every: number }>();
+
+/**
+ * Gives a node its audit key (and checkpoint interval) for this process.
+ *
+ * @example configureAuditNode(nodeId, { key: loadAuditKey({ dataDir, create: true })! })
+ */
+export function configureAuditNode(nodeId: string, options: AuditNodeOptions): void {
+  const every = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
+  if (!Number.isSafeInteger(every) || every < 1) throw new AppError('CONFIG_INVALID', `The audit checkpoint interval must be a whole number ≥ 1, got ${every}.`);
+  signers.set(nodeId, { key: options.key, every });
+}
+
 /** Appends an entry inside the caller's transaction (the act and its audit commit together). */
 export async function appendAudit(ctx: Ctx, entry: AuditEntry): Promise<{ seq: number; hash: string }> {
   const [appended] = await appendAuditMany(ctx, [entry]);
@@ -21,7 +48,11 @@ export async function appendAudit(ctx: Ctx, entry: AuditEntry): Promise<{ seq: n
   return appended;
 }
 
-/** Appends several entries, chained in order, with one read of the previous hash and one insert. */
+/**
+ * Appends several entries, chained in order, with one read of the previous hash and one insert;
+ * a record whose seq is a multiple of the node's checkpoint interval gets a signed checkpoint in
+ * the same transaction.
+ */
 export async function appendAuditMany(ctx: Ctx, entries: readonly AuditEntry[]): Promise<Array<{ seq: number; hash: string }>> {
   if (entries.length === 0) return [];
   const seqs = await takeFromSequence(ctx.db, `audit:${ctx.nodeId}`, entries.length);
@@ -55,7 +86,8 @@ export async function appendAuditMany(ctx: Ctx, entries: readonly AuditEntry[]):
       doc_type: record.docType,
       doc_id: record.docId,
       store_ref: record.storeRef,
-      data: JSON.stringify(record.data),
+      // Stored canonical, so the verifier can hash the text as it is without re-serialising it.
+      data: canonicalJson(record.data),
       prev_hash: prev,
       hash,
     };
@@ -63,42 +95,108 @@ export async function appendAuditMany(ctx: Ctx, entries: readonly AuditEntry[]):
     return row;
   });
   for (let i = 0; i < rows.length; i += 500) await ctx.db.insertInto('audit_log').values(rows.slice(i, i + 500)).execute();
+  const signer = signers.get(ctx.nodeId);
+  const every = signer?.every ?? DEFAULT_CHECKPOINT_EVERY;
+  const due = rows.filter((r) => r.seq % every === 0);
+  if (due.length > 0) {
+    if (signer) await ctx.db.insertInto('audit_checkpoints').values(due.map((r) => signed(signer.key, { nodeId: ctx.nodeId, seq: r.seq, hash: r.hash, at }))).execute();
+    else ctx.log.warn({ seq: due.map((r) => r.seq) }, 'audit checkpoint skipped: this process has no audit key for the node');
+  }
   return rows.map((r) => ({ seq: r.seq, hash: r.hash }));
+}
+
+function signed(key: Buffer, cp: Omit<AuditCheckpoint, 'mac'>) {
+  return { node_id: cp.nodeId, seq: cp.seq, hash: cp.hash, at: cp.at, mac: checkpointMac(key, cp) };
+}
+
+/**
+ * Signs a checkpoint at the node's last record now (e.g. before a backup or at shutdown), so
+ * the records since the last periodic checkpoint are covered too. Null when the log is empty.
+ */
+export async function writeCheckpoint(ctx: Ctx): Promise<AuditCheckpoint | null> {
+  const signer = signers.get(ctx.nodeId);
+  if (!signer) throw new AppError('AUDIT_KEY_MISSING', 'This process has no audit key for the node, so it cannot sign a checkpoint.');
+  const last = await ctx.db.selectFrom('audit_log').select(['seq', 'hash']).where('node_id', '=', ctx.nodeId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  if (!last) return null;
+  const row = signed(signer.key, { nodeId: ctx.nodeId, seq: last.seq, hash: last.hash, at: ctx.clock.now().toISOString() });
+  await ctx.db.insertInto('audit_checkpoints').values(row).onConflict((oc) => oc.columns(['node_id', 'seq']).doNothing()).execute();
+  const kept = await ctx.db.selectFrom('audit_checkpoints').selectAll().where('node_id', '=', ctx.nodeId).where('seq', '=', last.seq).executeTakeFirstOrThrow();
+  return { nodeId: kept.node_id, seq: kept.seq, hash: kept.hash, at: kept.at, mac: kept.mac };
 }
 
 export interface AuditVerification {
   records: number;
+  checkpoints: number;
   intact: boolean;
+  /** The first record that does not hold, in the first node (by id) with one. */
   firstBad: { nodeId: string; seq: number; reason: string } | null;
 }
 
-/** Recomputes every node's chain from the start. */
-export async function verifyAudit(ctx: Ctx): Promise<AuditVerification> {
-  const rows = await ctx.db.selectFrom('audit_log').selectAll().orderBy('node_id').orderBy('seq').execute();
-  const byNode = new Map<string, typeof rows>();
-  for (const r of rows) {
-    const list = byNode.get(r.node_id) ?? [];
-    list.push(r);
-    byNode.set(r.node_id, list);
+type LogRow = Omit<Database['audit_log'], 'prev_hash'> & { prevHash: string };
+
+/** Rows read per query when verifying: a chain of millions never sits in memory at once. */
+const VERIFY_PAGE = 20_000;
+
+function recordOf(r: LogRow): Omit<AuditRecord, 'data'> {
+  return { nodeId: r.node_id, seq: r.seq, id: r.id, at: r.at, actorId: r.actor_id, action: r.action, docType: r.doc_type, docId: r.doc_id, storeRef: r.store_ref };
+}
+
+/** The stored data as canonical JSON: rows written before data was stored canonical need this. */
+function reparsed(r: LogRow): string {
+  try {
+    return canonicalRecordJson(recordOf(r), canonicalJson(JSON.parse(r.data)));
+  } catch {
+    return '';
   }
-  for (const [nodeId, list] of byNode) {
-    const broken = findChainBreak(
-      list.map((r) => ({
-        nodeId: r.node_id,
-        seq: r.seq,
-        id: r.id,
-        at: r.at,
-        actorId: r.actor_id,
-        action: r.action,
-        docType: r.doc_type,
-        docId: r.doc_id,
-        storeRef: r.store_ref,
-        data: JSON.parse(r.data) as unknown,
-        prevHash: r.prev_hash,
-        hash: r.hash,
-      })),
-    );
-    if (broken) return { records: rows.length, intact: false, firstBad: { nodeId, ...broken } };
+}
+
+/** Walks one node's chain page by page; returns its first break, last seq and the hashes at `watch`. */
+async function walkChain(ctx: Ctx, nodeId: string, watch: ReadonlySet<number>, pageSize: number) {
+  const hashes = new Map<number, string>();
+  let start = { seq: 1, prevHash: GENESIS_HASH };
+  for (;;) {
+    const page: LogRow[] = await ctx.db.selectFrom('audit_log').select(['node_id', 'seq', 'id', 'at', 'actor_id', 'action', 'doc_type', 'doc_id', 'store_ref', 'data', 'prev_hash as prevHash', 'hash']).where('node_id', '=', nodeId).where('seq', '>=', start.seq).orderBy('seq').limit(pageSize).execute();
+    for (const r of page) if (watch.has(r.seq)) hashes.set(r.seq, r.hash);
+    const broken = findChainBreakBy(page, (r) => canonicalRecordJson(recordOf(r), r.data), { recheck: reparsed, start });
+    const last = page.at(-1);
+    if (broken || !last || page.length < pageSize) return { broken, lastSeq: last?.seq ?? start.seq - 1, hashes };
+    start = { seq: last.seq + 1, prevHash: last.hash };
   }
-  return { records: rows.length, intact: true, firstBad: null };
+}
+
+/**
+ * Recomputes every node's chain from the start, checks each signed checkpoint against it (with
+ * the node's key), and that the node's audit counter has not run past the last record. Reports
+ * the first problem by seq within the first node that has one.
+ */
+export async function verifyAudit(ctx: Ctx, options: { pageSize?: number } = {}): Promise<AuditVerification> {
+  const [total, chains, checkpoints, counters] = await Promise.all([
+    ctx.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ctx.db.selectFrom('audit_log').select('node_id').distinct().execute(),
+    ctx.db.selectFrom('audit_checkpoints').selectAll().orderBy('node_id').orderBy('seq').execute(),
+    ctx.db.selectFrom('sequences').selectAll().where('name', 'like', 'audit:%').execute(),
+  ]);
+  const nodeIds = [...new Set([...chains.map((c) => c.node_id), ...checkpoints.map((c) => c.node_id)])].sort();
+  let firstBad: AuditVerification['firstBad'] = null;
+  for (const nodeId of nodeIds) {
+    const signed = checkpoints.filter((c) => c.node_id === nodeId).map((c) => ({ nodeId, seq: c.seq, hash: c.hash, at: c.at, mac: c.mac }));
+    const walk = await walkChain(ctx, nodeId, new Set(signed.map((c) => c.seq)), options.pageSize ?? VERIFY_PAGE);
+    // A break ends the walk: checkpoints after it cannot be judged (and could not come first).
+    const problems: Array<{ seq: number; reason: string }> = [];
+    const broken = walk.broken;
+    if (broken) problems.push(broken);
+    const judged = broken ? signed.filter((c) => c.seq < broken.seq) : signed;
+    const cpBreak = findCheckpointBreak(judged, { lastSeq: walk.lastSeq, hashAt: (seq) => walk.hashes.get(seq) }, signers.get(nodeId)?.key);
+    if (cpBreak) problems.push(cpBreak);
+    const counter = counters.find((c) => c.name === `audit:${nodeId}`)?.last_value ?? 0;
+    if (!broken && counter > walk.lastSeq) {
+      problems.push({ seq: walk.lastSeq + 1, reason: `records ${walk.lastSeq + 1}–${counter} are gone: the audit counter reached ${counter} but the last record is ${walk.lastSeq} (truncated)` });
+    }
+    const first = problems.sort((a, b) => a.seq - b.seq)[0];
+    if (first) {
+      firstBad = { nodeId, ...first };
+      break;
+    }
+  }
+  return { records: Number(total.n), checkpoints: checkpoints.length, intact: firstBad === null, firstBad };
 }
