@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../src/platform/testing/cli';
 
 export const CHROMIUM = process.env.TILLPOINT_CHROMIUM ?? '/usr/bin/chromium';
@@ -50,4 +50,15 @@ export function serverAndBrowser(prefix: string): { server: () => RunningServer;
     return value;
   };
   return { server: () => need(server), browser: () => need(browser) };
+}
+
+/** Signs a cashier in at a till with the demo PIN and waits for the POS. */
+export async function signInAtTill(page: Page, baseUrl: string, who: { username: string; terminal?: string }): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByRole('tab', { name: '收银员 PIN' }).click();
+  if (who.terminal) await page.getByTestId('pin-terminal').fill(who.terminal);
+  await page.getByTestId('pin-username').fill(who.username);
+  await page.getByTestId('pin-pin').fill('1234');
+  await page.getByTestId('pin-submit').click();
+  await page.waitForURL('**/pos');
 }

@@ -7,22 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { formatScaleLabel, DEFAULT_SCALE_FORMATS } from '../src/catalog/scale-label';
 import { formatMoney } from '../src/platform/money';
 import type { Product } from '../src/catalog/schema';
-import { chromiumMissing, serverAndBrowser } from './browser';
+import { chromiumMissing, serverAndBrowser, signInAtTill } from './browser';
+import { demoCatalog } from './demo-products';
 
 async function demoProducts(url: string): Promise<{ weighed: Product; bundle: Product; snack: Product }> {
-  const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'demo' }) });
-  const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
-  const categories = ((await (await fetch(`${url}/api/v1/categories`, { headers: auth })).json()) as { categories: Array<{ id: string; code: string }> }).categories;
-  const snacks = categories.find((c) => c.code === 'C3001')?.id;
-  const all: Product[] = [];
-  for (let offset = 0; ; offset += 200) {
-    const page = (await (await fetch(`${url}/api/v1/products?limit=200&offset=${offset}`, { headers: auth })).json()) as { total: number; products: Product[] };
-    all.push(...page.products);
-    if (all.length >= page.total) break;
-  }
-  const weighed = all.find((p) => p.unit === 'kg' && p.plu);
-  const bundle = all.find((p) => p.components.length > 0 && p.barcodes.length > 0);
-  const snack = all.find((p) => p.categoryId === snacks && p.barcodes.length > 0);
+  const { products, categoryId } = await demoCatalog(url);
+  const snacks = categoryId('C3001');
+  const weighed = products.find((p) => p.unit === 'kg' && p.plu);
+  const bundle = products.find((p) => p.components.length > 0 && p.barcodes.length > 0);
+  const snack = products.find((p) => p.categoryId === snacks && p.barcodes.length > 0);
   if (!weighed || !bundle || !snack) throw new Error('demo catalog lacks a weighed item, a bundle or a snack');
   return { weighed, bundle, snack };
 }
@@ -36,12 +29,7 @@ describe.skipIf(chromiumMissing())('browser: a whole shift at the till', () => {
     const { weighed, bundle, snack } = await demoProducts(env.server().url);
     const context = await env.browser().newContext({ viewport: { width: 1024, height: 768 } });
     const page = await context.newPage();
-    await page.goto(`${env.server().url}/login`);
-    await page.getByRole('tab', { name: '收银员 PIN' }).click();
-    await page.getByTestId('pin-username').fill('cashier');
-    await page.getByTestId('pin-pin').fill('1234');
-    await page.getByTestId('pin-submit').click();
-    await page.waitForURL('**/pos');
+    await signInAtTill(page, env.server().url, { username: 'cashier' });
 
     await page.getByTestId('float-amount').fill('200.00');
     await page.getByTestId('open-shift').click();
@@ -104,13 +92,7 @@ describe.skipIf(chromiumMissing())('browser: a whole shift at the till', () => {
   it('pays by scanning the customer\'s WeChat code and finishes the sale', async () => {
     const { snack } = await demoProducts(env.server().url);
     const page = await env.browser().newPage();
-    await page.goto(`${env.server().url}/login`);
-    await page.getByRole('tab', { name: '收银员 PIN' }).click();
-    await page.getByTestId('pin-terminal').fill('T02');
-    await page.getByTestId('pin-username').fill('cashier2');
-    await page.getByTestId('pin-pin').fill('1234');
-    await page.getByTestId('pin-submit').click();
-    await page.waitForURL('**/pos');
+    await signInAtTill(page, env.server().url, { username: 'cashier2', terminal: 'T02' });
     await page.getByTestId('open-shift').click();
     await page.waitForSelector('[data-testid=scan-box]:not([disabled])');
     const scanBox = page.getByTestId('scan-box');

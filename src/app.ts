@@ -12,6 +12,8 @@ import { healthRoutes } from './platform/http/health';
 import { catalogRoutes } from './catalog/routes';
 import { checkoutRoutes, receiptPageRoutes } from './checkout/routes';
 import { reconciliationRoutes } from './reconciliation/routes';
+import { returnsRoutes } from './returns/routes';
+import { auditRoutes, configureAuditNode, ensureAuditKey } from './audit/index';
 
 export interface Tillpoint {
   app: TpApp;
@@ -27,6 +29,8 @@ export interface CreateOptions {
   webDir?: string;
   /** An already open database (tests share one per file). */
   handle?: DbHandle;
+  /** The audit chain's checkpoint key; by default TILLPOINT_AUDIT_KEY or <dataDir>/keys/audit-node.key (made on first start). */
+  auditKey?: Buffer;
 }
 
 /**
@@ -38,6 +42,7 @@ export async function createTillpoint(options: CreateOptions): Promise<Tillpoint
   const handle = options.handle ?? (await openDatabase(options.config.db));
   await migrate(handle.db);
   const nodeId = await ensureNodeId(handle.db);
+  configureAuditNode(nodeId, { key: options.auditKey ?? ensureAuditKey({ dataDir: options.config.dataDir }) });
   const app = await buildServer({
     db: handle.db,
     dbKind: handle.kind,
@@ -53,6 +58,8 @@ export async function createTillpoint(options: CreateOptions): Promise<Tillpoint
   await app.register(catalogRoutes, { prefix: '/api/v1' });
   await app.register(checkoutRoutes, { prefix: '/api/v1' });
   await app.register(reconciliationRoutes, { prefix: '/api/v1' });
+  await app.register(returnsRoutes, { prefix: '/api/v1' });
+  await app.register(auditRoutes, { prefix: '/api/v1' });
   await app.register(receiptPageRoutes);
   await app.ready();
   return {

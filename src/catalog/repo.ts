@@ -1,5 +1,6 @@
 // The catalog's tables: categories, SKUs, barcodes, bundle components, store prices, promotions.
-import type { Db } from '../platform/db/index';
+import type { Selectable } from 'kysely';
+import type { Database, Db } from '../platform/db/index';
 import type { Promotion } from '../checkout/pricing-types';
 import type { CatalogSnapshot } from './catalog-index';
 import type { Category, Sku, Unit } from './types';
@@ -140,9 +141,10 @@ export async function insertPromotionRow(db: Db, p: Promotion, now: string): Pro
     .execute();
 }
 
-export async function loadActivePromotions(db: Db): Promise<Promotion[]> {
-  const rows = await db.selectFrom('promotions').selectAll().where('active', '=', 1).orderBy('priority').orderBy('id').execute();
-  return rows.map((r) => ({
+type PromotionRow = Selectable<Database['promotions']>;
+
+function toPromotion(r: PromotionRow): Promotion {
+  return {
     id: r.id,
     name: r.name,
     target: JSON.parse(r.target) as Promotion['target'],
@@ -152,5 +154,17 @@ export async function loadActivePromotions(db: Db): Promise<Promotion[]> {
     membersOnly: r.members_only === 1,
     startsAt: r.starts_at ?? undefined,
     endsAt: r.ends_at ?? undefined,
-  }));
+  };
+}
+
+export async function loadActivePromotions(db: Db): Promise<Promotion[]> {
+  const rows = await db.selectFrom('promotions').selectAll().where('active', '=', 1).orderBy('priority').orderBy('id').execute();
+  return rows.map(toPromotion);
+}
+
+/** Promotions by id, active or not (a return reprices with the promotions its sale used). */
+export async function loadPromotionsByIds(db: Db, ids: readonly string[]): Promise<Promotion[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('promotions').selectAll().where('id', 'in', [...ids]).orderBy('priority').orderBy('id').execute();
+  return rows.map(toPromotion);
 }

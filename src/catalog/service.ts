@@ -12,6 +12,7 @@ import {
   insertPromotionRow,
   insertSkuRows,
   loadActivePromotions,
+  loadPromotionsByIds,
   loadCatalogSnapshot,
   updateSkuRow,
   upsertStorePrice,
@@ -59,6 +60,11 @@ export async function catalogIndex(ctx: Ctx): Promise<CatalogIndex> {
 /** The active promotions, cached with the index. */
 export async function activePromotions(ctx: Ctx): Promise<Promotion[]> {
   return (await current(ctx)).promotions;
+}
+
+/** Promotions by id, whether or not they still run (a return reprices with its sale's). */
+export function promotionsByIds(ctx: Ctx, ids: readonly string[]): Promise<Promotion[]> {
+  return loadPromotionsByIds(ctx.db, ids);
 }
 
 /** Marks the index stale; call after a catalog write has committed. */

@@ -7,3 +7,6 @@ export { loadSale, type SaleRecord, type SaleLineRecord } from './sale-repo';
 export type { AppliedPromotion, PricingLine, Promotion } from './pricing-types';
 export type { TenderMethod } from './cart';
 export { resolveTill, type TillContext } from './terminals';
+export { taxBreakdown, type TaxGroup } from './tax';
+export { classifyScan, type ScanResult } from './scan-code';
+export { checkoutSettings } from './settings';

@@ -1,5 +1,4 @@
 // The `tillpoint` command. Every failure is one line on stderr and a non-zero exit.
-import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
@@ -15,15 +14,14 @@ import { isRole, ROLES, type RoleGrant } from '../platform/auth/permissions';
 import { findStoreByCode } from '../platform/stores/service';
 import { createTillpoint } from '../app';
 import { seedDemo } from './demo-seed';
-import { verifyAudit } from '../audit/index';
+import { configureAuditNode, loadAuditKey, verifyAudit } from '../audit/index';
 import { importStatementFile, runReconciliation } from '../reconciliation/index';
-import { configureWallets, recoverPayments } from '../payments/index';
+import { configureWallets, recoverPayments, settleRefunds } from '../payments/index';
 import { isCartOpen } from '../checkout/index';
-import { startWechatSandbox } from '../sandbox/wechat-pay';
-import { startAlipaySandbox } from '../sandbox/alipay';
-import { startAggregatorSandbox } from '../sandbox/aggregator';
-import { exportSandboxBills, sandboxJournals } from '../sandbox/export';
-import { DEMO_AGGREGATOR, DEMO_ALIPAY, DEMO_WECHAT } from '../sandbox/demo-merchants';
+import { resumeReturns } from '../returns/index';
+import { startDemoWallets } from '../sandbox/demo-wallets';
+import { exportSandboxBills } from '../sandbox/export';
+import { DEMO_ALIPAY, DEMO_WECHAT } from '../sandbox/demo-merchants';
 import { ensureWebBuilt } from './web-build';
 
 /** Exit codes: 1 = the command could not do its work, 2 = the command line is wrong. */
@@ -49,6 +47,9 @@ async function openMigrated(config: Config): Promise<{ handle: DbHandle; ctx: Ct
   const handle = await openDatabase(config.db);
   await migrate(handle.db);
   const nodeId = await ensureNodeId(handle.db);
+  // Commands that append audit records sign checkpoints with the node's key, when it has one.
+  const key = loadAuditKey({ dataDir: config.dataDir });
+  if (key) configureAuditNode(nodeId, { key });
   const log = createLogger('warn');
   return { handle, ctx: { actor: null, db: handle.db, clock: systemClock, nodeId, log } };
 }
@@ -100,29 +101,27 @@ export function buildProgram(): Command {
       const ctx: Ctx = { actor: null, db: tp.handle.db, clock: systemClock, nodeId: tp.nodeId, log };
       if (config.demo && (await seedDemo(ctx))) process.stdout.write('Seeded the demo store S001 (users admin, manager, cashier… password "demo").\n');
       if (config.demo) {
-        // The demo's wallets talk to local sandboxes speaking the providers' protocols (WeChat Pay
-        // v2, Alipay OpenAPI with RSA2 keys made for this run, an aggregator for UnionPay and
-        // e-CNY); WeChat and Alipay keep their orders under the data folder for bill exports.
-        const journals = sandboxJournals(config.dataDir);
-        const sandbox = await startWechatSandbox({ ...DEMO_WECHAT, clock: systemClock, journalFile: journals.wechat });
-        const keys = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
-        const [merchantKeys, alipayKeys] = [keys(), keys()];
-        const alipaySandbox = await startAlipaySandbox({ appId: DEMO_ALIPAY.appId, merchantPublicKeyPem: merchantKeys.publicKey, alipayPrivateKeyPem: alipayKeys.privateKey, clock: systemClock, journalFile: journals.alipay });
-        const aggregatorSandbox = await startAggregatorSandbox({ ...DEMO_AGGREGATOR, clock: systemClock });
-        configureWallets('*', {
-          wechat: { ...DEMO_WECHAT, baseUrl: sandbox.url, timeoutMs: 10_000 },
-          alipay: { gatewayUrl: alipaySandbox.url, appId: DEMO_ALIPAY.appId, privateKeyPem: merchantKeys.privateKey, alipayPublicKeyPem: alipayKeys.publicKey, timeoutMs: 10_000 },
-          aggregator: { ...DEMO_AGGREGATOR, baseUrl: aggregatorSandbox.url, timeoutMs: 10_000 },
-        });
-        closers.push(() => sandbox.close(), () => alipaySandbox.close(), () => aggregatorSandbox.close());
+        // The demo's wallets talk to local sandboxes speaking the providers' protocols; WeChat and
+        // Alipay keep their orders under the data folder for bill exports.
+        const wallets = await startDemoWallets({ clock: systemClock, dataDir: config.dataDir });
+        configureWallets('*', wallets.settings);
+        closers.push(() => wallets.close());
       }
       const recovered = await recoverPayments(ctx);
       if (recovered > 0) log.warn({ recovered }, 'reversed wallet payments left unfinished by the last run');
-      // Then every minute, for attempts whose request died (idle 2 minutes, cart no longer open).
+      const refundsSettled = await settleRefunds(ctx);
+      if (refundsSettled > 0) log.warn({ settled: refundsSettled }, 'settled wallet refunds left open by the last run');
+      // Then every minute, for attempts whose request died (idle 2 minutes, cart no longer open),
+      // and refunds still open at the provider (processing, or unknown after a timeout).
       const sweep = setInterval(() => {
         recoverPayments(ctx, { idleForMs: 120_000, cartIsOpen: (cartId) => isCartOpen(tp.nodeId, cartId) })
           .then((n) => n > 0 && log.warn({ recovered: n }, 'reversed abandoned wallet payments'))
           .catch((err: unknown) => log.error({ err }, 'payment recovery failed'));
+        settleRefunds(ctx, { idleForMs: 60_000 })
+          .then((n) => n > 0 && log.info({ settled: n }, 'settled open wallet refunds'))
+          .then(() => resumeReturns(ctx, { idleForMs: 60_000 }))
+          .then((n) => n > 0 && log.info({ completed: n }, 'completed returns whose refunds came through'))
+          .catch((err: unknown) => log.error({ err }, 'refund settlement failed'));
       }, 60_000);
       sweep.unref();
       closers.push(async () => clearInterval(sweep));
@@ -316,13 +315,19 @@ export function buildProgram(): Command {
   withDbOptions(program.command('audit'))
     .description('audit trail tools')
     .argument('<action>', 'verify')
-    .action(async (action: string, opts: DbFlags) => {
+    .option('--json', 'print the verification as one JSON document')
+    .action(async (action: string, opts: DbFlags & { json?: boolean }) => {
       if (action !== 'verify') throw new UsageError(`Unknown audit action "${action}"; use: audit verify.`);
-      const { handle, ctx } = await openMigrated(dbConfig(opts));
+      const config = dbConfig(opts);
+      const { handle, ctx } = await openMigrated(config);
       try {
+        // Read, never made here: a new key would only make every signed checkpoint look forged.
+        const key = loadAuditKey({ dataDir: config.dataDir });
+        if (key) configureAuditNode(ctx.nodeId, { key });
         const result = await verifyAudit(ctx);
+        if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         if (!result.intact) throw new AppError('AUDIT_BROKEN', `Audit chain broken at node ${result.firstBad?.nodeId} record ${result.firstBad?.seq}: ${result.firstBad?.reason}.`);
-        process.stdout.write(`Audit chain intact: ${result.records} records.\n`);
+        if (!opts.json) process.stdout.write(`Audit chain intact: ${result.records} records, ${result.checkpoints} signed checkpoints.\n`);
       } finally {
         await handle.close();
       }
@@ -330,7 +335,7 @@ export function buildProgram(): Command {
 
   program
     .command('bench <subjects...>')
-    .description('run benchmarks (platform; checkout, recon, reports, sync as they land) and print JSON')
+    .description('run benchmarks (platform, checkout, audit; recon, reports, sync as they land) and print JSON')
     .option('--json', 'print one JSON document (the only output format)')
     .action(async (subjects: string[]) => {
       const { runBench, SUBJECTS } = await import('../../bench/run');

@@ -25,8 +25,8 @@ function csrfToken(): string | undefined {
     ?.slice('tp_csrf='.length);
 }
 
-export async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = {};
+export async function api<T>(method: string, url: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { ...extraHeaders };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const csrf = csrfToken();
   if (csrf && method !== 'GET') headers['x-csrf-token'] = csrf;

@@ -11,6 +11,7 @@ export type Permission =
   | 'pos.price_override'
   | 'returns.create'
   | 'returns.approve'
+  | 'returns.policy'
   | 'store.view'
   | 'store.manage'
   | 'catalog.manage'
@@ -19,15 +20,17 @@ export type Permission =
   | 'recon.manage'
   | 'reports.view'
   | 'inventory.manage'
+  /** Scan goods into a stock count (blind: never sees the expected quantity). */
+  | 'inventory.count'
   | 'users.manage'
   | 'audit.view';
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  cashier: ['pos.sell', 'pos.shift', 'pos.void', 'returns.create', 'store.view'],
-  store_manager: ['pos.sell', 'pos.shift', 'pos.void', 'pos.price_override', 'returns.create', 'returns.approve', 'store.view', 'store.manage', 'reports.view', 'inventory.manage', 'members.manage'],
-  regional_manager: ['returns.approve', 'store.view', 'store.manage', 'reports.view', 'inventory.manage'],
+  cashier: ['pos.sell', 'pos.shift', 'pos.void', 'returns.create', 'store.view', 'inventory.count'],
+  store_manager: ['pos.sell', 'pos.shift', 'pos.void', 'pos.price_override', 'returns.create', 'returns.approve', 'store.view', 'store.manage', 'reports.view', 'inventory.manage', 'inventory.count', 'members.manage', 'audit.view'],
+  regional_manager: ['returns.approve', 'returns.policy', 'store.view', 'store.manage', 'reports.view', 'inventory.manage', 'inventory.count'],
   finance: ['store.view', 'recon.view', 'recon.manage', 'reports.view'],
-  hq_admin: ['store.view', 'store.manage', 'catalog.manage', 'members.manage', 'reports.view', 'inventory.manage', 'users.manage', 'recon.view'],
+  hq_admin: ['returns.policy', 'store.view', 'store.manage', 'catalog.manage', 'members.manage', 'reports.view', 'inventory.manage', 'inventory.count', 'users.manage', 'recon.view', 'audit.view'],
   auditor: ['store.view', 'recon.view', 'reports.view', 'audit.view'],
 };
 
@@ -78,6 +81,11 @@ function covers(grant: RoleGrant, store: StoreScope | undefined): boolean {
  */
 export function can(actor: Actor, permission: Permission, store?: StoreScope): boolean {
   return actor.grants.some((g) => GRANTS[g.role].includes(permission) && (store === undefined || covers(g, store)));
+}
+
+/** The roles `actor` holds for `store` (a return's limit depends on the highest). */
+export function rolesAt(actor: Pick<Actor, 'grants'>, store: StoreScope): Role[] {
+  return actor.grants.filter((g) => covers(g, store)).map((g) => g.role);
 }
 
 /** Throws 403 `PERMISSION_DENIED` or `STORE_OUT_OF_SCOPE` unless `can(actor, permission, store)`. */

@@ -166,6 +166,38 @@ export async function signInWithPin(
   return openSession(ctx, policy, user, 'pin', terminal.id);
 }
 
+/** Whoever proved who they are with a password or PIN, without opening a session. */
+export interface VerifiedPerson {
+  userId: string;
+  username: string;
+  displayName: string;
+  grants: RoleGrant[];
+  method: 'password' | 'pin';
+}
+
+/**
+ * Checks a supervisor's own password or PIN typed at someone else's till (an approval), under
+ * the same failure limits as signing in, and opens no session.
+ */
+export async function verifyCredentials(ctx: Ctx, policy: SessionPolicy, limiter: RateLimiter, input: { username: string; password?: string; pin?: string }, client: Client): Promise<VerifiedPerson> {
+  const method = input.pin !== undefined ? 'pin' : 'password';
+  const secret = input.pin ?? input.password;
+  if (!secret) throw new AppError('VALIDATION_FAILED', 'Give the approver’s PIN or password.', { status: 400, details: { field: 'pin' } });
+  const keys = [`approve:${input.username}`, `ip:${client.ip}`];
+  throttle(limiter, ctx, keys);
+  const user = await findUser(ctx, input.username);
+  const hash = method === 'pin' ? user?.pin_hash : user?.password_hash;
+  const ok = await verifySecret(hash ?? DUMMY_HASH, secret);
+  if (!user || !hash || !ok) {
+    keys.forEach((k) => limiter.recordFailure(k));
+    ctx.log.warn({ username: input.username, ip: client.ip }, 'approver credentials refused');
+    throw new AppError('INVALID_CREDENTIALS', method === 'pin' ? 'Wrong approver or PIN.' : 'Wrong approver or password.');
+  }
+  assertMaySignIn(user, policy, client);
+  limiter.reset(keys[0] ?? '');
+  return { userId: user.id, username: user.username, displayName: user.display_name, grants: await grantsOf(ctx, user.id), method };
+}
+
 // Writing last_seen on every request would cost a durable write per API call; a minute's
 // resolution is plenty for a 30-minute idle timeout.
 const TOUCH_EVERY_MS = 60_000;

@@ -166,6 +166,126 @@ export interface StockBalancesTable {
   updated_at: string;
 }
 
+/** Moving-average cost per store × SKU, fen per piece (per kg), half-even on each receipt. */
+export interface StockCostsTable {
+  store_id: string;
+  sku_id: string;
+  avg_cost_fen: number;
+  updated_at: string;
+}
+
+/** The min level below which a store × SKU is low on stock. */
+export interface StockLevelsTable {
+  store_id: string;
+  sku_id: string;
+  min_qty: number;
+  updated_at: string;
+}
+
+export interface SuppliersTable {
+  id: string;
+  code: string;
+  name: string;
+  contact: string | null;
+  created_at: string;
+}
+
+export interface PurchaseOrdersTable {
+  store_id: string;
+  id: string;
+  po_no: string;
+  supplier_id: string;
+  /** draft | ordered | partly_received | received */
+  status: string;
+  note: string | null;
+  created_by: string;
+  created_at: string;
+  sent_at: string | null;
+  received_at: string | null;
+}
+
+export interface PurchaseOrderLinesTable {
+  store_id: string;
+  po_id: string;
+  line_no: number;
+  sku_id: string;
+  qty_ordered: number;
+  qty_received: number;
+  unit_cost_fen: number;
+}
+
+export interface GoodsReceiptsTable {
+  store_id: string;
+  id: string;
+  po_id: string;
+  over_receipt_reason: string | null;
+  received_by: string;
+  business_date: string;
+  created_at: string;
+}
+
+export interface TransfersTable {
+  /** The sending store. */
+  store_id: string;
+  id: string;
+  transfer_no: string;
+  to_store_id: string;
+  /** in_transit | received */
+  status: string;
+  note: string | null;
+  sent_by: string;
+  sent_at: string;
+  received_by: string | null;
+  received_at: string | null;
+}
+
+export interface TransferLinesTable {
+  store_id: string;
+  transfer_id: string;
+  line_no: number;
+  sku_id: string;
+  qty_sent: number;
+  /** null while in transit */
+  qty_received: number | null;
+  unit_cost_fen: number;
+}
+
+export interface StockCountsTable {
+  store_id: string;
+  id: string;
+  count_no: string;
+  /** full | category */
+  scope: string;
+  category_id: string | null;
+  /** open | submitted | approved | cancelled */
+  status: string;
+  created_by: string;
+  created_at: string;
+  submitted_at: string | null;
+  approved_by: string | null;
+  approved_at: string | null;
+}
+
+export interface StockCountEntriesTable {
+  store_id: string;
+  count_id: string;
+  id: string;
+  sku_id: string;
+  qty: number;
+  counted_by: string;
+  created_at: string;
+}
+
+export interface StockCountLinesTable {
+  store_id: string;
+  count_id: string;
+  sku_id: string;
+  expected_qty: number;
+  counted_qty: number;
+  unit_cost_fen: number;
+  variance_fen: number;
+}
+
 export interface ShiftsTable {
   store_id: string;
   id: string;
@@ -302,6 +422,15 @@ export interface AuditLogTable {
   data: string;
   prev_hash: string;
   hash: string;
+}
+
+export interface AuditCheckpointsTable {
+  node_id: string;
+  seq: number;
+  hash: string;
+  at: string;
+  /** HMAC-SHA256 (hex) of node_id|seq|hash|at under the node key. */
+  mac: string;
 }
 
 export interface PaymentsTable {
@@ -467,6 +596,89 @@ export interface ReturnRefundsTable {
   updated_at: string;
 }
 
+/** Sales rollups per store × business date × dimension (src/reports/rollups.ts). */
+export interface ReportSalesDailyTable {
+  store_id: string;
+  business_date: string;
+  /** category | product | hour | tender | cashier | rate | total */
+  dim_kind: string;
+  /** category id, SKU id, local hour '00'–'23', tender method, cashier id, VAT rate, or '' */
+  dim_ref: string;
+  gross_fen: number;
+  discount_fen: number;
+  net_fen: number;
+  returns_fen: number;
+  cost_fen: number;
+  qty: number;
+  items: number;
+  transactions: number;
+  return_count: number;
+}
+
+export interface ReportWatermarksTable {
+  store_id: string;
+  /** sale | return */
+  source: string;
+  last_at: string;
+  last_id: string;
+  updated_at: string;
+}
+
+export interface ReportAppliedTable {
+  store_id: string;
+  source: string;
+  doc_id: string;
+  at: string;
+}
+
+/** A channel's settlement batch for one business date (layer 2 of reconciliation). */
+export interface SettlementsTable {
+  id: string;
+  file_id: string;
+  channel: string;
+  merchant_id: string;
+  business_date: string;
+  settle_date: string;
+  batch_id: string;
+  txn_count: number;
+  gross_fen: number;
+  fee_fen: number;
+  refund_fen: number;
+  net_fen: number;
+  line: number;
+}
+
+/** A reconciliation exception under its stable key, and where the clerk's work on it stands. */
+export interface ReconExceptionsTable {
+  id: string;
+  key: string;
+  business_date: string;
+  code: string;
+  channel: string;
+  store_id: string | null;
+  /** open | assigned | resolved | written_off */
+  status: string;
+  amount_fen: number;
+  /** The exception as the run found it (JSON). */
+  detail: string;
+  assignee_id: string | null;
+  /** auto | manual_match | write_off */
+  resolution_kind: string | null;
+  resolution: string | null;
+  first_seen_at: string;
+  last_seen_at: string;
+  updated_at: string;
+}
+
+export interface ReconExceptionEventsTable {
+  id: string;
+  exception_id: string;
+  at: string;
+  actor_id: string | null;
+  action: string;
+  note: string | null;
+}
+
 export interface Database {
   regions: RegionsTable;
   stores: StoresTable;
@@ -485,6 +697,17 @@ export interface Database {
   promotions: PromotionsTable;
   stock_moves: StockMovesTable;
   stock_balances: StockBalancesTable;
+  stock_costs: StockCostsTable;
+  stock_levels: StockLevelsTable;
+  suppliers: SuppliersTable;
+  purchase_orders: PurchaseOrdersTable;
+  purchase_order_lines: PurchaseOrderLinesTable;
+  goods_receipts: GoodsReceiptsTable;
+  transfers: TransfersTable;
+  transfer_lines: TransferLinesTable;
+  stock_counts: StockCountsTable;
+  stock_count_entries: StockCountEntriesTable;
+  stock_count_lines: StockCountLinesTable;
   shifts: ShiftsTable;
   cash_movements: CashMovementsTable;
   receipt_counters: ReceiptCountersTable;
@@ -495,6 +718,7 @@ export interface Database {
   sale_promotions: SalePromotionsTable;
   held_carts: HeldCartsTable;
   audit_log: AuditLogTable;
+  audit_checkpoints: AuditCheckpointsTable;
   payments: PaymentsTable;
   recon_files: ReconFilesTable;
   channel_lines: ChannelLinesTable;
@@ -504,4 +728,10 @@ export interface Database {
   returns: ReturnsTable;
   return_lines: ReturnLinesTable;
   return_refunds: ReturnRefundsTable;
+  report_sales_daily: ReportSalesDailyTable;
+  report_watermarks: ReportWatermarksTable;
+  report_applied: ReportAppliedTable;
+  settlements: SettlementsTable;
+  recon_exceptions: ReconExceptionsTable;
+  recon_exception_events: ReconExceptionEventsTable;
 }

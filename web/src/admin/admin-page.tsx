@@ -7,8 +7,10 @@ import { LanguageSwitch } from '../shell/language-switch';
 import { LogoutButton } from '../shell/logout-button';
 import { CatalogPage } from './catalog-page';
 import { ReconciliationPage } from './reconciliation-page';
+import { AuditPage } from './audit-page';
+import { ReturnsPage } from './returns-page';
 
-const SECTIONS = ['dashboard', 'catalog', 'checkout', 'members', 'returns', 'reconciliation', 'reports', 'inventory', 'stores', 'users'] as const;
+const SECTIONS = ['dashboard', 'catalog', 'checkout', 'members', 'returns', 'reconciliation', 'reports', 'inventory', 'stores', 'users', 'audit'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export function AdminPage() {
@@ -43,6 +45,10 @@ export function AdminPage() {
             <CatalogPage />
           ) : section === 'reconciliation' ? (
             <ReconciliationPage />
+          ) : section === 'audit' ? (
+            <AuditPage stores={me.stores} />
+          ) : section === 'returns' ? (
+            <ReturnsPage me={me} />
           ) : section === 'dashboard' || section === 'stores' ? (
             <Card title={t('admin.stores')}>
               <List dataSource={me.stores} renderItem={(s) => <List.Item>{`${s.code} · ${s.name}`}</List.Item>} />

@@ -1,5 +1,6 @@
 // The till: one scan box that always has focus, the cart, the totals, and hotkeys for everything
-// (F2 quantity, F3/Del void, F4 hold, F5 recall, F6 find, F8 cash, F9 card, F12 finish).
+// (F2 quantity, F3/Del void, F4 hold, F5 recall, F6 find, F7 return, F8 cash, F9 card, F12 finish).
+// Scanning a receipt number opens the return.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Alert, Button, Card, Input, InputNumber, Layout, List, Modal, Space, Spin, Statistic, Typography } from 'antd';
 import type { InputRef } from 'antd';
@@ -13,10 +14,12 @@ import { beep } from './beep';
 import { CartTable } from './cart-table';
 import { CloseShiftModal } from './close-shift-modal';
 import { PayModal } from './pay-modal';
+import { ReturnModal } from './return-modal';
 import { SaleDone } from './sale-done';
 import { tillApi, type Cart, type Sale, type Shift, type ShiftReport, type TillChoice } from './till-api';
 
-type Dialog = null | 'cash' | 'card' | 'qty' | 'held' | 'search' | 'close';
+type Dialog = null | 'cash' | 'card' | 'qty' | 'held' | 'search' | 'close' | 'return';
+const RECEIPT_NO = /^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}-\d{8}-\d{1,6}$/i;
 const CART_KEY = 'tp.cart';
 
 export function PosPage() {
@@ -37,6 +40,7 @@ export function PosPage() {
   const [searchHits, setSearchHits] = useState<Array<{ skuId: string; name: string; priceFen: number; code: string }>>([]);
   const [qty, setQty] = useState(1);
   const [closeResult, setCloseResult] = useState<ShiftReport | null>(null);
+  const [returnReceipt, setReturnReceipt] = useState('');
   const scanRef = useRef<InputRef>(null);
   const tillKey = JSON.stringify(till);
 
@@ -92,6 +96,11 @@ export function PosPage() {
     setCode('');
     if (!text) {
       if (cart && cart.lines.length > 0 && cart.dueFen === 0) await finish();
+      return;
+    }
+    if (RECEIPT_NO.test(text)) {
+      setReturnReceipt(text.toUpperCase());
+      setDialog('return');
       return;
     }
     // A customer's payment code (16+ digits) may wait for them to enter their password.
@@ -157,6 +166,10 @@ export function PosPage() {
         F4: () => void holdCart(),
         F5: () => void openDialog('held'),
         F6: () => void openDialog('search'),
+        F7: () => {
+          setReturnReceipt('');
+          setDialog('return');
+        },
         F8: () => void openDialog('cash'),
         F9: () => void openDialog('card'),
         F12: () => void finish(),
@@ -310,9 +323,22 @@ export function PosPage() {
                 {t('pos.recall')} F5
               </Button>
             </Space.Compact>
-            <Button size="large" block onClick={() => void openDialog('search')}>
-              {t('pos.search')} F6
-            </Button>
+            <Space.Compact block>
+              <Button size="large" style={{ width: '50%' }} onClick={() => void openDialog('search')}>
+                {t('pos.search')} F6
+              </Button>
+              <Button
+                size="large"
+                style={{ width: '50%' }}
+                onClick={() => {
+                  setReturnReceipt('');
+                  setDialog('return');
+                }}
+                data-testid="open-return"
+              >
+                {t('returns.title')} F7
+              </Button>
+            </Space.Compact>
             <Button {...big} type="primary" danger disabled={!cart || cart.lines.length === 0 || cart.dueFen > 0 || !!sale} onClick={() => void finish()} data-testid="finish">
               {t('pos.finish')} (F12)
             </Button>
@@ -375,6 +401,7 @@ export function PosPage() {
           )}
         />
       </Modal>
+      <ReturnModal open={dialog === 'return'} receiptNo={returnReceipt} onClose={() => setDialog(null)} />
       <CloseShiftModal
         open={dialog === 'close'}
         result={closeResult}

@@ -2,11 +2,17 @@
 import type { z } from 'zod';
 import { api } from '../api';
 import type { CartOut, SaleOut, ShiftOut, ShiftReportOut } from '../../../src/checkout/schema';
+import type { ApprovalOut, QuoteOut, ReceiptOut, ReturnIn, ReturnOut } from '../../../src/returns/schema';
 
 export type Cart = z.infer<typeof CartOut>;
 export type Sale = z.infer<typeof SaleOut>;
 export type Shift = z.infer<typeof ShiftOut>;
 export type ShiftReport = z.infer<typeof ShiftReportOut>;
+export type ReturnRequest = z.infer<typeof ReturnIn>;
+export type ReturnQuote = z.infer<typeof QuoteOut>;
+export type ReturnDone = z.infer<typeof ReturnOut>;
+export type ReceiptForReturn = z.infer<typeof ReceiptOut>;
+export type Approval = z.infer<typeof ApprovalOut>;
 
 /** Which till a password session sells at (a PIN session is bound to one already). */
 export interface TillChoice {
@@ -35,5 +41,11 @@ export const tillApi = {
   tender: (id: string, method: 'cash' | 'card', amountFen: number) => api<Cart>('POST', `/carts/${id}/tenders`, { method, amountFen }),
   complete: (id: string) => api<Sale>('POST', `/carts/${id}/complete`),
   cancelWallet: (id: string) => api<{ cancelling: boolean }>('POST', `/carts/${id}/payments/cancel`),
+  receiptForReturn: (receiptNo: string) => api<ReceiptForReturn>('GET', `/returns/receipt/${encodeURIComponent(receiptNo)}`),
+  quoteReturn: (request: ReturnRequest) => api<ReturnQuote>('POST', '/returns/quote', request),
+  takeReturn: (request: ReturnRequest, idempotencyKey: string) => api<ReturnDone>('POST', '/returns', request, { 'idempotency-key': idempotencyKey }),
+  approveAtTill: (request: ReturnRequest, approver: { username: string; pin: string }) => api<Approval>('POST', '/approvals/at-till', { return: request, approver }),
+  askApproval: (request: ReturnRequest) => api<Approval>('POST', '/approvals', { return: request }),
+  approval: (id: string) => api<Approval>('GET', `/approvals/${id}`),
   search: (q: string) => api<{ total: number; products: Array<{ skuId: string; code: string; name: string; priceFen: number; unit: string }> }>('GET', `/products?q=${encodeURIComponent(q)}&limit=20`),
 };

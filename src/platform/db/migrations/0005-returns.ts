@@ -14,7 +14,7 @@ export const returns0005: Migration = {
       .addColumn('payment_id', 'text', (c) => c.notNull())
       .addColumn('channel', 'text', (c) => c.notNull())
       .addColumn('merchant_order_no', 'text', (c) => c.notNull())
-      .addColumn('refund_no', 'text', (c) => c.notNull().unique())
+      .addColumn('refund_no', 'text', (c) => c.notNull())
       .addColumn('amount_fen', 'bigint', (c) => c.notNull())
       .addColumn('status', 'text', (c) => c.notNull())
       .addColumn('channel_refund_id', 'text')
@@ -24,6 +24,7 @@ export const returns0005: Migration = {
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('payment_refunds_pk', ['store_id', 'id'])
+      .addUniqueConstraint('payment_refunds_no_uq', ['store_id', 'refund_no'])
       .addForeignKeyConstraint('payment_refunds_payment_fk', ['store_id', 'payment_id'], 'payments', ['store_id', 'id'])
       .execute();
     await db.schema.createIndex('payment_refunds_open_idx').on('payment_refunds').columns(['status', 'updated_at']).execute();
