@@ -13,7 +13,11 @@ import { catalogRoutes } from './catalog/routes';
 import { checkoutRoutes, receiptPageRoutes } from './checkout/routes';
 import { reconciliationRoutes } from './reconciliation/routes';
 import { returnsRoutes } from './returns/routes';
+import { membersRoutes } from './members/routes';
+import { configureMemberKeys, ensureMemberKeys, type MemberKeys } from './members/index';
+import { inventoryRoutes } from './inventory/routes';
 import { auditRoutes, configureAuditNode, ensureAuditKey } from './audit/index';
+import { reportsRoutes } from './reports/index';
 
 export interface Tillpoint {
   app: TpApp;
@@ -31,6 +35,8 @@ export interface CreateOptions {
   handle?: DbHandle;
   /** The audit chain's checkpoint key; by default TILLPOINT_AUDIT_KEY or <dataDir>/keys/audit-node.key (made on first start). */
   auditKey?: Buffer;
+  /** Personal-data keys; by default TILLPOINT_PII_KEYS or <dataDir>/keys/pii.json (made on first start). */
+  memberKeys?: MemberKeys;
 }
 
 /**
@@ -43,6 +49,7 @@ export async function createTillpoint(options: CreateOptions): Promise<Tillpoint
   await migrate(handle.db);
   const nodeId = await ensureNodeId(handle.db);
   configureAuditNode(nodeId, { key: options.auditKey ?? ensureAuditKey({ dataDir: options.config.dataDir }) });
+  configureMemberKeys(nodeId, options.memberKeys ?? ensureMemberKeys({ dataDir: options.config.dataDir }));
   const app = await buildServer({
     db: handle.db,
     dbKind: handle.kind,
@@ -59,7 +66,10 @@ export async function createTillpoint(options: CreateOptions): Promise<Tillpoint
   await app.register(checkoutRoutes, { prefix: '/api/v1' });
   await app.register(reconciliationRoutes, { prefix: '/api/v1' });
   await app.register(returnsRoutes, { prefix: '/api/v1' });
+  await app.register(membersRoutes, { prefix: '/api/v1' });
+  await app.register(inventoryRoutes, { prefix: '/api/v1' });
   await app.register(auditRoutes, { prefix: '/api/v1' });
+  await app.register(reportsRoutes, { prefix: '/api/v1' });
   await app.register(receiptPageRoutes);
   await app.ready();
   return {

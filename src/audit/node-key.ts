@@ -2,9 +2,9 @@
 // the data folder, made on first start. It never goes into the database, so someone who can
 // rewrite the database cannot re-sign a rewritten chain.
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../platform/errors';
+import { readSecretFile, writeSecretFileOnce } from '../platform/key-file';
 
 export const AUDIT_KEY_ENV = 'TILLPOINT_AUDIT_KEY';
 const KEY_BYTES = 32;
@@ -46,35 +46,14 @@ export function ensureAuditKey(source: AuditKeySource): Buffer {
   const existing = loadAuditKey(source);
   if (existing) return existing;
   const file = auditKeyFile(source.dataDir);
-  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  let drafted = false;
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(draft, randomBytes(KEY_BYTES), { flag: 'wx', mode: 0o600 });
-    drafted = true;
-    // A hard link appears whole or not at all and refuses to replace a file, so two processes
-    // starting at once both end up with the one key that was linked first.
-    fs.linkSync(draft, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new AppError('DATA_DIR_UNWRITABLE', `Cannot create the audit key ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Choose another --data DIR or set ${AUDIT_KEY_ENV}.`);
-    }
-  } finally {
-    if (drafted) fs.rmSync(draft, { force: true });
-  }
+  writeSecretFileOnce(file, randomBytes(KEY_BYTES), 'audit key', `set ${AUDIT_KEY_ENV}`);
   const made = readKeyFile(file);
   if (!made) throw new AppError('INTERNAL', `The audit key ${file} vanished after it was written.`);
   return made;
 }
 
 function readKeyFile(file: string): Buffer | null {
-  let key: Buffer;
-  try {
-    key = fs.readFileSync(file);
-  } catch (err) {
-    if (['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) return null;
-    throw new AppError('AUDIT_KEY_UNREADABLE', `Cannot read the audit key ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
-  }
-  if (key.length < KEY_BYTES) throw new AppError('AUDIT_KEY_UNREADABLE', `The audit key ${file} is ${key.length} bytes, not ${KEY_BYTES}: it is damaged. Restore it from backup.`);
+  const key = readSecretFile(file, 'audit key');
+  if (key && key.length < KEY_BYTES) throw new AppError('AUDIT_KEY_UNREADABLE', `The audit key ${file} is ${key.length} bytes, not ${KEY_BYTES}: it is damaged. Restore it from backup.`);
   return key;
 }

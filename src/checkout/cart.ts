@@ -3,6 +3,7 @@ import { AppError } from '../platform/errors';
 import type { Unit } from '../catalog/types';
 import type { AppliedPromotion, PricedCart, PricedLine, PricingLine } from './pricing-types';
 import type { TillContext } from './terminals';
+import type { CartMember } from '../members/index';
 
 export type TenderMethod = 'cash' | 'card' | 'wechat' | 'alipay' | 'unionpay' | 'ecny' | 'points';
 
@@ -52,6 +53,8 @@ export interface Cart {
   lines: CartLine[];
   tenders: CartTender[];
   memberId: string | null;
+  /** The member's tier and points as scanned (pricing and points payments use them). */
+  member: CartMember | null;
   /** 抹零 taken off when cash settled the sale. */
   roundingFen: number;
   nextLineNo: number;
@@ -126,6 +129,7 @@ export interface CartView {
   status: Cart['status'];
   terminalId: string;
   memberId: string | null;
+  member: { cardNo: string; phone: string | null; tierName: string; pointsBalance: number } | null;
   lines: Array<Pick<CartLine, 'lineId' | 'skuId' | 'code' | 'name' | 'unit' | 'qty' | 'unitPriceFen' | 'isBundle'> & Pick<PricedLine, 'listFen' | 'discountFen' | 'totalFen' | 'promotions'>>;
   subtotalFen: number;
   discountFen: number;
@@ -146,6 +150,7 @@ export function viewOf(cart: Cart, priced: PricedCart): CartView {
     status: cart.status,
     terminalId: cart.terminalId,
     memberId: cart.memberId,
+    member: cart.member ? { cardNo: cart.member.cardNo, phone: cart.member.phone, tierName: cart.member.tierName, pointsBalance: cart.member.pointsBalance } : null,
     lines: cart.lines.map((l, i) => {
       const p = priced.lines[i];
       return {

@@ -162,7 +162,7 @@ describeEachDb('checkout: a till selling', (handle) => {
       [{ code: withCheckDigit('690999999999') }, 404, 'PRODUCT_NOT_FOUND'],
       [{ code: "' OR 1=1 --" }, 422, 'SCAN_CODE_INVALID'],
       [{ code: '134567890123456789' }, 422, 'PAYMENT_METHOD_UNAVAILABLE'],
-      [{ code: 'M1234567890' }, 422, 'MEMBERS_UNAVAILABLE'],
+      [{ code: '8800000000000013' }, 404, 'MEMBER_NOT_FOUND'],
       [{ code: 'T-APPLE' }, 422, 'WEIGHT_REQUIRED'],
       [{ code: EAN.cola, qty: 0 }, 400, 'VALIDATION_FAILED'],
       [{ code: EAN.cola, qty: -2 }, 400, 'VALIDATION_FAILED'],

@@ -8,7 +8,7 @@ import { checkoutSettings, saveCheckoutSettings } from './settings';
 import { renderEscPos } from './receipt-escpos';
 import { renderReceiptHtml } from './receipt-html';
 import { receiptViewOf } from './receipt-data';
-import { addSku, addTender, cancelWalletPayment, changeLine, clearCart, completeSale, createCart, getCartView, getSale, holdCart, listHeldCarts, recallCart, removeTender, saleByReceiptToken, scan, voidLine } from './service';
+import { addSku, addTender, cancelWalletPayment, changeLine, clearCart, completeSale, createCart, getCartView, getSale, holdCart, listHeldCarts, recallCart, removeTender, saleByReceiptToken, scan, setCartMember, voidLine } from './service';
 import { closeShift, currentShift, moveCash, openShift, shiftReport } from './shifts';
 import { CartOut, SaleOut, ShiftOut, ShiftReportOut, TillIn } from './schema';
 
@@ -65,6 +65,11 @@ export async function checkoutRoutes(app: TpApp): Promise<void> {
       },
     },
     (req) => addTender(req.ctx, req.params.id, req.body),
+  );
+  app.post(
+    '/carts/:id/member',
+    { ...sell, schema: { tags, summary: 'Attach the member with this phone number to the cart (null detaches); scanning a member code does the same', params: CartParams, body: z.object({ phone: z.string().max(32).nullable() }), response: { 200: CartOut } } },
+    (req) => setCartMember(req.ctx, req.params.id, req.body),
   );
   app.post(
     '/carts/:id/payments/cancel',

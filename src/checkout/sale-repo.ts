@@ -4,6 +4,7 @@ import type { Database, Db } from '../platform/db/index';
 import type { AppliedPromotion } from './pricing-types';
 import type { CartTender, TenderMethod } from './cart';
 import type { Unit } from '../catalog/types';
+import type { SalePoints } from '../members/index';
 
 export interface SaleLineRecord {
   lineNo: number;
@@ -46,6 +47,8 @@ export interface SaleRecord {
   lines: SaleLineRecord[];
   tenders: SaleTenderRecord[];
   promotions: Array<{ promotionId: string; name: string; savingFen: number }>;
+  /** The member's points as the sale left them (present on the answer to completion). */
+  points?: SalePoints;
 }
 
 const CHUNK = 500;

@@ -10,6 +10,7 @@ import type { Ctx } from '../platform/context';
 import { appendAuditMany } from '../audit/index';
 import { recordStockMoves, type StockMoveInput } from '../inventory/index';
 import { attachPaymentsToSale } from '../payments/index';
+import { writeSalePoints } from '../members/index';
 import { insertSales, type SaleRecord } from './sale-repo';
 import type { Cart } from './cart';
 
@@ -19,6 +20,8 @@ export interface SalePlan {
   cart: Cart;
   record: Omit<SaleRecord, 'receiptNo' | 'shiftId'>;
   moves: StockMoveInput[];
+  /** The member's points: earned by this sale, and spent on it (points tenders). */
+  points: { memberId: string; earned: number; redeemed: number } | null;
   /** Price overrides and manual discounts, for the audit entry. */
   overrides: Array<{ skuId: string; unitPriceFen: number; discountFen: number; reason?: string }>;
 }
@@ -71,6 +74,11 @@ export const saleWriter: BatchWriter<SalePlan, SaleRecord> = {
     });
     await insertSales(tx, records);
     await recordStockMoves(t, plans.flatMap((p) => p.moves));
+    for (const [i, p] of plans.entries()) {
+      const r = records[i];
+      if (!p.points || !r) continue;
+      r.points = await writeSalePoints(t, { storeId: r.storeId, saleId: r.id, memberId: p.points.memberId, earned: p.points.earned, redeemed: p.points.redeemed, netFen: r.totalFen, businessDate: r.businessDate, at: r.createdAt });
+    }
     const cash = records.flatMap((r) =>
       r.tenders
         .filter((tn) => tn.method === 'cash')

@@ -59,10 +59,12 @@ describe('classifyScan: payment, member, receipt and internal codes', () => {
     expect(classifyScan('134567890123456789', config)).toEqual({ kind: 'payment', channel: 'unionpay', code: '134567890123456789' });
   });
 
-  it('recognises member cards and the portal QR', () => {
-    expect(classifyScan('M0012345678')).toEqual({ kind: 'member', code: 'M0012345678' });
-    const qr = 'TPM1.eyJtIjoiMDEyMzQ1In0_abc-DEF';
+  it('recognises member cards and the portal QR, though both are digits like payment codes', () => {
+    expect(classifyScan('8800000000000013')).toEqual({ kind: 'member', code: '8800000000000013' });
+    const qr = '970123456789012345678901';
     expect(classifyScan(qr)).toEqual({ kind: 'member', code: qr });
+    // 16+ digits matching neither a wallet nor a member shape is still a bad payment code.
+    expect(thrown(() => classifyScan('9912345678901234'))).toMatchObject({ code: 'SCAN_CODE_INVALID' });
   });
 
   it('recognises receipt numbers, typed in any case', () => {

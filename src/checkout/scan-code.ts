@@ -16,7 +16,7 @@ export interface ScanConfig {
   memberPatterns: string[];
 }
 
-/** DESIGN §7 payment-code prefixes; a member card `M` + 10 digits or the portal's dynamic QR. */
+/** DESIGN §7 payment-code prefixes; member cards (88 + 14 digits, Luhn) and the portal's dynamic QR (97 + 22 digits). */
 export const DEFAULT_SCAN_CONFIG: ScanConfig = {
   scaleFormats: DEFAULT_SCALE_FORMATS,
   paymentRoutes: [
@@ -25,7 +25,7 @@ export const DEFAULT_SCAN_CONFIG: ScanConfig = {
     { channel: 'unionpay', pattern: '^62\\d{14,18}$' },
     { channel: 'ecny', pattern: '^01\\d{17}$' },
   ],
-  memberPatterns: ['^M\\d{10}$', '^TPM1\\.[A-Za-z0-9_-]{16,200}$'],
+  memberPatterns: ['^88\\d{14}$', '^97\\d{22}$'],
 };
 
 export type ScanResult =
@@ -73,6 +73,8 @@ export function classifyScan(raw: string, config: ScanConfig = DEFAULT_SCAN_CONF
     if (code.length >= 16) {
       const route = config.paymentRoutes.find((r) => compiled(r.pattern).test(code));
       if (route) return { kind: 'payment', channel: route.channel, code };
+      // Member cards (88…, 16 digits) and the portal's QR codes (97…, 24 digits) are digits too.
+      if (config.memberPatterns.some((p) => compiled(p).test(code))) return { kind: 'member', code };
       throw invalid(
         `This ${code.length}-digit code looks like a payment code but matches no channel (WeChat, Alipay, UnionPay, e-CNY). Ask the customer to refresh the payment code and scan again.`,
       );

@@ -20,6 +20,7 @@ export const CartOut = z.object({
   status: z.enum(['open', 'completed']),
   terminalId: z.string(),
   memberId: z.string().nullable(),
+  member: z.object({ cardNo: z.string(), phone: z.string().nullable().describe('masked'), tierName: z.string(), pointsBalance: z.number().int() }).nullable(),
   lines: z.array(
     z.object({
       lineId: z.string(),
@@ -88,6 +89,7 @@ export const SaleOut = z.object({
   ),
   tenders: z.array(TenderOut),
   promotions: z.array(z.object({ promotionId: z.string(), name: z.string(), savingFen: Fen })),
+  points: z.object({ memberId: z.string(), earned: z.number().int(), redeemed: z.number().int(), balance: z.number().int(), tier: z.object({ code: z.string(), name: z.string() }), upgraded: z.boolean() }).optional(),
   receiptUrl: z.string(),
 });
 

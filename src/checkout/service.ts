@@ -11,6 +11,7 @@ import { can, requirePermission, type Actor } from '../platform/auth/permissions
 import type { Ctx } from '../platform/context';
 import { activePromotions, catalogIndex, MAX_PRICE_FEN, type Sku } from '../catalog/index';
 import type { StockMoveInput } from '../inventory/index';
+import { cartMember, checkRedemption, findMemberByPhone, memberIdByCode, membersConfig, pointsEarnedBy, pointsForFen } from '../members/index';
 import { cardTerminalFor, chargePaymentCode, requestPaymentCancel } from '../payments/index';
 import { assertEditable, assertOpen, assertPieces, cashSettlement, MAX_LINES, toPricingLines, totalsOf, viewOf, type Cart, type CartLine, type CartTender, type CartView, type TenderMethod } from './cart';
 import { dropCart, getCart, putCart } from './cart-store';
@@ -33,7 +34,8 @@ function cartFor(ctx: Ctx, cartId: string): Cart {
 }
 
 async function price(ctx: Ctx, cart: Cart): Promise<PricedCart> {
-  return priceCart(toPricingLines(cart), await activePromotions(ctx), { now: ctx.clock.now() });
+  const member = cart.member ? { tierDiscountPercent: cart.member.tierDiscountPercent } : undefined;
+  return priceCart(toPricingLines(cart), await activePromotions(ctx), { now: ctx.clock.now(), member });
 }
 
 async function view(ctx: Ctx, cart: Cart): Promise<CartView> {
@@ -53,6 +55,7 @@ export async function createCart(ctx: Ctx, input: { storeCode?: string; terminal
     lines: [],
     tenders: [],
     memberId: null,
+    member: null,
     roundingFen: 0,
     nextLineNo: 1,
     saleId: null,
@@ -133,10 +136,32 @@ export async function scan(ctx: Ctx, cartId: string, input: { code: string; qty?
       break;
     }
     case 'member':
-      throw new AppError('MEMBERS_UNAVAILABLE', 'Member codes are recognised, but membership is not available yet. Continue without a member.');
+      await attach(ctx, cart, await memberIdByCode(ctx, result.code));
+      break;
     case 'receipt':
-      throw new AppError('RETURNS_UNAVAILABLE', `Receipt ${result.receiptNo} recognised; returns are not available at the till yet.`);
+      throw new AppError('RECEIPT_SCANNED', `${result.receiptNo} is a receipt number: open Return (F7) to take goods back.`, { status: 409 });
   }
+  return view(ctx, cart);
+}
+
+/** The cart's member: prices get the tier's discount, points can pay, the sale earns points. */
+async function attach(ctx: Ctx, cart: Cart, memberId: string | null): Promise<void> {
+  assertEditable(cart);
+  if (cart.tenders.length > 0) throw new AppError('MEMBER_AFTER_PAYMENT', 'Scan the member before taking payment (the member’s prices change the total).', { status: 409 });
+  cart.memberId = memberId;
+  cart.member = memberId ? await cartMember(ctx, memberId) : null;
+}
+
+/** Attaches the member found by phone number, or detaches with `phone: null`. */
+export async function setCartMember(ctx: Ctx, cartId: string, input: { phone: string | null }): Promise<CartView> {
+  const cart = cartFor(ctx, cartId);
+  if (input.phone === null) {
+    await attach(ctx, cart, null);
+    return view(ctx, cart);
+  }
+  const member = await findMemberByPhone(ctx, actorOf(ctx), input.phone);
+  if (!member) throw new AppError('MEMBER_NOT_FOUND', 'No member has this phone number. Register the customer, or continue without a member.', { status: 404 });
+  await attach(ctx, cart, member.id);
   return view(ctx, cart);
 }
 
@@ -306,8 +331,23 @@ export async function addTender(ctx: Ctx, cartId: string, input: TenderInput): P
     cart.tenders.push({ ...base, method: 'card', amountFen, tenderedFen: amountFen, changeFen: 0, reference: result.terminalRef, authCode: result.authCode, cardLast4: result.cardLast4 });
     return viewOf(cart, priced);
   }
-  if (input.method === 'points') throw new AppError('PAYMENT_METHOD_UNAVAILABLE', 'Points payments come with membership. Take another method.');
+  if (input.method === 'points') return payByPoints(ctx, cart, base, amountFen, dueFen, priced);
   return payByCode(ctx, cart, input.method, input.authCode, amountFen, dueFen, priced);
+}
+
+/** Points as money (e.g. 100 points = ¥1), within the chain's per-sale cap and the member's balance. */
+async function payByPoints(ctx: Ctx, cart: Cart, base: Omit<CartTender, 'method' | 'amountFen' | 'tenderedFen' | 'changeFen' | 'reference'>, amountFen: number, dueFen: number, priced: PricedCart): Promise<CartView> {
+  if (!cart.member) throw new AppError('MEMBER_REQUIRED', 'Scan the member’s code before paying with points.', { status: 409 });
+  const rules = (await membersConfig(ctx)).redeem;
+  const points = pointsForFen(rules, amountFen);
+  const already = cart.tenders.filter((t) => t.method === 'points');
+  const check = checkRedemption(cart.member.pointsBalance - already.reduce((s, t) => s + Number(t.reference ?? 0), 0), dueFen, rules, points, {
+    saleTotalFen: priced.totalFen,
+    redeemedFen: already.reduce((s, t) => s + t.amountFen, 0),
+  });
+  if (!check.ok) throw new AppError(check.code, check.message, { status: 409, details: { points } });
+  cart.tenders.push({ ...base, method: 'points', amountFen: check.fen, tenderedFen: check.fen, changeFen: 0, reference: String(check.points) });
+  return viewOf(cart, priced);
 }
 
 const WALLET_NAMES: Record<string, string> = { wechat: 'WeChat Pay', alipay: 'Alipay', unionpay: 'UnionPay QuickPass', ecny: 'e-CNY' };
@@ -432,6 +472,14 @@ async function completeOnce(ctx: Ctx, cart: Cart, input: { idempotencyKey?: stri
       components: bundle ? componentRevenue(bundle, p.totalFen, cl.qty, priceOf) : [],
     };
   });
+  const pointsTenders = cart.tenders.filter((t) => t.method === 'points');
+  const points = cart.memberId
+    ? {
+        memberId: cart.memberId,
+        earned: await pointsEarnedBy(ctx, cart.memberId, lines.map((l) => ({ categoryId: l.categoryId, paidFen: l.totalFen })), pointsTenders.reduce((s, t) => s + t.amountFen, 0)),
+        redeemed: pointsTenders.reduce((s, t) => s + Number(t.reference ?? 0), 0),
+      }
+    : null;
   const moves: StockMoveInput[] = lines.flatMap((l) => {
     const parts = l.components.length ? l.components.map((c) => ({ skuId: c.skuId, qty: c.qty })) : [{ skuId: l.skuId, qty: l.qty }];
     return parts.map((p) => {
@@ -463,6 +511,7 @@ async function completeOnce(ctx: Ctx, cart: Cart, input: { idempotencyKey?: stri
       promotions: priced.promotions.map((p) => ({ promotionId: p.promotionId, name: p.name, savingFen: p.discountFen })),
     },
     moves,
+    points,
     overrides: cart.lines.filter((l) => l.priceOverridden || l.manualDiscountFen > 0).map((l) => ({ skuId: l.skuId, unitPriceFen: l.unitPriceFen, discountFen: l.manualDiscountFen, reason: l.reason })),
   };
   let sale: SaleRecord;

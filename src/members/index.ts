@@ -1,5 +1,5 @@
 // What other domains may use of members: the pure core (phone numbers, personal-data sealing,
-// member codes, tiers, points). The service, repository and routes come on top of these.
+// member codes, tiers, points) and the service that registers members and moves their points.
 export { MOBILE_RULE, isNormalisedPhone, maskPhone, normalisePhone } from './phone';
 export {
   blindIndex,
@@ -58,3 +58,23 @@ export {
   type RedeemContext,
   type RedeemRules,
 } from './points';
+export {
+  configureMemberKeys,
+  registerMember,
+  getMember,
+  findMemberByPhone,
+  memberIdByCode,
+  memberQrCode,
+  cartMember,
+  pointsEarnedBy,
+  writeSalePoints,
+  writeReturnPoints,
+  exportMember,
+  anonymiseMember,
+  type CartMember,
+  type MemberView,
+  type SalePoints,
+  type RegisterInput,
+} from './service';
+export { ensureMemberKeys, memberKeysFrom, PII_KEYS_ENV, type MemberKeys } from './keys';
+export { membersConfig, saveMembersConfig, membersConfigSchema, DEFAULT_MEMBERS_CONFIG, type MembersConfig } from './config';

@@ -18,6 +18,7 @@ import { catalogIndex, promotionsByIds } from '../catalog/index';
 import { loadSale, resolveTill, taxBreakdown, type SaleRecord, type TillContext } from '../checkout/index';
 import { recordStockMoves, type StockMoveInput } from '../inventory/index';
 import { cardTerminalFor, refundPayment } from '../payments/index';
+import { writeReturnPoints } from '../members/index';
 import { decideReturn, RETURN_LADDER, type ReturnDecision, type ReturnPolicy, type ReturnRole } from './policy';
 import { quoteReturn, routeRefund, type ReturnQuote, type RoutedRefund, type SoldLine } from './refund-calc';
 import { returnPolicyFor } from './policy-store';
@@ -426,7 +427,8 @@ async function runRefunds(ctx: Ctx, actorId: string, storeId: string, id: string
   const r = await ctx.db.selectFrom('returns').selectAll().where('store_id', '=', storeId).where('id', '=', id).executeTakeFirstOrThrow();
   const refunds = await ctx.db.selectFrom('return_refunds').selectAll().where('store_id', '=', storeId).where('return_id', '=', id).orderBy('id').execute();
   for (const f of refunds) {
-    if (f.status === 'succeeded' || f.method === 'cash') continue;
+    // Cash leaves the drawer and points go back to the member when the return completes.
+    if (f.status === 'succeeded' || f.method === 'cash' || f.method === 'points') continue;
     let outcome: { status: string; code: string | null; message: string | null; reference?: string | null };
     if (WALLETS.has(f.method) && f.merchant_order_no && f.refund_no) {
       try {
@@ -465,7 +467,7 @@ async function finishReturn(ctx: Ctx, actorId: string, storeId: string, id: stri
     const r = await tx.selectFrom('returns').selectAll().where('store_id', '=', storeId).where('id', '=', id).executeTakeFirstOrThrow();
     if (r.status === 'completed') return;
     const refunds = await tx.selectFrom('return_refunds').selectAll().where('store_id', '=', storeId).where('return_id', '=', id).execute();
-    const open = refunds.filter((f) => f.method !== 'cash' && f.status !== 'succeeded');
+    const open = refunds.filter((f) => f.method !== 'cash' && f.method !== 'points' && f.status !== 'succeeded');
     const now = ctx.clock.now().toISOString();
     if (open.length > 0) {
       const failed = open.some((f) => f.status === 'failed');
@@ -496,7 +498,37 @@ async function finishReturn(ctx: Ctx, actorId: string, storeId: string, id: stri
         .values({ store_id: storeId, id: newId(), shift_id: r.shift_id, kind: 'refund', amount_fen: -cashOut, reason: r.reason_code, doc_id: id, actor_id: actorId, business_date: r.business_date, created_at: now })
         .execute();
     }
-    await tx.updateTable('return_refunds').set({ status: 'succeeded', updated_at: now }).where('store_id', '=', storeId).where('return_id', '=', id).where('method', '=', 'cash').execute();
+    await tx.updateTable('return_refunds').set({ status: 'succeeded', updated_at: now }).where('store_id', '=', storeId).where('return_id', '=', id).where('method', 'in', ['cash', 'points']).execute();
+    if (sale?.memberId) {
+      // Points paid with come back in proportion to what the refund routed to them; points earned
+      // on the returned goods are clawed back.
+      const refundedPoints = refunds
+        .filter((f) => f.method === 'points')
+        .reduce((sum, f) => {
+          const tender = sale.tenders.find((x) => x.id === f.sale_tender_id);
+          return sum + (tender && tender.amountFen > 0 ? Math.round((Number(tender.reference ?? 0) * f.amount_fen) / tender.amountFen) : 0);
+        }, 0);
+      const earlier = await tx
+        .selectFrom('returns')
+        .select((eb) => eb.fn.sum<number>('refund_fen').as('fen'))
+        .where('sale_store_id', '=', sale.storeId)
+        .where('sale_id', '=', sale.id)
+        .where('status', '=', 'completed')
+        .where('id', '!=', id)
+        .executeTakeFirst();
+      await writeReturnPoints(t, {
+        storeId,
+        returnId: id,
+        saleId: sale.id,
+        memberId: sale.memberId,
+        saleNetFen: sale.totalFen,
+        returnedFen: r.refund_fen,
+        previouslyReturnedFen: Number(earlier?.fen ?? 0),
+        refundedPoints,
+        businessDate: r.business_date,
+        at: now,
+      });
+    }
     await tx.updateTable('returns').set({ status: 'completed', completed_at: now }).where('store_id', '=', storeId).where('id', '=', id).execute();
     await appendAudit(t, {
       action: 'return.completed',

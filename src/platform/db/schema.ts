@@ -679,6 +679,58 @@ export interface ReconExceptionEventsTable {
   note: string | null;
 }
 
+/** A member; personal fields are sealed (AES-256-GCM), the phone is found by its blind index. */
+export interface MembersTable {
+  id: string;
+  card_no: string;
+  /** HMAC of the phone number; null once the member is anonymised. */
+  phone_index: string | null;
+  phone_sealed: string | null;
+  name_sealed: string | null;
+  birthday_sealed: string | null;
+  tier_code: string;
+  tier_since: string;
+  /** Cached from member_points (the ledger is the truth). */
+  points_balance: number;
+  registered_store: string;
+  consent_version: string;
+  consent_sha256: string;
+  consent_at: string;
+  /** active | anonymised */
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The points ledger: earn, redeem, clawback, refund, expire, adjust (signed points). */
+export interface MemberPointsTable {
+  store_id: string;
+  id: string;
+  member_id: string;
+  kind: string;
+  points: number;
+  doc_type: string;
+  doc_id: string;
+  business_date: string;
+  created_at: string;
+}
+
+/** Messages to members' phones, delivered with retries; dead after the last attempt. */
+export interface MemberMessagesTable {
+  id: string;
+  member_id: string;
+  kind: string;
+  channel: string;
+  body: string;
+  /** pending | sent | dead */
+  status: string;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
 export interface Database {
   regions: RegionsTable;
   stores: StoresTable;
@@ -728,6 +780,9 @@ export interface Database {
   returns: ReturnsTable;
   return_lines: ReturnLinesTable;
   return_refunds: ReturnRefundsTable;
+  members: MembersTable;
+  member_points: MemberPointsTable;
+  member_messages: MemberMessagesTable;
   report_sales_daily: ReportSalesDailyTable;
   report_watermarks: ReportWatermarksTable;
   report_applied: ReportAppliedTable;

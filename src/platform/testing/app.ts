@@ -2,6 +2,7 @@
 // in-process through Fastify's inject (no port).
 import { randomBytes } from 'node:crypto';
 import { createTillpoint, type Tillpoint } from '../../app';
+import { generateKeyRing, memberKeysFrom } from '../../members/index';
 import { seedDemo } from '../../cli/demo-seed';
 import { loadConfig } from '../config';
 import { manualClock, type ManualClock } from '../clock';
@@ -24,8 +25,8 @@ export async function startTestApp(handle: DbHandle, options: { stores?: number;
   const clock = manualClock(options.start ?? '2026-11-30T02:00:00Z');
   const config = loadConfig({ logLevel: 'silent' }, {});
   const log = createLogger('silent');
-  // A key per test app, so tests never write one under the project's data folder.
-  const tp = await createTillpoint({ config, clock, log, handle, auditKey: randomBytes(32) });
+  // Keys per test app, so tests never write any under the project's data folder.
+  const tp = await createTillpoint({ config, clock, log, handle, auditKey: randomBytes(32), memberKeys: memberKeysFrom(generateKeyRing()) });
   const ctx: Ctx = { actor: null, db: handle.db, clock, nodeId: tp.nodeId, log };
   await seedDemo(ctx, { stores: options.stores ?? 2, products: options.products ?? 0 });
   return {

@@ -5,6 +5,7 @@ import { retail0002 } from './0002-retail';
 import { payments0003 } from './0003-payments';
 import { reconciliation0004 } from './0004-reconciliation';
 import { returns0005 } from './0005-returns';
+import { members0007 } from './0007-members';
 import { audit0006 } from './0006-audit';
 import { inventory0009 } from './0009-inventory';
 import { reports0008 } from './0008-reports';
@@ -17,6 +18,7 @@ export const migrations: Record<string, Migration> = {
   '0004-reconciliation': reconciliation0004,
   '0005-returns': returns0005,
   '0006-audit': audit0006,
+  '0007-members': members0007,
   '0008-reports': reports0008,
   '0009-inventory': inventory0009,
   '0010-settlement': settlement0010,
