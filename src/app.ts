@@ -14,6 +14,7 @@ import { checkoutRoutes, receiptPageRoutes } from './checkout/routes';
 import { reconciliationRoutes } from './reconciliation/routes';
 import { returnsRoutes } from './returns/routes';
 import { membersRoutes } from './members/routes';
+import { sandboxRoutes } from './sandbox/routes';
 import { configureMemberKeys, ensureMemberKeys, type MemberKeys } from './members/index';
 import { inventoryRoutes } from './inventory/routes';
 import { auditRoutes, configureAuditNode, ensureAuditKey } from './audit/index';
@@ -67,6 +68,7 @@ export async function createTillpoint(options: CreateOptions): Promise<Tillpoint
   await app.register(reconciliationRoutes, { prefix: '/api/v1' });
   await app.register(returnsRoutes, { prefix: '/api/v1' });
   await app.register(membersRoutes, { prefix: '/api/v1' });
+  if (options.config.demo) await app.register(sandboxRoutes, { prefix: '/api/v1' });
   await app.register(inventoryRoutes, { prefix: '/api/v1' });
   await app.register(auditRoutes, { prefix: '/api/v1' });
   await app.register(reportsRoutes, { prefix: '/api/v1' });

@@ -20,6 +20,8 @@ import { configureWallets, recoverPayments, settleRefunds } from '../payments/in
 import { isCartOpen } from '../checkout/index';
 import { resumeReturns } from '../returns/index';
 import { startDemoWallets } from '../sandbox/demo-wallets';
+import { DEMO_SMS, startSmsSandbox } from '../sandbox/sms';
+import { configureMessaging, deliverMessages, smsGateway } from '../members/index';
 import { exportSandboxBills } from '../sandbox/export';
 import { DEMO_ALIPAY, DEMO_WECHAT } from '../sandbox/demo-merchants';
 import { ensureWebBuilt } from './web-build';
@@ -105,7 +107,12 @@ export function buildProgram(): Command {
         // Alipay keep their orders under the data folder for bill exports.
         const wallets = await startDemoWallets({ clock: systemClock, dataDir: config.dataDir });
         configureWallets('*', wallets.settings);
-        closers.push(() => wallets.close());
+        // Members' SMS go to a local gateway; its inbox is the demo's "phone" (/api/v1/sandbox/sms).
+        const sms = await startSmsSandbox();
+        configureMessaging('*', smsGateway({ url: sms.url, ...DEMO_SMS, timeoutMs: 10_000 }));
+        closers.push(() => wallets.close(), () => sms.close());
+      } else if (process.env.TILLPOINT_SMS_URL) {
+        configureMessaging('*', smsGateway({ url: process.env.TILLPOINT_SMS_URL, account: process.env.TILLPOINT_SMS_ACCOUNT ?? '', secret: process.env.TILLPOINT_SMS_SECRET ?? '', timeoutMs: 10_000 }));
       }
       const recovered = await recoverPayments(ctx);
       if (recovered > 0) log.warn({ recovered }, 'reversed wallet payments left unfinished by the last run');
@@ -122,6 +129,9 @@ export function buildProgram(): Command {
           .then(() => resumeReturns(ctx, { idleForMs: 60_000 }))
           .then((n) => n > 0 && log.info({ completed: n }, 'completed returns whose refunds came through'))
           .catch((err: unknown) => log.error({ err }, 'refund settlement failed'));
+        deliverMessages(ctx)
+          .then((r) => (r.retried > 0 || r.dead > 0) && log.warn(r, 'member messages not delivered'))
+          .catch((err: unknown) => log.error({ err }, 'member message delivery failed'));
       }, 60_000);
       sweep.unref();
       closers.push(async () => clearInterval(sweep));

@@ -78,3 +78,5 @@ export {
 } from './service';
 export { ensureMemberKeys, memberKeysFrom, PII_KEYS_ENV, type MemberKeys } from './keys';
 export { membersConfig, saveMembersConfig, membersConfigSchema, DEFAULT_MEMBERS_CONFIG, type MembersConfig } from './config';
+export { configureMessaging, deliverMessages, MAX_ATTEMPTS, type DeliveryReport } from './messages';
+export { smsGateway, type SmsGateway, type SmsGatewayConfig, type SmsResult } from './sms-gateway';

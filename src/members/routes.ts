@@ -6,7 +6,10 @@ import { requirePermission } from '../platform/auth/permissions';
 import { findStoreByCode } from '../platform/stores/service';
 import { resolveTill } from '../checkout/index';
 import { membersConfig, membersConfigSchema, saveMembersConfig } from './config';
-import { anonymiseMember, exportMember, findMemberByPhone, getMember, memberQrCode, registerMember } from './service';
+import { anonymiseMember, exportMember, findMemberByPhone, getMember, memberQrCode, portalView, registerMember } from './service';
+import { memberOfToken, MEMBER_TOKEN_TTL_MS, openPortalSession, sendPortalCode } from './portal';
+
+const MEMBER_COOKIE = 'tp_member';
 
 const tags = ['members'];
 const MemberOut = z.object({
@@ -62,6 +65,28 @@ export async function membersRoutes(app: TpApp): Promise<void> {
   app.post('/members/:id/anonymise', { preHandler: requireAuth('members.manage'), schema: { tags, summary: 'Delete the member’s personal data on request (audited)', params: IdParams, response: { 200: MemberOut } } }, (req) =>
     anonymiseMember(req.ctx, actorOf(req), req.params.id),
   );
+  // The member portal (/m) on the member's phone: SMS code sign-in, then their card, points and messages.
+  const portal = ['portal'];
+  app.post('/portal/code', { schema: { tags: portal, summary: 'Send a sign-in code by SMS to a member’s phone', body: z.object({ phone: z.string().max(32) }), response: { 202: z.object({ sent: z.literal(true), resendAfterSeconds: z.number() }) } } }, async (req, reply) =>
+    reply.status(202).send(await sendPortalCode(req.ctx, req.body.phone)),
+  );
+  app.post(
+    '/portal/session',
+    { schema: { tags: portal, body: z.object({ phone: z.string().max(32), code: z.string().max(12) }), response: { 200: z.object({ memberId: z.string(), expiresAt: z.string() }) } } },
+    async (req, reply) => {
+      const session = await openPortalSession(req.ctx, req.body.phone, req.body.code);
+      void reply.setCookie(MEMBER_COOKIE, session.token, { path: '/api/v1/portal', httpOnly: true, sameSite: 'strict', secure: req.protocol === 'https', maxAge: MEMBER_TOKEN_TTL_MS / 1000 });
+      return { memberId: session.memberId, expiresAt: session.expiresAt };
+    },
+  );
+  app.get('/portal/me', { schema: { tags: portal, summary: 'The signed-in member: card, tier, points, a fresh member code, recent points and messages' } }, (req) =>
+    portalView(req.ctx, memberOfToken(req.ctx, req.cookies[MEMBER_COOKIE])),
+  );
+  app.post('/portal/logout', { schema: { tags: portal } }, async (_req, reply) => {
+    void reply.clearCookie(MEMBER_COOKIE, { path: '/api/v1/portal' });
+    return reply.status(204).send();
+  });
+
   app.get('/members-config', { preHandler: requireAuth(), schema: { tags, response: { 200: membersConfigSchema } } }, (req) => membersConfig(req.ctx));
   app.put('/members-config', { preHandler: requireAuth('members.manage'), schema: { tags, body: z.unknown(), response: { 200: membersConfigSchema } } }, (req) => {
     requirePermission(actorOf(req), 'catalog.manage');

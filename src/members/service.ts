@@ -24,7 +24,7 @@ export function configureMemberKeys(nodeId: string, keys: MemberKeys): void {
   keysByNode.set(nodeId, keys);
 }
 
-function keysOf(ctx: Ctx): MemberKeys {
+export function keysOf(ctx: Ctx): MemberKeys {
   const keys = keysByNode.get(ctx.nodeId);
   if (!keys) throw new AppError('INTERNAL', 'The personal-data keys of this node are not loaded.');
   return keys;
@@ -186,6 +186,22 @@ export async function memberIdByCode(ctx: Ctx, code: string): Promise<string> {
 export async function memberQrCode(ctx: Ctx, memberId: string): Promise<string> {
   const row = await memberRow(ctx, memberId);
   return memberQrToken(keysOf(ctx).qrSecret, row.card_no, ctx.clock.now());
+}
+
+/** What the member portal shows its signed-in member (phone masked even to its owner, as on screens). */
+export async function portalView(ctx: Ctx, memberId: string) {
+  const row = await memberRow(ctx, memberId);
+  if (row.status !== 'active') throw new AppError('UNAUTHENTICATED', 'This membership has been deleted.');
+  const [points, messages] = await Promise.all([
+    ctx.db.selectFrom('member_points').select(['kind', 'points', 'created_at', 'doc_type']).where('member_id', '=', memberId).orderBy('created_at', 'desc').limit(20).execute(),
+    ctx.db.selectFrom('member_messages').select(['kind', 'body', 'status', 'created_at']).where('member_id', '=', memberId).where('kind', '!=', 'login_code').orderBy('created_at', 'desc').limit(20).execute(),
+  ]);
+  return {
+    member: viewOf(ctx, row, (await membersConfig(ctx)).tiers, false),
+    qr: { code: memberQrToken(keysOf(ctx).qrSecret, row.card_no, ctx.clock.now()), refreshSeconds: 30 },
+    points: points.map((p) => ({ kind: p.kind, points: p.points, at: p.created_at, docType: p.doc_type })),
+    messages: messages.map((m) => ({ kind: m.kind, body: m.body, status: m.status, at: m.created_at })),
+  };
 }
 
 /** What pricing and payment at the till need of the cart's member. */

@@ -3,7 +3,8 @@
 // Chinese aggregators use. Which aggregator a store contracts is configuration; this adapter
 // speaks the common shape (pay, query, cancel by merchant order number; refund and refund
 // query by the merchant's refund number).
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { signFields, verifyFields } from '../platform/signed-fields';
 import { AppError } from '../platform/errors';
 import { ChannelUnreachable, REFUND_NOT_FOUND, type ChannelAnswer, type CodeChannel, type RefundAnswer } from './code-channel';
 
@@ -16,21 +17,9 @@ export interface AggregatorConfig {
 
 export type AggregatorFields = Record<string, string>;
 
-/** HMAC-SHA256 of the sorted non-empty fields with the secret appended, uppercase hex. */
-export function signAggregator(fields: AggregatorFields, secret: string): string {
-  const text = Object.keys(fields)
-    .filter((k) => k !== 'sign' && fields[k] !== undefined && fields[k] !== '')
-    .sort()
-    .map((k) => `${k}=${fields[k] ?? ''}`)
-    .join('&');
-  return createHmac('sha256', secret).update(`${text}&key=${secret}`, 'utf8').digest('hex').toUpperCase();
-}
-
-export function verifyAggregator(fields: AggregatorFields, secret: string): boolean {
-  const given = Buffer.from(fields.sign ?? '');
-  const expected = Buffer.from(signAggregator(fields, secret));
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
+/** The aggregator's signature (platform/signed-fields.ts: sorted fields, HMAC-SHA256, uppercase hex). */
+export const signAggregator = signFields;
+export const verifyAggregator = verifyFields;
 
 export async function callAggregator(config: AggregatorConfig, path: '/pay' | '/query' | '/cancel' | '/refund' | '/refund_query', fields: AggregatorFields): Promise<AggregatorFields> {
   const body: AggregatorFields = { ...fields, merchant_no: config.merchantNo, nonce: randomBytes(8).toString('hex') };

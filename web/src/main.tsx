@@ -1,4 +1,4 @@
-// The web app's entry: picks the page from the path (/login, /pos, /admin) and wraps it in
+// The web app's entry: picks the page from the path (/login, /pos, /admin, /m) and wraps it in
 // antd's locale and the i18n provider.
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -10,6 +10,7 @@ import './i18n';
 import { LoginPage } from './shell/login-page';
 import { PosPage } from './pos/pos-page';
 import { AdminPage } from './admin/admin-page';
+import { PortalPage } from './portal/portal-page';
 
 function usePath(): string {
   const [path, setPath] = useState(window.location.pathname);
@@ -24,7 +25,7 @@ function usePath(): string {
 function Root() {
   const path = usePath();
   const { i18n } = useTranslation();
-  const page = path.startsWith('/pos') ? <PosPage /> : path.startsWith('/admin') ? <AdminPage /> : <LoginPage />;
+  const page = path.startsWith('/pos') ? <PosPage /> : path.startsWith('/admin') ? <AdminPage /> : path === '/m' || path.startsWith('/m/') ? <PortalPage /> : <LoginPage />;
   return (
     <ConfigProvider locale={i18n.language === 'en' ? enUSLocale : zhCNLocale} theme={{ token: { colorPrimary: '#d4380d' } }}>
       <AntApp>{page}</AntApp>

@@ -1,0 +1,47 @@
+// Browser test of the member portal on a phone-sized screen: a member registered at the till
+// signs in with the SMS code (read from the demo inbox), sees the points the sale earned and a
+// member code the till can scan.
+import { describe, expect, it } from 'vitest';
+import { chromiumMissing, serverAndBrowser } from './browser';
+import { demoCatalog } from './demo-products';
+
+describe.skipIf(chromiumMissing())('browser: the member portal', () => {
+  const env = serverAndBrowser('tp-e2e-portal-');
+
+  it('signs in by SMS code and shows points and a scannable member code', async () => {
+    const url = env.server().url;
+    const post = async (path: string, body: unknown, token?: string) => {
+      const res = await fetch(`${url}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const token = (await post('/auth/pin', { storeCode: 'S001', terminalCode: 'T01', username: 'cashier', pin: '1234' })).token as string;
+    await post('/shifts/open', { floatFen: 0 }, token);
+    const member = await post('/members', { phone: '13911112222', consentVersion: 'v1', consentAccepted: true }, token);
+    const { products } = await demoCatalog(url);
+    const item = products.find((p) => p.unit === 'piece' && p.barcodes.length > 0 && p.priceFen >= 1000 && p.priceFen < 5000);
+    if (!item) throw new Error('no demo item between ¥10 and ¥50');
+    const cart = await post('/carts', {}, token);
+    await post(`/carts/${String(cart.id)}/scan`, { code: member.cardNo }, token);
+    const priced = await post(`/carts/${String(cart.id)}/scan`, { code: item.barcodes[0] }, token);
+    await post(`/carts/${String(cart.id)}/tenders`, { method: 'card', amountFen: priced.dueFen }, token);
+    const sale = await post(`/carts/${String(cart.id)}/complete`, {}, token);
+    const earned = (sale.points as { earned: number }).earned;
+    expect(earned).toBeGreaterThan(0);
+
+    const page = await env.browser().newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${url}/m`);
+    await page.getByTestId('portal-phone').fill('139 1111 2222');
+    await page.getByTestId('portal-send-code').click();
+    await page.getByTestId('portal-demo-inbox').click();
+    const sms = (await page.getByTestId('portal-inbox-item').first().textContent()) ?? '';
+    const code = /(\d{6})/.exec(sms)?.[1] ?? '';
+    expect(code).toMatch(/^\d{6}$/);
+    await page.getByTestId('portal-code').fill(code);
+    await page.getByTestId('portal-sign-in').click();
+    await page.getByTestId('portal-card').waitFor();
+    await expect(page.getByTestId('portal-tier').textContent()).resolves.toBe('普通会员');
+    await expect(page.getByTestId('portal-points').textContent()).resolves.toContain(String(earned));
+    await expect(page.getByTestId('portal-qr').getAttribute('data-code')).resolves.toMatch(/^97\d{22}$/);
+    await page.close();
+  });
+});
