@@ -21,7 +21,7 @@ import { isCartOpen } from '../checkout/index';
 import { resumeReturns } from '../returns/index';
 import { startDemoWallets } from '../sandbox/demo-wallets';
 import { DEMO_SMS, startSmsSandbox } from '../sandbox/sms';
-import { configureMessaging, deliverMessages, smsGateway } from '../members/index';
+import { configureMemberKeys, configureMessaging, deliverMessages, ensureMemberKeys, expireMemberPoints, resealMembers, reviewMemberTiers, rotateMemberKeyFile, smsGateway } from '../members/index';
 import { exportSandboxBills } from '../sandbox/export';
 import { DEMO_ALIPAY, DEMO_WECHAT } from '../sandbox/demo-merchants';
 import { ensureWebBuilt } from './web-build';
@@ -120,6 +120,7 @@ export function buildProgram(): Command {
       if (refundsSettled > 0) log.warn({ settled: refundsSettled }, 'settled wallet refunds left open by the last run');
       // Then every minute, for attempts whose request died (idle 2 minutes, cart no longer open),
       // and refunds still open at the provider (processing, or unknown after a timeout).
+      let lastDailyRun = '';
       const sweep = setInterval(() => {
         recoverPayments(ctx, { idleForMs: 120_000, cartIsOpen: (cartId) => isCartOpen(tp.nodeId, cartId) })
           .then((n) => n > 0 && log.warn({ recovered: n }, 'reversed abandoned wallet payments'))
@@ -132,6 +133,14 @@ export function buildProgram(): Command {
         deliverMessages(ctx)
           .then((r) => (r.retried > 0 || r.dead > 0) && log.warn(r, 'member messages not delivered'))
           .catch((err: unknown) => log.error({ err }, 'member message delivery failed'));
+        // Once a day after 02:00 Beijing time: points expiry (and reminders); the tier review on 1 January.
+        const beijing = new Date(Date.now() + 8 * 3_600_000).toISOString();
+        if (beijing.slice(11, 13) >= '02' && beijing.slice(0, 10) !== lastDailyRun) {
+          lastDailyRun = beijing.slice(0, 10);
+          expireMemberPoints(ctx)
+            .then(() => (beijing.slice(5, 10) === '01-01' ? reviewMemberTiers(ctx) : undefined))
+            .catch((err: unknown) => log.error({ err }, 'members daily jobs failed'));
+        }
       }, 60_000);
       sweep.unref();
       closers.push(async () => clearInterval(sweep));
@@ -316,6 +325,31 @@ export function buildProgram(): Command {
         else {
           process.stdout.write(`${run.date}: ${run.summary.matched} matched, ${run.summary.pending} pending, ${run.summary.exceptions} exceptions\n`);
           for (const e of run.exceptions) process.stdout.write(`  ${e.code} ${e.channel} ${e.merchantOrderNo} pos=${e.posAmountFen ?? '-'} channel=${e.channelAmountFen ?? '-'}\n`);
+        }
+      } finally {
+        await handle.close();
+      }
+    });
+
+  withDbOptions(program.command('members'))
+    .description('members tools')
+    .argument('<action>', 'rotate-keys | reseal | expire-points | review-tiers')
+    .action(async (action: string, opts: DbFlags) => {
+      const actions = ['rotate-keys', 'reseal', 'expire-points', 'review-tiers'];
+      if (!actions.includes(action)) throw new UsageError(`Unknown members action "${action}"; use one of: ${actions.join(', ')}.`);
+      const config = dbConfig(opts);
+      const { handle, ctx } = await openMigrated(config);
+      try {
+        // rotate-keys adds a new current key to the key file; the others use the keys as they are.
+        configureMemberKeys(ctx.nodeId, action === 'rotate-keys' ? rotateMemberKeyFile({ dataDir: config.dataDir }) : ensureMemberKeys({ dataDir: config.dataDir }));
+        if (action === 'rotate-keys' || action === 'reseal') process.stdout.write(`Re-sealed the personal data of ${await resealMembers(ctx)} member(s) under the current key.\n`);
+        if (action === 'expire-points') {
+          const r = await expireMemberPoints(ctx);
+          process.stdout.write(`Expired ${r.expired} points; reminded ${r.reminded} member(s) of points about to expire.\n`);
+        }
+        if (action === 'review-tiers') {
+          const r = await reviewMemberTiers(ctx);
+          process.stdout.write(`Tier review: ${r.upgraded} up, ${r.downgraded} down.\n`);
         }
       } finally {
         await handle.close();

@@ -76,7 +76,8 @@ export {
   type SalePoints,
   type RegisterInput,
 } from './service';
-export { ensureMemberKeys, memberKeysFrom, PII_KEYS_ENV, type MemberKeys } from './keys';
+export { ensureMemberKeys, memberKeysFrom, rotateMemberKeyFile, PII_KEYS_ENV, type MemberKeys } from './keys';
+export { expireMemberPoints, reviewMemberTiers, resealMembers } from './jobs';
 export { membersConfig, saveMembersConfig, membersConfigSchema, DEFAULT_MEMBERS_CONFIG, type MembersConfig } from './config';
 export { configureMessaging, deliverMessages, MAX_ATTEMPTS, type DeliveryReport } from './messages';
 export { smsGateway, type SmsGateway, type SmsGatewayConfig, type SmsResult } from './sms-gateway';

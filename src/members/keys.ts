@@ -3,8 +3,9 @@
 // ring's index key with its own label, so one key file serves both.
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
-import { readSecretFile, writeSecretFileOnce } from '../platform/key-file';
-import { formatKeyRing, generateKeyRing, loadKeyRing, type KeyRing } from './pii';
+import { AppError } from '../platform/errors';
+import { readSecretFile, replaceSecretFile, writeSecretFileOnce } from '../platform/key-file';
+import { formatKeyRing, generateKeyRing, loadKeyRing, rotateKeyRing, type KeyRing } from './pii';
 
 export const PII_KEYS_ENV = 'TILLPOINT_PII_KEYS';
 
@@ -37,4 +38,17 @@ export function ensureMemberKeys(source: { dataDir: string; env?: NodeJS.Process
     text = readSecretFile(file, 'personal-data keys');
   }
   return memberKeysFrom(loadKeyRing(text?.toString('utf8') ?? ''));
+}
+
+/**
+ * Adds a new current data key to the node's key file (old keys stay, to open older data) and
+ * returns the new keys; refuses when the keys come from the environment.
+ */
+export function rotateMemberKeyFile(source: { dataDir: string; env?: NodeJS.ProcessEnv }): MemberKeys {
+  if ((source.env ?? process.env)[PII_KEYS_ENV]?.trim()) {
+    throw new AppError('KEYS_FROM_ENV', `The personal-data keys come from ${PII_KEYS_ENV}: add a new current key there (keep the old ones), restart, then run \`tillpoint members reseal\`.`);
+  }
+  const rotated = rotateKeyRing(ensureMemberKeys(source).ring);
+  replaceSecretFile(piiKeyFile(source.dataDir), formatKeyRing(rotated), 'personal-data keys');
+  return memberKeysFrom(rotated);
 }

@@ -39,3 +39,16 @@ export function writeSecretFileOnce(file: string, content: Buffer | string, labe
     if (drafted) fs.rmSync(draft, { force: true });
   }
 }
+
+/** Replaces a secret file whole (a rotation): written beside it with mode 0600, then renamed over it. */
+export function replaceSecretFile(file: string, content: string, label: string): void {
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(draft, content, { flag: 'wx', mode: 0o600 });
+    fs.renameSync(draft, file);
+  } catch (err) {
+    fs.rmSync(draft, { force: true });
+    throw new AppError('DATA_DIR_UNWRITABLE', `Cannot write the ${label} ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
+}
