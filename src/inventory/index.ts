@@ -1,2 +1,3 @@
 // What other domains may use of inventory.
-export { recordStockMoves, onHand, stockDifferences, type StockMoveInput, type StockMoveKind } from './service';
+export { recordStockMoves, onHand, stockDifferences, verifyStock, type StockMoveInput, type StockMoveKind, type StockVerification } from './service';
+export { averageCosts } from './stock-costs';

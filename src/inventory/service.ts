@@ -87,3 +87,28 @@ export async function stockDifferences(ctx: Ctx, storeId: string): Promise<Array
   for (const [skuId, l] of ledger) if (l !== 0) out.push({ skuId, balance: 0, ledger: l });
   return out;
 }
+
+export interface StockVerification {
+  stores: number;
+  balances: number;
+  differences: Array<{ storeId: string; storeCode: string; skuId: string; balance: number; ledger: number }>;
+}
+
+/**
+ * Recomputes every balance (of one store, or all) from the ledger and lists those that differ;
+ * `tillpoint stock verify` exits non-zero unless the list is empty.
+ *
+ * @example (await verifyStock(ctx)).differences // []
+ */
+export async function verifyStock(ctx: Ctx, storeIds?: readonly string[]): Promise<StockVerification> {
+  let query = ctx.db.selectFrom('stores').select(['id', 'code']).orderBy('code');
+  if (storeIds) query = query.where('id', 'in', [...storeIds]);
+  const stores = await query.execute();
+  const result: StockVerification = { stores: stores.length, balances: 0, differences: [] };
+  for (const store of stores) {
+    const counted = await ctx.db.selectFrom('stock_balances').select((eb) => eb.fn.countAll<number>().as('n')).where('store_id', '=', store.id).executeTakeFirstOrThrow();
+    result.balances += Number(counted.n);
+    for (const d of await stockDifferences(ctx, store.id)) result.differences.push({ storeId: store.id, storeCode: store.code, ...d });
+  }
+  return result;
+}
