@@ -1,8 +1,18 @@
 // Browser test: the finance clerk imports a WeChat bill on the reconciliation page and sees the
-// payment that has no sale flagged, with the bill line behind it.
+// payment that has no sale flagged, with the bill line behind it; then writes it off with a reason.
 import { describe, expect, it } from 'vitest';
 import { formatWechatBill } from '../src/reconciliation/wechat-bill';
+import type { Page } from 'playwright-core';
 import { chromiumMissing, serverAndBrowser } from './browser';
+
+async function openReconciliationAsFinance(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByTestId('username').fill('finance');
+  await page.getByTestId('password').fill('demo');
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL('**/admin');
+  await page.getByTestId('admin-nav').getByText('对账').click();
+}
 
 describe.skipIf(chromiumMissing())('browser: reconciliation', () => {
   const env = serverAndBrowser('tp-e2e-recon-');
@@ -27,18 +37,28 @@ describe.skipIf(chromiumMissing())('browser: reconciliation', () => {
       ],
     });
     const page = await env.browser().newPage();
-    await page.goto(`${env.server().url}/login`);
-    await page.getByTestId('username').fill('finance');
-    await page.getByTestId('password').fill('demo');
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL('**/admin');
-    await page.getByTestId('admin-nav').getByText('对账').click();
+    await openReconciliationAsFinance(page, env.server().url);
     await page.getByTestId('recon-date').fill('2026-11-29');
     await page.locator('input[type=file]').setInputFiles({ name: 'wechat-2026-11-29.csv', mimeType: 'text/csv', buffer: bill });
     await expect(page.getByTestId('recon-message').textContent().then((x) => x ?? '')).resolves.toContain('已导入 1 行');
     await page.getByText('有账单无销售（掉单）').waitFor();
     await expect(page.getByTestId('recon-exceptions').textContent()).resolves.toContain('1');
-    await expect(page.getByRole('cell', { name: '¥25.90' }).count()).resolves.toBe(1);
+    await expect(page.getByRole('cell', { name: '¥25.90', exact: true }).count()).resolves.toBe(1);
+    await page.close();
+  });
+
+  it('writes the 掉单 off with a reason, in the exception drawer; the list then shows it written off', async () => {
+    const page = await env.browser().newPage();
+    await openReconciliationAsFinance(page, env.server().url);
+    await page.getByTestId('recon-date').fill('2026-11-29');
+    await page.getByRole('cell', { name: '+¥25.90' }).click();
+    const drawer = page.getByTestId('recon-drawer');
+    await drawer.getByText('待处理').waitFor();
+    await page.getByTestId('recon-writeoff-reason').fill('顾客重复扫码，已线下退回');
+    await page.getByTestId('recon-writeoff').click();
+    await page.getByTestId('recon-drawer-status').getByText('已核销').waitFor();
+    await drawer.getByText('顾客重复扫码，已线下退回').first().waitFor();
+    await page.getByRole('cell', { name: '已核销' }).waitFor();
     await page.close();
   });
 });

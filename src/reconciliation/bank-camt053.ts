@@ -268,3 +268,54 @@ function lineOf(text: string, offset: number): number {
 function newlines(text: string): number {
   return text.match(/\r\n|\r|\n/g)?.length ?? 0;
 }
+
+function escapeXml(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
+
+/**
+ * Writes statements as a camt.053.001.08 document, one Ntry with one TxDtls per line (the inverse
+ * of parseCamt053 for statements with both balances): the reference as EndToEndId, the
+ * counterparty as the debtor of a credit or the creditor of a debit, the description as Ustrd.
+ *
+ * @example formatCamt053([statement], { messageId: 'STMT261201', createdAt: '2026-12-01T06:00:00+08:00' })
+ */
+export function formatCamt053(statements: readonly BankStatement[], options: { messageId: string; createdAt: string }): string {
+  const amount = (fen: number, currency: string) => `<Amt Ccy="${escapeXml(currency)}">${formatYuan(Math.abs(fen))}</Amt><CdtDbtInd>${fen < 0 ? 'DBIT' : 'CRDT'}</CdtDbtInd>`;
+  const balance = (code: string, fen: number, currency: string, date: string) => `      <Bal><Tp><CdOrPrtry><Cd>${code}</Cd></CdOrPrtry></Tp>${amount(fen, currency)}<Dt><Dt>${date}</Dt></Dt></Bal>`;
+  const out = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">',
+    '  <BkToCstmrStmt>',
+    `    <GrpHdr><MsgId>${escapeXml(options.messageId)}</MsgId><CreDtTm>${escapeXml(options.createdAt)}</CreDtTm></GrpHdr>`,
+  ];
+  statements.forEach((s, index) => {
+    const from = s.fromDate ?? s.lines[0]?.valueDate ?? '2000-01-01';
+    const to = s.toDate ?? from;
+    const opening = s.openingFen ?? 0;
+    const closing = s.closingFen ?? s.lines.reduce((sum, l) => sum + l.amountFen, opening);
+    out.push(
+      '    <Stmt>',
+      `      <Id>${escapeXml(options.messageId)}-${index + 1}</Id>`,
+      `      <FrToDt><FrDtTm>${from}T00:00:00</FrDtTm><ToDtTm>${to}T23:59:59</ToDtTm></FrToDt>`,
+      `      <Acct><Id><Othr><Id>${escapeXml(s.account)}</Id></Othr></Id><Ccy>${escapeXml(s.currency)}</Ccy></Acct>`,
+      balance('OPBD', opening, s.currency, from),
+      balance('CLBD', closing, s.currency, to),
+    );
+    for (const l of s.lines) {
+      const party = l.counterparty ? `<RltdPties><${l.amountFen < 0 ? 'Cdtr' : 'Dbtr'}><Pty><Nm>${escapeXml(l.counterparty)}</Nm></Pty></${l.amountFen < 0 ? 'Cdtr' : 'Dbtr'}></RltdPties>` : '';
+      const refs = l.reference ? `<Refs><EndToEndId>${escapeXml(l.reference)}</EndToEndId></Refs>` : '';
+      const remittance = l.description ? `<RmtInf><Ustrd>${escapeXml(l.description)}</Ustrd></RmtInf>` : '';
+      out.push(
+        '      <Ntry>',
+        `        ${amount(l.amountFen, s.currency)}<Sts><Cd>BOOK</Cd></Sts>${l.bookingDate ? `<BookgDt><Dt>${l.bookingDate}</Dt></BookgDt>` : ''}<ValDt><Dt>${l.valueDate}</Dt></ValDt>`,
+        `        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>`,
+        `        <NtryDtls><TxDtls>${refs}${amount(l.amountFen, s.currency)}${party}${remittance}</TxDtls></NtryDtls>`,
+        '      </Ntry>',
+      );
+    }
+    out.push('    </Stmt>');
+  });
+  out.push('  </BkToCstmrStmt>', '</Document>', '');
+  return out.join('\n');
+}

@@ -1,6 +1,7 @@
 // Chinese banks' CSV exports of account activity (ICBC, CMB, or any bank through a column mapping):
 // title rows, GBK or UTF-8, thousand separators and 合计 footers, read into one BankStatement.
 import { CsvError, parse } from 'csv-parse/sync';
+import iconv from 'iconv-lite';
 import { decodeText } from '../catalog/catalog-csv';
 import { AppError, isAppError } from '../platform/errors';
 import { formatYuan, parseYuan } from '../platform/money';
@@ -367,4 +368,44 @@ function checkRunningBalance(movements: Movement[]): { openingFen: number; closi
   const oldest = ordered[0] ?? first;
   const newest = ordered[ordered.length - 1] ?? last;
   return { openingFen: (oldest.balanceFen ?? 0) - oldest.amountFen, closingFen: newest.balanceFen ?? 0 };
+}
+
+/** Yuan with thousand separators, as bank exports write them: 1234567 → "12,345.67". */
+function groupedYuan(fen: number): string {
+  const [whole = '0', decimals = '00'] = formatYuan(Math.abs(fen)).split('.');
+  return `${fen < 0 ? '-' : ''}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${decimals}`;
+}
+
+function csvCell(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * Writes a statement as an ICBC-style CSV export in GBK: title rows (账号, 起止日期, 币种), the
+ * header, oldest line first with its running 余额, and a 合计 row — the inverse of
+ * `parseBankCsv(bytes, 'icbc')` for a statement with lines and an opening balance.
+ *
+ * @example formatBankCsv({ account: '6222020200001234567', currency: 'CNY', openingFen: 0, closingFen: 120000, fromDate: '2026-12-01', toDate: '2026-12-01', lines })
+ */
+export function formatBankCsv(statement: BankStatement): Buffer {
+  let balanceFen = statement.openingFen ?? 0;
+  let creditFen = 0;
+  let debitFen = 0;
+  const rows = statement.lines.map((l) => {
+    balanceFen += l.amountFen;
+    if (l.amountFen < 0) debitFen -= l.amountFen;
+    else creditFen += l.amountFen;
+    const cells = [l.valueDate, l.description, l.amountFen >= 0 ? groupedYuan(l.amountFen) : '', l.amountFen < 0 ? groupedYuan(-l.amountFen) : '', groupedYuan(balanceFen), l.counterparty ?? '', l.reference ?? ''];
+    return cells.map(csvCell).join(',');
+  });
+  const text = [
+    '中国工商银行账户历史明细',
+    `账号：${statement.account}`,
+    `起止日期：${statement.fromDate ?? ''} 至 ${statement.toDate ?? ''},币种：${statement.currency === 'CNY' ? '人民币' : statement.currency}`,
+    '交易日期,摘要,收入金额,支出金额,余额,对方户名,流水号',
+    ...rows,
+    ['合计', '', groupedYuan(creditFen), groupedYuan(debitFen), '', '', ''].map(csvCell).join(','),
+    '',
+  ].join('\r\n');
+  return iconv.encode(text, 'gbk');
 }

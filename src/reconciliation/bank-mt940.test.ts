@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { thrown } from '../platform/testing/thrown';
-import { parseMt940 } from './bank-mt940';
+import { parseMt940, wrapMt940Information as wrapInformation } from './bank-mt940';
 import type { BankLine, BankStatement } from './types';
 
 const SAMPLE = [
@@ -210,19 +210,6 @@ function formatMt940(statements: GeneratedStatement[]): string {
     lines.push(`:62F:${balance(closingFen, first)}${s.currency}${amount(closingFen)}`, '-');
   }
   return lines.join('\r\n');
-}
-
-/** Breaks at a space so a line stays under 65 characters; a longer word is cut at exactly 65. */
-function wrapInformation(text: string): string[] {
-  const lines: string[] = [];
-  let rest = text;
-  while (rest.length > 65) {
-    const space = rest.lastIndexOf(' ', 64);
-    const cut = space > 0 ? space : 65;
-    lines.push(rest.slice(0, cut));
-    rest = rest.slice(space > 0 ? cut + 1 : cut);
-  }
-  return [...lines, rest];
 }
 
 describe('formatMt940 → parseMt940', () => {

@@ -260,3 +260,54 @@ function finish(draft: Draft, end: Field | null): BankStatement {
   assertBalanced(statement, label, closing.line);
   return statement;
 }
+
+/**
+ * Breaks `:86:` text so each line stays within 65 characters: at a space where there is one (the
+ * reader joins those with a space), else a hard cut at exactly 65 (the reader joins without one).
+ *
+ * @example wrapMt940Information('WECHAT PAY SETTLEMENT …') // ['WECHAT PAY …', 'TECHNOLOGY CO LTD']
+ */
+export function wrapMt940Information(text: string): string[] {
+  const lines: string[] = [];
+  let rest = text;
+  while (rest.length > INFO_LINE_WIDTH) {
+    const space = rest.lastIndexOf(' ', INFO_LINE_WIDTH - 1);
+    const cut = space > 0 ? space : INFO_LINE_WIDTH;
+    lines.push(rest.slice(0, cut));
+    rest = rest.slice(space > 0 ? cut + 1 : cut);
+  }
+  return [...lines, rest];
+}
+
+/**
+ * Writes statements as MT940 (CRLF, one `:20:` … `-` message each), the inverse of parseMt940 for
+ * statements with both balances and dates: a movement's reference is its customer reference (or
+ * NONREF), its description the `:86:` text; a counterparty is written as SEPA-style `/NAME/…/`
+ * text ahead of the description, which is how parseMt940 finds it again.
+ *
+ * @example formatMt940([{ account: 'ICBKCNBJ/6222…', currency: 'CNY', openingFen: 0, closingFen: 100, fromDate: '2026-11-30', toDate: '2026-12-01', lines }], 'STMT261201')
+ */
+export function formatMt940(statements: readonly BankStatement[], reference: string): string {
+  const yymmdd = (date: string) => date.slice(2).replace(/-/g, '');
+  const amount = (fen: number) => `${Math.trunc(Math.abs(fen) / 100)},${String(Math.abs(fen) % 100).padStart(2, '0')}`;
+  const balance = (fen: number, date: string, currency: string) => `${fen < 0 ? 'D' : 'C'}${yymmdd(date)}${currency}${amount(fen)}`;
+  const out: string[] = [];
+  statements.forEach((s, index) => {
+    const from = s.fromDate ?? s.lines[0]?.valueDate ?? '2000-01-01';
+    const to = s.toDate ?? from;
+    const opening = s.openingFen ?? 0;
+    const closing = s.closingFen ?? s.lines.reduce((sum, l) => sum + l.amountFen, opening);
+    out.push(`:20:${statements.length > 1 ? `${reference}-${index + 1}` : reference}`, `:25:${s.account}`, `:28C:${index + 1}/1`, `:60F:${balance(opening, from, s.currency)}`);
+    for (const l of s.lines) {
+      const entry = l.bookingDate ? yymmdd(l.bookingDate).slice(2) : '';
+      out.push(`:61:${yymmdd(l.valueDate)}${entry}${l.amountFen < 0 ? 'D' : 'C'}${amount(l.amountFen)}NTRF${l.reference ?? 'NONREF'}`);
+      const info = l.counterparty && !l.description.includes('/NAME/') ? `/NAME/${l.counterparty}/REMI/${l.description}` : l.description;
+      if (info !== '') {
+        const [head = '', ...rest] = wrapMt940Information(info);
+        out.push(`:86:${head}`, ...rest);
+      }
+    }
+    out.push(`:62F:${balance(closing, to, s.currency)}`, '-');
+  });
+  return `${out.join('\r\n')}\r\n`;
+}

@@ -11,9 +11,10 @@ import { parseWechatBill } from './wechat-bill';
 import { parseAlipayBill } from './alipay-bill';
 import { parseBankStatement, type BankStatementFormat } from './bank-statement';
 import type { BankCsvProfile } from './bank-csv';
+import { parseSettlementFile, type SettlementBatch } from './settlement-file';
 import type { BankStatement, ChannelLine } from './types';
 
-export type ImportSource = 'wechat' | 'alipay' | 'aggregator' | 'card' | 'bank';
+export type ImportSource = 'wechat' | 'alipay' | 'aggregator' | 'card' | 'bank' | 'settlement';
 
 export interface ImportRequest {
   source: ImportSource;
@@ -33,22 +34,25 @@ export interface ImportResult {
   totals: { grossFen: number; feeFen: number; netFen: number };
 }
 
-type Parsed = { format: string; channelLines: ChannelLine[]; statements: BankStatement[] };
+type Parsed = { format: string; channelLines: ChannelLine[]; statements: BankStatement[]; settlements: SettlementBatch[] };
 
 function parse(request: ImportRequest): Parsed {
   switch (request.source) {
     case 'wechat': {
       const bill = parseWechatBill(request.bytes);
-      return { format: `wechat-${bill.layout}`, channelLines: bill.lines, statements: [] };
+      return { format: `wechat-${bill.layout}`, channelLines: bill.lines, statements: [], settlements: [] };
     }
     case 'alipay':
-      return { format: 'alipay-business-detail', channelLines: parseAlipayBill(request.bytes).lines, statements: [] };
+      return { format: 'alipay-business-detail', channelLines: parseAlipayBill(request.bytes).lines, statements: [], settlements: [] };
     case 'bank': {
       const statements = parseBankStatement(request.bytes, request.format ?? 'auto', request.profile);
-      return { format: `bank-${request.format && request.format !== 'auto' ? request.format : 'auto'}`, channelLines: [], statements };
+      return { format: `bank-${request.format && request.format !== 'auto' ? request.format : 'auto'}`, channelLines: [], statements, settlements: [] };
+    }
+    case 'settlement': {
+      return { format: 'settlement-v1', channelLines: [], statements: [], settlements: parseSettlementFile(request.bytes) };
     }
     default:
-      throw new AppError('IMPORT_UNSUPPORTED', `Importing ${request.source} files is not available yet; WeChat, Alipay and bank statements are.`, { status: 400 });
+      throw new AppError('IMPORT_UNSUPPORTED', `Importing ${request.source} files is not available yet; WeChat, Alipay, settlement files and bank statements are.`, { status: 400 });
   }
 }
 
@@ -70,7 +74,7 @@ export async function importStatementFile(ctx: Ctx, request: ImportRequest): Pro
   const parsed = parse(request);
   const fileId = newId();
   const bankLines = parsed.statements.flatMap((st) => st.lines.map((l) => ({ ...l, account: st.account })));
-  const lineCount = parsed.channelLines.length + bankLines.length;
+  const lineCount = parsed.channelLines.length + bankLines.length + parsed.settlements.length;
   await inTransaction(ctx.db, async (tx) => {
     await tx
       .insertInto('recon_files')
@@ -108,6 +112,22 @@ export async function importStatementFile(ctx: Ctx, request: ImportRequest): Pro
       line: l.line,
     }));
     for (let i = 0; i < banks.length; i += 500) await tx.insertInto('bank_lines').values(banks.slice(i, i + 500)).execute();
+    const batches = parsed.settlements.map((b) => ({
+      id: newId(),
+      file_id: fileId,
+      channel: b.channel,
+      merchant_id: b.merchantId,
+      business_date: b.businessDate,
+      settle_date: b.settleDate,
+      batch_id: b.batchId,
+      txn_count: b.count,
+      gross_fen: b.grossFen,
+      fee_fen: b.feeFen,
+      refund_fen: b.refundFen,
+      net_fen: b.netFen,
+      line: b.line,
+    }));
+    if (batches.length > 0) await tx.insertInto('settlements').values(batches).execute();
     await appendAudit({ ...ctx, db: tx }, { action: 'recon.imported', docType: 'recon_file', docId: fileId, data: { source: request.source, fileName: request.fileName, sha256, lines: lineCount } });
   });
   return { fileId, alreadyImported: false, format: parsed.format, lines: lineCount, totals: await totalsOf(ctx, fileId) };
@@ -120,7 +140,13 @@ async function totalsOf(ctx: Ctx, fileId: string): Promise<ImportResult['totals'
     .where('file_id', '=', fileId)
     .executeTakeFirstOrThrow();
   const bank = await ctx.db.selectFrom('bank_lines').select((eb) => eb.fn.sum<number>('amount_fen').as('amount')).where('file_id', '=', fileId).executeTakeFirstOrThrow();
-  const gross = Number(channel.gross ?? 0) + Number(bank.amount ?? 0);
-  const fee = Number(channel.fee ?? 0);
-  return { grossFen: gross, feeFen: fee, netFen: Number(channel.net ?? 0) + Number(bank.amount ?? 0) };
+  const settled = await ctx.db
+    .selectFrom('settlements')
+    .select((eb) => [eb.fn.sum<number>('gross_fen').as('gross'), eb.fn.sum<number>('fee_fen').as('fee'), eb.fn.sum<number>('net_fen').as('net')])
+    .where('file_id', '=', fileId)
+    .executeTakeFirstOrThrow();
+  const gross = Number(channel.gross ?? 0) + Number(bank.amount ?? 0) + Number(settled.gross ?? 0);
+  // Settlement fees are stated as paid (≥ 0); the totals use the bills' sign: charged −.
+  const fee = Number(channel.fee ?? 0) - Number(settled.fee ?? 0);
+  return { grossFen: gross, feeFen: fee, netFen: Number(channel.net ?? 0) + Number(bank.amount ?? 0) + Number(settled.net ?? 0) };
 }

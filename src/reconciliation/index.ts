@@ -1,5 +1,6 @@
 // What other domains and the command line may use of reconciliation.
 export { importStatementFile, type ImportRequest, type ImportResult, type ImportSource } from './import';
 export type { ChannelLine, BankStatement, BankLine } from './types';
-export { runReconciliation, type ReconRun } from './run';
+export { runReconciliation, type ReconRun, type RunException } from './run';
+export { recordReconciliation, assignException, noteException, resolveException, writeOffException, getException } from './exceptions';
 export type { ReconException, ExceptionCode } from './match';

@@ -1,9 +1,11 @@
-// Reconciliation over HTTP: import a bill or bank statement file (finance).
+// Reconciliation over HTTP: import bills, settlements and bank statements, run a day, and work
+// its exceptions (finance).
 import { z } from 'zod';
 import { AppError } from '../platform/errors';
 import { requireAuth, type TpApp } from '../platform/http/server';
 import { importStatementFile } from './import';
 import { runReconciliation } from './run';
+import { assignException, getException, noteException, recordReconciliation, resolveException, withWorkflow, writeOffException } from './exceptions';
 import { actorOf } from '../platform/http/server';
 import { storeFilter } from '../platform/auth/permissions';
 
@@ -14,14 +16,21 @@ export async function reconciliationRoutes(app: TpApp): Promise<void> {
     done(null, body),
   );
 
+  const DateParam = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
   app.get(
     '/recon/exceptions',
     {
       preHandler: requireAuth('recon.view'),
       schema: {
         tags: ['reconciliation'],
-        summary: "A business date's wallet tenders against the imported bills: matched, pending, and every gap with its reason",
-        querystring: z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), store: z.string().max(16).optional() }),
+        summary: "A business date's three layers (sales ↔ channel, channel ↔ settlement, settlement ↔ bank) and cash: matched, pending, and every exception with its reason and workflow status",
+        querystring: z.object({
+          date: DateParam,
+          store: z.string().max(16).optional(),
+          channel: z.string().max(16).optional(),
+          code: z.string().max(32).optional(),
+          status: z.enum(['open', 'assigned', 'resolved', 'written_off']).optional(),
+        }),
       },
     },
     async (req) => {
@@ -30,8 +39,45 @@ export async function reconciliationRoutes(app: TpApp): Promise<void> {
       if (req.query.store && wanted.length === 0) throw new AppError('NOT_FOUND', `Store ${req.query.store} does not exist.`);
       const allowed = storeFilter(actorOf(req), 'recon.view', wanted);
       const storeIds = allowed === 'all' ? (req.query.store ? wanted.map((s) => s.storeId) : undefined) : allowed;
-      return runReconciliation(req.ctx, { date: req.query.date, storeIds });
+      const run = await withWorkflow(req.ctx, await runReconciliation(req.ctx, { date: req.query.date, storeIds }));
+      const { channel, code, status } = req.query;
+      return { ...run, exceptions: run.exceptions.filter((e) => (!channel || e.channel === channel) && (!code || e.code === code) && (!status || (e.status ?? 'open') === status)) };
     },
+  );
+
+  app.post(
+    '/recon/runs',
+    {
+      preHandler: requireAuth('recon.manage'),
+      schema: { tags: ['reconciliation'], summary: 'Run a business date over all stores and record its exceptions (a re-run updates them; resolved ones stay resolved)', body: z.object({ date: DateParam }) },
+    },
+    async (req) => recordReconciliation(req.ctx, { date: req.body.date }),
+  );
+
+  const IdParams = z.object({ id: z.string().min(1).max(64) });
+  app.get('/recon/exceptions/:id', { preHandler: requireAuth('recon.view'), schema: { tags: ['reconciliation'], summary: 'One exception with its lines and history', params: IdParams } }, (req) => getException(req.ctx, req.params.id));
+  app.post(
+    '/recon/exceptions/:id/assign',
+    { preHandler: requireAuth('recon.manage'), schema: { tags: ['reconciliation'], summary: 'Assign an open exception to a user', params: IdParams, body: z.object({ username: z.string().min(1).max(64), note: z.string().max(500).optional() }) } },
+    (req) => assignException(req.ctx, req.params.id, req.body),
+  );
+  app.post(
+    '/recon/exceptions/:id/notes',
+    { preHandler: requireAuth('recon.manage'), schema: { tags: ['reconciliation'], summary: 'Add a note to an exception', params: IdParams, body: z.object({ text: z.string().min(1).max(2000) }) } },
+    (req) => noteException(req.ctx, req.params.id, req.body),
+  );
+  app.post(
+    '/recon/exceptions/:id/resolve',
+    {
+      preHandler: requireAuth('recon.manage'),
+      schema: { tags: ['reconciliation'], summary: 'Resolve by a manual match (optionally with the exception on the other side)', params: IdParams, body: z.object({ note: z.string().min(1).max(2000), matchedExceptionId: z.string().max(64).optional() }) },
+    },
+    (req) => resolveException(req.ctx, req.params.id, req.body),
+  );
+  app.post(
+    '/recon/exceptions/:id/write-off',
+    { preHandler: requireAuth('recon.manage'), schema: { tags: ['reconciliation'], summary: 'Write the difference off, with the reason', params: IdParams, body: z.object({ reason: z.string().min(1).max(2000) }) } },
+    (req) => writeOffException(req.ctx, req.params.id, req.body),
   );
 
   app.post(
@@ -43,7 +89,7 @@ export async function reconciliationRoutes(app: TpApp): Promise<void> {
         tags: ['reconciliation'],
         summary: 'Import a channel bill or bank statement (the file is the body); all lines or none; the same file twice changes nothing',
         querystring: z.object({
-          source: z.enum(['wechat', 'alipay', 'aggregator', 'card', 'bank']),
+          source: z.enum(['wechat', 'alipay', 'aggregator', 'card', 'bank', 'settlement']),
           fileName: z.string().max(200).default('upload'),
           format: z.enum(['auto', 'mt940', 'camt053', 'csv']).default('auto'),
           profile: z.enum(['icbc', 'cmb']).optional(),

@@ -58,20 +58,21 @@ describeEachDb('reconciliation: sales against the WeChat bill', (handle) => {
     await wechatChannel({ ...DEMO_WECHAT, baseUrl: sandbox.url, timeoutMs: 2000 }).pay({ merchantOrderNo: 'S001GHOST000001', amountFen: 880, authCode: '134567890123456700', subject: 'x' });
     expect(await importDay()).toMatchObject({ lines: 2, alreadyImported: false });
     const run = await runReconciliation(t.ctx, { date: DATE });
-    expect(run.summary).toEqual({ matched: 1, pending: 0, exceptions: 1 });
+    // The WeChat settlement (T+1) is not in yet: pending.
+    expect(run.summary).toEqual({ matched: 1, pending: 1, exceptions: 1 });
     expect(run.exceptions).toEqual([expect.objectContaining({ code: 'CHANNEL_ONLY', channel: 'wechat', merchantOrderNo: 'S001GHOST000001', channelAmountFen: 880, posAmountFen: null })]);
     // the till's sale is the one matched: its order number is on the bill and in no exception
     const orderNo = sale.tenders[0]?.merchantOrderNo ?? 'missing';
     const billed = await handle().db.selectFrom('channel_lines').select('gross_fen').where('merchant_order_no', '=', orderNo).executeTakeFirstOrThrow();
     expect(billed.gross_fen).toBe(2580);
-    expect(run.exceptions.some((e) => e.merchantOrderNo === orderNo)).toBe(false);
+    expect(run.exceptions.some((e) => e.key.includes(orderNo))).toBe(false);
   });
 
   it('takes a late re-export of the same day without counting its lines twice', async () => {
     await sellByWechat(1);
     expect(await importDay()).toMatchObject({ lines: 3, alreadyImported: false });
     const run = await runReconciliation(t.ctx, { date: DATE });
-    expect(run.summary).toEqual({ matched: 2, pending: 0, exceptions: 1 });
+    expect(run.summary).toEqual({ matched: 2, pending: 1, exceptions: 1 });
     expect(run.exceptions.map((e) => e.code)).toEqual(['CHANNEL_ONLY']);
   });
 

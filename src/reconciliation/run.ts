@@ -1,52 +1,320 @@
-// Running layer 1 for a business date: the day's wallet tenders from sales against the imported
-// bill lines of that day. A bill re-exported later (a late file) repeats lines already imported;
-// those count once.
+// Running reconciliation for a business date: layer 1 (the day's wallet tenders and refunds
+// against the imported bill lines), layer 2 (each channel's lines against its settlement), layer 3
+// (each settlement's net against a bank credit) and the shifts' cash over/short. A file re-exported
+// later (a late file) repeats lines already imported; those count once.
 import { AppError } from '../platform/errors';
 import { applyRate } from '../platform/money';
 import type { Ctx } from '../platform/context';
-import { matchChannelLines, type PosTender, type ReconException } from './match';
+import { matchChannelLines, matchRefunds, type BillLine, type ExceptionCode, type PosTender, type ReconException } from './match';
+import { addDays, BANK_WINDOW_DAYS, matchBankCredits, matchSettlements, summariseBillLines, type BankException, type SettlementException, type SettlementRow } from './match-settlement';
+
+export interface LayerSummary {
+  matched: number;
+  pending: number;
+  exceptions: number;
+}
+
+/** A closed shift whose counted cash differs from what the drawer should hold. */
+export interface CashException {
+  code: 'CASH_OVER' | 'CASH_SHORT';
+  channel: 'cash';
+  shiftId: string;
+  storeId: string;
+  terminalId: string;
+  cashierId: string;
+  cashierName: string;
+  countedFen: number;
+  expectedFen: number;
+  overShortFen: number;
+}
+
+/** Where the clerk's work on an exception stands (see exceptions.ts). */
+export type ExceptionStatus = 'open' | 'assigned' | 'resolved' | 'written_off';
+
+/** An exception of any layer, with its stable key and the money at stake (signed: + more money than records). */
+export type RunException = (ReconException | SettlementException | BankException | CashException) & {
+  key: string;
+  amountFen: number;
+  storeId: string | null;
+  /** Set once the run has been recorded (POST /recon/runs, `recon run`). */
+  id?: string;
+  status?: ExceptionStatus;
+  assigneeId?: string | null;
+};
+
+export interface StoreChannelSummary extends LayerSummary {
+  /** null: chain-level (a channel's money with no sale behind it, settlements, the bank). */
+  storeId: string | null;
+  storeCode: string | null;
+  channel: string;
+}
 
 export interface ReconRun {
   date: string;
-  summary: { matched: number; pending: number; exceptions: number };
-  exceptions: ReconException[];
+  summary: LayerSummary;
+  layers: { sales: LayerSummary; settlement: LayerSummary; bank: LayerSummary; cash: LayerSummary };
+  stores: StoreChannelSummary[];
+  exceptions: RunException[];
 }
 
 /** Which bill a tender's method appears on. */
 const CHANNEL_OF_METHOD: Record<string, string> = { wechat: 'wechat', alipay: 'alipay', unionpay: 'aggregator', ecny: 'aggregator' };
 
-/**
- * @example await runReconciliation(ctx, { date: '2026-11-29' })
- */
 /** Contracted fee rates per channel (the demo's 0.6 %); a merchant's contract is configuration. */
 export const DEFAULT_FEE_RATES: Readonly<Record<string, string>> = { wechat: '0.006', alipay: '0.006', aggregator: '0.006' };
 
+/** The Beijing calendar day of an instant: business dates and the providers' files are in +08:00. */
+export function beijingDate(at: Date): string {
+  return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Rows of several imported files, where a later file may repeat an earlier one's (a re-export, the
+ * same statement as MT940 and CSV): for each key the rows of the newest file count, so a line
+ * written twice in one file stays twice. `rows` must come oldest file first.
+ */
+function newestFileRows<T extends { file_id: string }>(rows: readonly T[], keyOf: (row: T) => string): T[] {
+  const byKey = new Map<string, { fileId: string; rows: T[] }>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const held = byKey.get(key);
+    if (held && held.fileId === row.file_id) held.rows.push(row);
+    else byKey.set(key, { fileId: row.file_id, rows: [row] });
+  }
+  return [...byKey.values()].flatMap((v) => v.rows);
+}
+
+function layerOf(code: ExceptionCode): keyof ReconRun['layers'] {
+  if (code === 'SETTLEMENT_MISSING' || code === 'SETTLEMENT_MISMATCH') return 'settlement';
+  if (code === 'BANK_UNMATCHED') return 'bank';
+  if (code === 'CASH_OVER' || code === 'CASH_SHORT') return 'cash';
+  return 'sales';
+}
+
+/** The money at stake, signed from the merchant's side: + the channel or drawer holds more than the records. */
+function amountAtStake(e: ReconException): number {
+  const pos = e.posAmountFen ?? 0;
+  const channel = e.channelAmountFen ?? 0;
+  switch (e.code) {
+    case 'FEE_MISMATCH':
+      return (e.expectedFeeFen ?? 0) - (e.feeFen ?? 0);
+    case 'REFUND_POS_ONLY':
+      return pos;
+    case 'REFUND_CHANNEL_ONLY':
+      return -channel;
+    default:
+      return e.refundNo ? pos - channel : channel - pos;
+  }
+}
+
+/**
+ * Reconciles a business date. `storeIds` limits the sales side to those stores (a store-scoped
+ * user); settlements and the bank are the chain's and are only in a run over all stores.
+ *
+ * @example await runReconciliation(ctx, { date: '2026-11-29' })
+ */
 export async function runReconciliation(ctx: Ctx, input: { date: string; storeIds?: readonly string[]; feeRates?: Readonly<Record<string, string>> }): Promise<ReconRun> {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(input.date)) throw new AppError('VALIDATION_FAILED', `The date "${input.date}" must be YYYY-MM-DD.`, { status: 400 });
+  const { date } = input;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new AppError('VALIDATION_FAILED', `The date "${date}" must be YYYY-MM-DD.`, { status: 400 });
+  const today = beijingDate(ctx.clock.now());
+  const storeList = input.storeIds ? (input.storeIds.length ? [...input.storeIds] : ['']) : null;
   let tq = ctx.db
     .selectFrom('sale_tenders')
     .innerJoin('sales', (j) => j.onRef('sales.store_id', '=', 'sale_tenders.store_id').onRef('sales.id', '=', 'sale_tenders.sale_id'))
-    .select(['sale_tenders.method as method', 'sale_tenders.merchant_order_no as merchantOrderNo', 'sale_tenders.amount_fen as amountFen', 'sales.id as saleId', 'sales.receipt_no as receiptNo'])
-    .where('sales.business_date', '=', input.date)
+    .select(['sale_tenders.method as method', 'sale_tenders.merchant_order_no as merchantOrderNo', 'sale_tenders.amount_fen as amountFen', 'sales.id as saleId', 'sales.receipt_no as receiptNo', 'sales.store_id as storeId'])
+    .where('sales.business_date', '=', date)
     .where('sale_tenders.merchant_order_no', 'is not', null);
-  if (input.storeIds) tq = tq.where('sales.store_id', 'in', input.storeIds.length ? [...input.storeIds] : ['']);
-  const [tenderRows, lineRows] = await Promise.all([
+  if (storeList) tq = tq.where('sales.store_id', 'in', storeList);
+  // A refund's day is the Beijing day it succeeded: UTC 16:00 the day before to 16:00 that day.
+  let rq = ctx.db
+    .selectFrom('payment_refunds')
+    .select(['channel', 'refund_no', 'merchant_order_no', 'amount_fen', 'store_id'])
+    .where('status', '=', 'succeeded')
+    .where('updated_at', '>=', `${addDays(date, -1)}T16:00:00.000Z`)
+    .where('updated_at', '<', `${date}T16:00:00.000Z`);
+  if (storeList) rq = rq.where('store_id', 'in', storeList);
+  const [tenderRows, refundRows, lineRows, stores] = await Promise.all([
     tq.execute(),
+    rq.execute(),
+    // The day's lines and the next day's (a refund billed after midnight, 日切).
     ctx.db
       .selectFrom('channel_lines')
       .innerJoin('recon_files', 'recon_files.id', 'channel_lines.file_id')
-      .select(['channel_lines.channel', 'channel_lines.channel_txn_id', 'channel_lines.merchant_order_no', 'channel_lines.refund_no', 'channel_lines.kind', 'channel_lines.gross_fen', 'channel_lines.fee_fen', 'channel_lines.line', 'recon_files.imported_at'])
-      .where('channel_lines.time', 'like', `${input.date}T%`)
+      .select(['channel_lines.file_id', 'channel_lines.channel', 'channel_lines.channel_txn_id', 'channel_lines.merchant_order_no', 'channel_lines.refund_no', 'channel_lines.kind', 'channel_lines.gross_fen', 'channel_lines.fee_fen', 'channel_lines.line', 'channel_lines.time'])
+      .where('channel_lines.time', '>=', date)
+      .where('channel_lines.time', '<', addDays(date, 2))
       .orderBy('recon_files.imported_at')
+      .orderBy('channel_lines.line')
+      .execute(),
+    ctx.db.selectFrom('stores').select(['id', 'code']).execute(),
+  ]);
+  const tenders: PosTender[] = tenderRows.map((r) => ({ channel: CHANNEL_OF_METHOD[r.method] ?? r.method, merchantOrderNo: r.merchantOrderNo ?? '', amountFen: r.amountFen, saleId: r.saleId, receiptNo: r.receiptNo, storeId: r.storeId }));
+  const lines = newestFileRows(lineRows, (l) => `${l.channel}|${l.channel_txn_id}|${l.kind}|${l.refund_no ?? ''}`).map((l) => ({
+    channel: l.channel,
+    merchantOrderNo: l.merchant_order_no,
+    refundNo: l.refund_no,
+    kind: l.kind as BillLine['kind'],
+    grossFen: Number(l.gross_fen),
+    feeFen: Number(l.fee_fen),
+    line: l.line,
+    onDate: l.time.startsWith(date),
+  }));
+  const dayLines = lines.filter((l) => l.onDate);
+  const billed = new Set(dayLines.map((l) => l.channel));
+  const rates = input.feeRates ?? DEFAULT_FEE_RATES;
+  const sales = matchChannelLines(tenders, dayLines, billed, (channel, grossFen) => (rates[channel] === undefined ? undefined : applyRate(grossFen, rates[channel])));
+
+  const dayRefundLines = dayLines.filter((l) => l.kind === 'refund');
+  const refundNos = [...new Set(dayRefundLines.map((l) => l.refundNo ?? ''))];
+  const refundOrders = [...new Set(dayRefundLines.map((l) => l.merchantOrderNo ?? ''))];
+  const [knownRows, soldRows] = await Promise.all([
+    refundNos.length ? ctx.db.selectFrom('payment_refunds').select(['channel', 'refund_no']).where('refund_no', 'in', refundNos).execute() : [],
+    refundOrders.length ? ctx.db.selectFrom('sale_tenders').select(['method', 'merchant_order_no']).where('merchant_order_no', 'in', refundOrders).execute() : [],
+  ]);
+  const refunds = matchRefunds(
+    refundRows.map((r) => ({ channel: CHANNEL_OF_METHOD[r.channel] ?? r.channel, refundNo: r.refund_no, merchantOrderNo: r.merchant_order_no, amountFen: Number(r.amount_fen), storeId: r.store_id })),
+    lines,
+    dayLines,
+    billed,
+    new Set(knownRows.map((r) => `${CHANNEL_OF_METHOD[r.channel] ?? r.channel}\u0000${r.refund_no}`)),
+    new Set(soldRows.map((r) => `${CHANNEL_OF_METHOD[r.method] ?? r.method}\u0000${r.merchant_order_no ?? ''}`)),
+  );
+
+  const money = storeList ? null : await moneyLayers(ctx, date, today, dayLines);
+  const cash = await cashExceptions(ctx, date, storeList);
+
+  const exceptions: RunException[] = [
+    ...[...sales.exceptions, ...refunds.exceptions].map((e) => ({ ...e, storeId: e.storeId ?? null, key: `${date}|${e.code}|${e.channel}|${e.merchantOrderNo}|${e.refundNo ?? ''}`, amountFen: amountAtStake(e) })),
+    ...(money?.settlement.exceptions ?? []).map((e) => ({ ...e, storeId: null, key: `${date}|${e.code}|${e.channel}`, amountFen: e.settlementNetFen === null ? -e.billNetFen : e.settlementNetFen - e.billNetFen })),
+    ...(money?.bank.exceptions ?? []).map((e) => ({
+      ...e,
+      storeId: null,
+      key: `${date}|${e.code}|${e.channel}|${e.side === 'settlement' ? `batch:${e.batchId ?? ''}` : `bank:${e.valueDate ?? ''}:${e.amountFen}:${e.reference ?? e.lines.join(',')}`}`,
+      amountFen: e.side === 'bank' ? e.amountFen : -e.amountFen,
+    })),
+    ...cash.exceptions.map((e) => ({ ...e, key: `${date}|${e.code}|cash|shift:${e.shiftId}`, amountFen: e.overShortFen })),
+  ];
+  const layers: ReconRun['layers'] = {
+    sales: { matched: sales.matched + refunds.matched, pending: sales.pending + refunds.pending, exceptions: 0 },
+    settlement: { matched: money?.settlement.matched ?? 0, pending: money?.settlement.pending ?? 0, exceptions: 0 },
+    bank: { matched: money?.bank.matched ?? 0, pending: money?.bank.pending ?? 0, exceptions: 0 },
+    cash: { matched: cash.matched, pending: 0, exceptions: 0 },
+  };
+  for (const e of exceptions) layers[layerOf(e.code)].exceptions += 1;
+  const summary = Object.values(layers).reduce((sum, l) => ({ matched: sum.matched + l.matched, pending: sum.pending + l.pending, exceptions: sum.exceptions + l.exceptions }), { matched: 0, pending: 0, exceptions: 0 });
+
+  const codeOf = new Map(stores.map((s) => [s.id, s.code]));
+  const groups = new Map<string, StoreChannelSummary>();
+  const group = (storeId: string | null, channel: string) => {
+    const key = `${storeId ?? ''}\u0000${channel}`;
+    const found = groups.get(key) ?? { storeId, storeCode: storeId ? (codeOf.get(storeId) ?? null) : null, channel, matched: 0, pending: 0, exceptions: 0 };
+    groups.set(key, found);
+    return found;
+  };
+  for (const result of [sales, refunds]) {
+    for (const [key, counts] of result.groups) {
+      const [storeId = '', channel = ''] = key.split('\u0000');
+      const g = group(storeId || null, channel);
+      g.matched += counts.matched;
+      g.pending += counts.pending;
+    }
+  }
+  for (const [channel, counts] of Object.entries(money?.byChannel ?? {})) {
+    const g = group(null, channel);
+    g.matched += counts.matched;
+    g.pending += counts.pending;
+  }
+  for (const [storeId, matched] of cash.matchedByStore) group(storeId, 'cash').matched += matched;
+  for (const e of exceptions) group(e.storeId, e.channel).exceptions += 1;
+  const order = (g: StoreChannelSummary) => `${g.storeCode ?? '\uffff'}\u0000${g.channel}`;
+  return { date, summary, layers, stores: [...groups.values()].sort((a, b) => order(a).localeCompare(order(b))), exceptions };
+}
+
+/** Layers 2 and 3 for the date, over the imported settlements and bank credits of its windows. */
+async function moneyLayers(ctx: Ctx, date: string, today: string, dayLines: ReadonlyArray<{ channel: string; kind: string; grossFen: number; feeFen: number }>) {
+  const [settlementRows, bankRows] = await Promise.all([
+    ctx.db
+      .selectFrom('settlements')
+      .innerJoin('recon_files', 'recon_files.id', 'settlements.file_id')
+      .selectAll('settlements')
+      .where('settlements.business_date', '>=', addDays(date, -BANK_WINDOW_DAYS))
+      .where('settlements.business_date', '<=', date)
+      .orderBy('recon_files.imported_at')
+      .orderBy('settlements.line')
+      .execute(),
+    ctx.db
+      .selectFrom('bank_lines')
+      .innerJoin('recon_files', 'recon_files.id', 'bank_lines.file_id')
+      .selectAll('bank_lines')
+      .where('bank_lines.value_date', '>=', addDays(date, 1 - BANK_WINDOW_DAYS))
+      .where('bank_lines.value_date', '<=', addDays(date, BANK_WINDOW_DAYS))
+      .where('bank_lines.amount_fen', '>', 0)
+      .orderBy('recon_files.imported_at')
+      .orderBy('bank_lines.line')
       .execute(),
   ]);
-  const tenders: PosTender[] = tenderRows.map((r) => ({ channel: CHANNEL_OF_METHOD[r.method] ?? r.method, merchantOrderNo: r.merchantOrderNo ?? '', amountFen: r.amountFen, saleId: r.saleId, receiptNo: r.receiptNo }));
-  // The same bill line in two files (a late re-export) is one line; the newer file's wins.
-  const lines = new Map<string, (typeof lineRows)[number]>();
-  for (const l of lineRows) lines.set(`${l.channel}|${l.channel_txn_id}|${l.kind}|${l.refund_no ?? ''}`, l);
-  const billLines = [...lines.values()].map((l) => ({ channel: l.channel, merchantOrderNo: l.merchant_order_no, kind: l.kind as 'pay' | 'refund' | 'reverse', grossFen: l.gross_fen, feeFen: l.fee_fen, line: l.line }));
-  const billed = new Set(billLines.map((l) => l.channel));
-  const rates = input.feeRates ?? DEFAULT_FEE_RATES;
-  const result = matchChannelLines(tenders, billLines, billed, (channel, grossFen) => (rates[channel] === undefined ? undefined : applyRate(grossFen, rates[channel])));
-  return { date: input.date, summary: { matched: result.matched, pending: result.pending, exceptions: result.exceptions.length }, exceptions: result.exceptions };
+  const settlements: SettlementRow[] = newestFileRows(settlementRows, (s) => `${s.channel}|${s.batch_id}`).map((s) => ({
+    channel: s.channel,
+    businessDate: s.business_date,
+    settleDate: s.settle_date,
+    batchId: s.batch_id,
+    count: s.txn_count,
+    grossFen: Number(s.gross_fen),
+    feeFen: Number(s.fee_fen),
+    refundFen: Number(s.refund_fen),
+    netFen: Number(s.net_fen),
+  }));
+  // The same statement in another format (MT940 and CSV of one day) repeats its credits.
+  const credits = newestFileRows(bankRows, (b) => `${b.value_date}|${b.amount_fen}|${b.reference ?? `${b.file_id}:${b.line}`}`).map((b) => ({
+    valueDate: b.value_date,
+    amountFen: Number(b.amount_fen),
+    counterparty: b.counterparty,
+    reference: b.reference,
+    description: b.description,
+    line: b.line,
+  }));
+  const settlement = matchSettlements(summariseBillLines(dayLines), settlements, { date, today });
+  const bank = matchBankCredits(settlements, credits, { date, today });
+  // Per channel for the store × channel view: batches on time or settled, and those still awaited.
+  const byChannel: Record<string, { matched: number; pending: number }> = {};
+  const days = summariseBillLines(dayLines);
+  for (const channel of new Set([...days.keys(), ...settlements.filter((s) => s.businessDate === date).map((s) => s.channel)])) {
+    const has = settlements.some((s) => s.channel === channel && s.businessDate === date);
+    const missing = settlement.exceptions.some((e) => e.channel === channel);
+    byChannel[channel] = { matched: has && !missing ? 1 : 0, pending: !has && !missing ? 1 : 0 };
+  }
+  return { settlement, bank, byChannel };
+}
+
+async function cashExceptions(ctx: Ctx, date: string, storeList: string[] | null): Promise<{ exceptions: CashException[]; matched: number; matchedByStore: Map<string, number> }> {
+  let q = ctx.db
+    .selectFrom('shifts')
+    .innerJoin('users', 'users.id', 'shifts.cashier_id')
+    .select(['shifts.id', 'shifts.store_id', 'shifts.terminal_id', 'shifts.cashier_id', 'users.display_name', 'shifts.counted_fen', 'shifts.expected_fen', 'shifts.over_short_fen'])
+    .where('shifts.business_date', '=', date)
+    .where('shifts.status', '=', 'closed')
+    .orderBy('shifts.id');
+  if (storeList) q = q.where('shifts.store_id', 'in', storeList);
+  const exceptions: CashException[] = [];
+  const matchedByStore = new Map<string, number>();
+  for (const s of await q.execute()) {
+    const overShortFen = Number(s.over_short_fen ?? 0);
+    if (overShortFen === 0) {
+      matchedByStore.set(s.store_id, (matchedByStore.get(s.store_id) ?? 0) + 1);
+      continue;
+    }
+    exceptions.push({
+      code: overShortFen > 0 ? 'CASH_OVER' : 'CASH_SHORT',
+      channel: 'cash',
+      shiftId: s.id,
+      storeId: s.store_id,
+      terminalId: s.terminal_id,
+      cashierId: s.cashier_id,
+      cashierName: s.display_name,
+      countedFen: Number(s.counted_fen ?? 0),
+      expectedFen: Number(s.expected_fen ?? 0),
+      overShortFen,
+    });
+  }
+  return { exceptions, matched: [...matchedByStore.values()].reduce((a, b) => a + b, 0), matchedByStore };
 }

@@ -8,11 +8,13 @@ import { wechatChannel } from '../payments/wechat-client';
 import { alipayChannel } from '../payments/alipay-client';
 import { parseWechatBill } from '../reconciliation/wechat-bill';
 import { parseAlipayBill } from '../reconciliation/alipay-bill';
+import { parseSettlementFile } from '../reconciliation/settlement-file';
+import { parseBankStatement } from '../reconciliation/bank-statement';
 import { runTillpoint } from '../platform/testing/cli';
 import { startWechatSandbox } from './wechat-pay';
 import { startAlipaySandbox } from './alipay';
 import { exportSandboxBills, sandboxJournals } from './export';
-import { DEMO_ALIPAY, DEMO_WECHAT } from './demo-merchants';
+import { DEMO_ALIPAY, DEMO_BANK, DEMO_WECHAT } from './demo-merchants';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-sandbox-export-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -69,8 +71,24 @@ describe('sandbox bills', () => {
     expect(again.orders.get('S001A')?.state).toBe('SUCCESS');
     await again.close();
 
-    const cli = await runTillpoint(['sandbox', 'export', '--date', '2026-11-30', '--out', path.join(dir, 'cli'), '--data', dir]);
-    expect(cli.stdout).toMatch(/Wrote wechat-tradebill-2026-11-30\.csv, 20885212319120680156_20261130\.zip \(1 WeChat and 0 Alipay lines\)/);
+    // T+1 settlements (gross − fees − refunds) and the bank statement that pays them, in three formats.
+    expect(result.settlements.map((b) => [b.channel, b.batchId, b.settleDate, b.count, b.grossFen, b.feeFen, b.refundFen, b.netFen])).toEqual([
+      ['wechat', 'WX20261129', '2026-11-30', 2, 1999, 9, 500, 1490],
+      ['alipay', 'AP20261129', '2026-11-30', 5, 4000, 9, 2550, 1441],
+    ]);
+    expect(parseSettlementFile(fs.readFileSync(path.join(out, 'wechat-settlement-2026-11-29.csv')))).toEqual([{ ...result.settlements[0], line: 3 }]);
+    const credits = (file: string, profile?: 'icbc') => parseBankStatement(fs.readFileSync(path.join(out, file)), 'auto', profile).flatMap((st) => st.lines.map((l) => [st.account, l.valueDate, l.amountFen, l.reference, l.counterparty]));
+    const expected = [
+      [DEMO_BANK.account, '2026-11-30', 1490, 'WX20261129', '财付通支付科技有限公司'],
+      [DEMO_BANK.account, '2026-11-30', 1441, 'AP20261129', '支付宝（中国）网络技术有限公司'],
+    ];
+    expect(credits('bank-statement-2026-11-30.mt940')).toEqual(expected);
+    expect(credits('bank-statement-2026-11-30.camt053.xml')).toEqual(expected);
+    expect(credits('bank-statement-2026-11-30.csv', 'icbc')).toEqual(expected);
+
+    const cli = await runTillpoint(['sandbox', 'export', '--date', '2026-11-30', '--out', path.join(dir, 'cli'), '--data', dir, '--faults', '0', '--seed', '4']);
+    expect(cli.stdout).toMatch(/Wrote wechat-tradebill-2026-11-30\.csv, 20885212319120680156_20261130\.zip, wechat-settlement-2026-11-30\.csv, alipay-settlement-2026-11-30\.csv, bank-statement-2026-12-01\.mt940, .* \(1 WeChat and 0 Alipay lines, 2 settlements, 1 bank credits, 0 faults\)/);
+    expect((await runTillpoint(['sandbox', 'export', '--date', '2026-11-30', '--out', dir, '--faults', '2'])).stderr).toMatch(/--faults must be a rate between 0 and 1/);
   });
 });
 

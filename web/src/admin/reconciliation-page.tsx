@@ -1,43 +1,92 @@
-// Back office: reconciliation of a business date — import bills and statements, then see what
-// matched, what is pending, and every gap with its reason and the bill lines behind it.
+// Back office: reconciliation of a business date — import bills, settlements and statements, see
+// the three layers and each store × channel (matched, pending, exceptions), and work each exception
+// in a drawer: assign, note, resolve by manual match, write off with a reason.
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, Button, Card, Input, Select, Space, Statistic, Table, Tag, Upload } from 'antd';
+import { Alert, Button, Card, Descriptions, Drawer, Input, Select, Space, Statistic, Table, Tag, Timeline, Typography, Upload } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { api, problemText } from '../api';
+import { api, ApiError, problemText } from '../api';
 import { formatMoney } from '../money';
 
+type Status = 'open' | 'assigned' | 'resolved' | 'written_off';
 interface ReconException {
+  key: string;
   code: string;
   channel: string;
-  merchantOrderNo: string;
-  posAmountFen: number | null;
-  channelAmountFen: number | null;
-  receiptNo: string | null;
-  lines: number[];
+  storeId: string | null;
+  amountFen: number;
+  merchantOrderNo?: string;
+  refundNo?: string;
+  batchId?: string | null;
+  cashierName?: string;
+  posAmountFen?: number | null;
+  channelAmountFen?: number | null;
+  receiptNo?: string | null;
+  lines?: number[];
+  id?: string;
+  status?: Status;
+}
+interface Summary {
+  matched: number;
+  pending: number;
+  exceptions: number;
 }
 interface ReconRun {
   date: string;
-  summary: { matched: number; pending: number; exceptions: number };
+  summary: Summary;
+  layers: Record<'sales' | 'settlement' | 'bank' | 'cash', Summary>;
+  stores: Array<Summary & { storeId: string | null; storeCode: string | null; channel: string }>;
   exceptions: ReconException[];
 }
+interface ExceptionView {
+  id: string;
+  code: string;
+  status: Status;
+  amountFen: number;
+  assigneeName: string | null;
+  resolution: string | null;
+  detail: Record<string, unknown>;
+  events: Array<{ at: string; actorName: string | null; action: string; note: string | null }>;
+}
+
+const STATUS_COLOR: Record<Status, string> = { open: 'red', assigned: 'orange', resolved: 'green', written_off: 'default' };
 
 function yesterday(): string {
   // The business day that has just closed, in the store's zone (Asia/Shanghai by default).
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(Date.now() - 86_400_000));
 }
 
+/** What an exception is about, in one line: the order, refund, batch or cashier. */
+function subjectOf(e: ReconException): string {
+  return [e.merchantOrderNo, e.refundNo, e.batchId, e.cashierName].filter((x) => x).join(' · ') || '—';
+}
+
 export function ReconciliationPage() {
   const { t } = useTranslation();
   const [date, setDate] = useState(yesterday());
   const [run, setRun] = useState<ReconRun | null>(null);
-  const [source, setSource] = useState<'wechat' | 'alipay' | 'bank'>('wechat');
+  const [recorded, setRecorded] = useState(true);
+  const [statusFilter, setStatusFilter] = useState<Status | ''>('');
+  const [source, setSource] = useState<'wechat' | 'alipay' | 'settlement' | 'bank'>('wechat');
   const [message, setMessage] = useState<{ type: 'success' | 'error'; text: string } | null>(null);
+  const [open, setOpen] = useState<ExceptionView | null>(null);
+  const [form, setForm] = useState({ username: '', note: '', resolveNote: '', matchWith: '', reason: '' });
 
   const load = useCallback(async () => {
     try {
-      setRun(await api<ReconRun>('GET', `/recon/exceptions?date=${encodeURIComponent(date)}`));
+      // Recording the run gives each exception its id to work on; a viewer without recon.manage only looks.
+      setRun(await api<ReconRun>('POST', '/recon/runs', { date }));
+      setRecorded(true);
     } catch (err) {
-      setMessage({ type: 'error', text: problemText(err, t) });
+      if (!(err instanceof ApiError) || err.problem.code !== 'PERMISSION_DENIED') {
+        setMessage({ type: 'error', text: problemText(err, t) });
+        return;
+      }
+      setRecorded(false);
+      try {
+        setRun(await api<ReconRun>('GET', `/recon/exceptions?date=${encodeURIComponent(date)}`));
+      } catch (again) {
+        setMessage({ type: 'error', text: problemText(again, t) });
+      }
     }
   }, [date, t]);
   useEffect(() => {
@@ -46,25 +95,54 @@ export function ReconciliationPage() {
 
   const upload = async (file: File) => {
     const csrf = document.cookie.split('; ').find((c) => c.startsWith('tp_csrf='))?.slice(8) ?? '';
-    const res = await fetch(`/api/v1/recon/imports?source=${source}&fileName=${encodeURIComponent(file.name)}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'x-csrf-token': csrf }, body: file });
+    const profile = source === 'bank' && file.name.toLowerCase().endsWith('.csv') ? '&profile=icbc' : '';
+    const res = await fetch(`/api/v1/recon/imports?source=${source}&fileName=${encodeURIComponent(file.name)}${profile}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'x-csrf-token': csrf }, body: file });
     const body = (await res.json()) as { lines?: number; alreadyImported?: boolean; detail?: string };
     setMessage(res.ok ? { type: 'success', text: body.alreadyImported ? t('recon.already', { lines: body.lines }) : t('recon.imported', { lines: body.lines }) } : { type: 'error', text: body.detail ?? res.statusText });
     if (res.ok) await load();
   };
 
-  const amount = (fen: number | null) => (fen === null ? '—' : formatMoney(fen));
+  const show = async (id: string) => {
+    try {
+      setOpen(await api<ExceptionView>('GET', `/recon/exceptions/${id}`));
+      setForm({ username: '', note: '', resolveNote: '', matchWith: '', reason: '' });
+    } catch (err) {
+      setMessage({ type: 'error', text: problemText(err, t) });
+    }
+  };
+  const act = async (path: string, body: unknown) => {
+    if (!open) return;
+    try {
+      setOpen(await api<ExceptionView>('POST', `/recon/exceptions/${open.id}/${path}`, body));
+      await load();
+    } catch (err) {
+      setMessage({ type: 'error', text: problemText(err, t) });
+    }
+  };
+
+  const amount = (fen: number | null | undefined) => (fen === null || fen === undefined ? '—' : formatMoney(fen));
+  // Signed, so a difference never reads like one of the two amounts it is the difference of.
+  const difference = (fen: number) => `${fen > 0 ? '+' : ''}${formatMoney(fen)}`;
+  const codeTag = (code: string) => <Tag color="red">{t(`recon.codes.${code}`, { defaultValue: code })}</Tag>;
+  const statusTag = (status: Status | undefined) => (status ? <Tag color={STATUS_COLOR[status]}>{t(`recon.statuses.${status}`)}</Tag> : '—');
+  const working = open && (open.status === 'open' || open.status === 'assigned');
+  const others = (run?.exceptions ?? []).filter((e) => e.id && e.id !== open?.id && (e.status === 'open' || e.status === 'assigned'));
+  const shown = (run?.exceptions ?? []).filter((e) => !statusFilter || (e.status ?? 'open') === statusFilter);
+
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       {message && <Alert type={message.type} title={message.text} closable onClose={() => setMessage(null)} data-testid="recon-message" />}
+      {!recorded && <Alert type="info" title={t('recon.notRecorded')} />}
       <Space wrap>
         <Input type="date" value={date} onChange={(e) => setDate(e.target.value)} style={{ width: 160 }} data-testid="recon-date" />
         <Select
           value={source}
           onChange={setSource}
-          style={{ width: 140 }}
+          style={{ width: 160 }}
           options={[
             { value: 'wechat', label: t('recon.wechat') },
             { value: 'alipay', label: t('recon.alipay') },
+            { value: 'settlement', label: t('recon.settlement') },
             { value: 'bank', label: t('recon.bank') },
           ]}
         />
@@ -77,21 +155,109 @@ export function ReconciliationPage() {
         <Card><Statistic title={t('recon.pending')} value={run?.summary.pending ?? 0} /></Card>
         <Card><Statistic title={t('recon.exceptions')} value={run?.summary.exceptions ?? 0} styles={{ content: { color: run?.summary.exceptions ? '#cf1322' : undefined } }} data-testid="recon-exceptions" /></Card>
       </Space>
+      <Space align="start" wrap style={{ width: '100%' }}>
+        <Table<{ layer: string } & Summary>
+          title={() => t('recon.layers.title')}
+          rowKey="layer"
+          size="small"
+          pagination={false}
+          dataSource={run ? (['sales', 'settlement', 'bank', 'cash'] as const).map((layer) => ({ layer, ...run.layers[layer] })) : []}
+          columns={[
+            { title: t('recon.layer'), dataIndex: 'layer', render: (layer: string) => t(`recon.layers.${layer}`) },
+            { title: t('recon.matched'), dataIndex: 'matched', align: 'right' },
+            { title: t('recon.pending'), dataIndex: 'pending', align: 'right' },
+            { title: t('recon.exceptions'), dataIndex: 'exceptions', align: 'right' },
+          ]}
+        />
+        <Table<ReconRun['stores'][number]>
+          title={() => t('recon.byStore')}
+          rowKey={(g) => `${g.storeId ?? ''}-${g.channel}`}
+          size="small"
+          pagination={false}
+          dataSource={run?.stores ?? []}
+          data-testid="recon-stores"
+          columns={[
+            { title: t('recon.store'), dataIndex: 'storeCode', render: (code: string | null) => code ?? t('recon.chain') },
+            { title: t('recon.channel'), dataIndex: 'channel' },
+            { title: t('recon.matched'), dataIndex: 'matched', align: 'right' },
+            { title: t('recon.pending'), dataIndex: 'pending', align: 'right' },
+            { title: t('recon.exceptions'), dataIndex: 'exceptions', align: 'right', render: (n: number) => (n ? <Typography.Text type="danger">{n}</Typography.Text> : n) },
+          ]}
+        />
+      </Space>
+      <Select
+        value={statusFilter}
+        onChange={setStatusFilter}
+        style={{ width: 160 }}
+        data-testid="recon-status-filter"
+        options={[{ value: '', label: t('recon.allStatuses') }, ...(['open', 'assigned', 'resolved', 'written_off'] as const).map((s) => ({ value: s, label: t(`recon.statuses.${s}`) }))]}
+      />
       <Table<ReconException>
-        rowKey={(e) => `${e.code}-${e.channel}-${e.merchantOrderNo}`}
+        rowKey="key"
         size="small"
-        dataSource={run?.exceptions ?? []}
+        dataSource={shown}
         locale={{ emptyText: t('recon.none') }}
+        onRow={(e) => ({ onClick: () => e.id && void show(e.id), style: { cursor: e.id ? 'pointer' : undefined } })}
         columns={[
-          { title: t('recon.code'), dataIndex: 'code', render: (code: string) => <Tag color="red">{t(`recon.codes.${code}`, { defaultValue: code })}</Tag> },
+          { title: t('recon.code'), dataIndex: 'code', render: codeTag },
           { title: t('recon.channel'), dataIndex: 'channel', width: 100 },
-          { title: t('recon.order'), dataIndex: 'merchantOrderNo' },
-          { title: t('recon.receipt'), dataIndex: 'receiptNo', render: (v: string | null) => v ?? '—' },
+          { title: t('recon.order'), render: (_v, e) => subjectOf(e) },
+          { title: t('recon.receipt'), dataIndex: 'receiptNo', render: (v: string | null | undefined) => v ?? '—' },
           { title: t('recon.pos'), align: 'right', render: (_v, e) => amount(e.posAmountFen) },
           { title: t('recon.bill'), align: 'right', render: (_v, e) => amount(e.channelAmountFen) },
-          { title: t('recon.lines'), render: (_v, e) => e.lines.join(', ') || '—' },
+          { title: t('recon.difference'), align: 'right', render: (_v, e) => difference(e.amountFen) },
+          { title: t('recon.lines'), render: (_v, e) => e.lines?.join(', ') || '—' },
+          { title: t('recon.status'), dataIndex: 'status', render: statusTag },
         ]}
       />
+      <Drawer open={open !== null} onClose={() => setOpen(null)} title={t('recon.detail')} data-testid="recon-drawer">
+        {open && (
+          <Space direction="vertical" style={{ width: '100%' }}>
+            <Space>
+              {codeTag(open.code)}
+              <span data-testid="recon-drawer-status">{statusTag(open.status)}</span>
+            </Space>
+            <Descriptions size="small" column={1} bordered>
+              <Descriptions.Item label={t('recon.difference')}>{difference(open.amountFen)}</Descriptions.Item>
+              <Descriptions.Item label={t('recon.assignee')}>{open.assigneeName ?? '—'}</Descriptions.Item>
+              {Object.entries(open.detail)
+                .filter(([k, v]) => !['code', 'key', 'id', 'status', 'assigneeId', 'amountFen'].includes(k) && v !== null && typeof v !== 'object')
+                .map(([k, v]) => (
+                  <Descriptions.Item key={k} label={k}>{k.endsWith('Fen') && typeof v === 'number' ? formatMoney(v) : String(v)}</Descriptions.Item>
+                ))}
+              {open.resolution && <Descriptions.Item label={t('recon.note')}>{open.resolution}</Descriptions.Item>}
+            </Descriptions>
+            {working && (
+              <>
+                <Space.Compact style={{ width: '100%' }}>
+                  <Input placeholder={t('recon.assignTo')} value={form.username} onChange={(e) => setForm({ ...form, username: e.target.value })} />
+                  <Button onClick={() => void act('assign', { username: form.username })} disabled={!form.username}>{t('recon.assign')}</Button>
+                </Space.Compact>
+                <Input.TextArea placeholder={t('recon.resolveNote')} value={form.resolveNote} onChange={(e) => setForm({ ...form, resolveNote: e.target.value })} rows={2} />
+                <Select
+                  allowClear
+                  placeholder={t('recon.matchWith')}
+                  value={form.matchWith || undefined}
+                  onChange={(v: string | undefined) => setForm({ ...form, matchWith: v ?? '' })}
+                  style={{ width: '100%' }}
+                  options={others.map((e) => ({ value: e.id ?? '', label: `${t(`recon.codes.${e.code}`, { defaultValue: e.code })} ${subjectOf(e)} ${difference(e.amountFen)}` }))}
+                />
+                <Button onClick={() => void act('resolve', { note: form.resolveNote, matchedExceptionId: form.matchWith || undefined })} disabled={!form.resolveNote}>{t('recon.resolve')}</Button>
+                <Input.TextArea placeholder={t('recon.writeOffReason')} value={form.reason} onChange={(e) => setForm({ ...form, reason: e.target.value })} rows={2} data-testid="recon-writeoff-reason" />
+                <Button danger onClick={() => void act('write-off', { reason: form.reason })} disabled={!form.reason} data-testid="recon-writeoff">{t('recon.writeOff')}</Button>
+              </>
+            )}
+            <Space.Compact style={{ width: '100%' }}>
+              <Input placeholder={t('recon.note')} value={form.note} onChange={(e) => setForm({ ...form, note: e.target.value })} />
+              <Button onClick={() => void act('notes', { text: form.note }).then(() => setForm((f) => ({ ...f, note: '' })))} disabled={!form.note}>{t('recon.addNote')}</Button>
+            </Space.Compact>
+            <Typography.Title level={5}>{t('recon.history')}</Typography.Title>
+            <Timeline
+              items={open.events.map((e) => ({ children: `${new Date(e.at).toLocaleString()} ${t(`recon.events.${e.action}`, { defaultValue: e.action })} ${e.actorName ?? ''} ${e.note ?? ''}` }))}
+            />
+          </Space>
+        )}
+      </Drawer>
     </Space>
   );
 }

@@ -31,7 +31,7 @@ export const settlement0010: Migration = {
       .addColumn('business_date', 'text', (c) => c.notNull())
       .addColumn('code', 'text', (c) => c.notNull())
       .addColumn('channel', 'text', (c) => c.notNull())
-      .addColumn('store_id', 'text')
+      .addColumn('store_ref', 'text')
       /** open | assigned | resolved | written_off */
       .addColumn('status', 'text', (c) => c.notNull())
       .addColumn('amount_fen', 'bigint', (c) => c.notNull())
