@@ -1,6 +1,7 @@
 // The till: one scan box that always has focus, the cart, the totals, and hotkeys for everything
-// (F2 quantity, F3/Del void, F4 hold, F5 recall, F6 find, F7 return, F8 cash, F9 card, F12 finish).
-// Scanning a receipt number opens the return.
+// (F2 quantity, F3/Del void, F4 hold, F5 recall, F6 find, F7 return, F8 cash, F9 card, F10 member,
+// F11 pay with points, F12 finish). Scanning a receipt number opens the return; scanning a member
+// code attaches the member.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Alert, Button, Card, Input, InputNumber, Layout, List, Modal, Space, Spin, Statistic, Typography } from 'antd';
 import type { InputRef } from 'antd';
@@ -10,15 +11,19 @@ import { useMe } from '../shell/use-me';
 import { LanguageSwitch } from '../shell/language-switch';
 import { LogoutButton } from '../shell/logout-button';
 import { formatMoney, parseYuan } from '../money';
+import { membersApi, type MembersConfig } from '../admin/members-api';
 import { beep } from './beep';
 import { CartTable } from './cart-table';
 import { CloseShiftModal } from './close-shift-modal';
+import { MemberModal } from './member-modal';
+import { MemberPanel } from './member-panel';
+import { PointsModal } from './points-modal';
 import { PayModal } from './pay-modal';
 import { ReturnModal } from './return-modal';
 import { SaleDone } from './sale-done';
 import { tillApi, type Cart, type Sale, type Shift, type ShiftReport, type TillChoice } from './till-api';
 
-type Dialog = null | 'cash' | 'card' | 'qty' | 'held' | 'search' | 'close' | 'return';
+type Dialog = null | 'cash' | 'card' | 'qty' | 'held' | 'search' | 'close' | 'return' | 'member' | 'points';
 const RECEIPT_NO = /^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}-\d{8}-\d{1,6}$/i;
 const CART_KEY = 'tp.cart';
 
@@ -41,6 +46,7 @@ export function PosPage() {
   const [qty, setQty] = useState(1);
   const [closeResult, setCloseResult] = useState<ShiftReport | null>(null);
   const [returnReceipt, setReturnReceipt] = useState('');
+  const [membersConfig, setMembersConfig] = useState<MembersConfig | null>(null);
   const scanRef = useRef<InputRef>(null);
   const tillKey = JSON.stringify(till);
 
@@ -128,20 +134,44 @@ export function PosPage() {
     }
   };
 
+  /** Shows the cart after a payment, and completes the sale once nothing is due. */
+  const paid = async (next: Cart) => {
+    setCart(next);
+    if (next.dueFen === 0) {
+      const done = await run(() => tillApi.complete(next.id));
+      if (done) {
+        setSale(done);
+        sessionStorage.removeItem(CART_KEY);
+      }
+    }
+  };
+
   const pay = async (method: 'cash' | 'card', amountFen: number) => {
     if (!cart) return;
     const next = await run(() => tillApi.tender(cart.id, method, amountFen));
     setDialog(null);
-    if (next) {
-      setCart(next);
-      if (next.dueFen === 0) {
-        const done = await run(() => tillApi.complete(next.id));
-        if (done) {
-          setSale(done);
-          sessionStorage.removeItem(CART_KEY);
-        }
-      }
-    }
+    if (next) await paid(next);
+  };
+
+  /** A points payment: a refusal (too many points, under the minimum) stays in the dialog. */
+  const payWithPoints = async (amountFen: number) => {
+    if (!cart) return;
+    const next = await tillApi.tender(cart.id, 'points', amountFen);
+    setDialog(null);
+    await paid(next);
+  };
+
+  /** Attaches a member by phone (to a new sale when the last one is done); errors go to the dialog. */
+  const attachMember = async (phone: string) => {
+    const c = await activeCart();
+    setCart(await tillApi.setMember(c.id, phone));
+    setDialog(null);
+  };
+
+  const detachMember = async () => {
+    if (!cart) return;
+    const next = await run(() => tillApi.setMember(cart.id, null));
+    if (next) setCart(next);
   };
 
   const openDialog = async (d: Dialog) => {
@@ -154,7 +184,13 @@ export function PosPage() {
       if (!line) return;
       setQty(line.qty);
     }
-    if ((d === 'cash' || d === 'card') && (!cart || cart.dueFen <= 0 || sale)) return;
+    if ((d === 'cash' || d === 'card' || d === 'points') && (!cart || cart.dueFen <= 0 || sale)) return;
+    if (d === 'points' && !cart?.member) return;
+    if ((d === 'member' || d === 'points') && !membersConfig) {
+      const config = await run(() => membersApi.config());
+      if (!config) return;
+      setMembersConfig(config);
+    }
     setDialog(d);
   };
 
@@ -172,6 +208,8 @@ export function PosPage() {
         },
         F8: () => void openDialog('cash'),
         F9: () => void openDialog('card'),
+        F10: () => void openDialog('member'),
+        F11: () => void openDialog('points'),
         F12: () => void finish(),
       };
       const action = keys[e.key];
@@ -291,6 +329,9 @@ export function PosPage() {
           <div style={{ marginTop: 8 }}>{sale ? <SaleDone sale={sale} /> : <CartTable cart={cart} selected={selected} onSelect={setSelected} />}</div>
         </Card>
         <Card styles={{ body: { padding: 12 } }}>
+          <div style={{ marginBottom: 12 }}>
+            <MemberPanel member={sale ? null : (cart?.member ?? null)} onOpen={() => void openDialog('member')} onDetach={() => void detachMember()} />
+          </div>
           <Statistic title={t('pos.total')} value={formatMoney(sale ? sale.totalFen : (cart?.totalFen ?? 0))} data-testid="cart-total" styles={{ content: { fontSize: 36, color: '#d4380d' } }} />
           <Space size="large">
             <Statistic title={t('pos.discount')} value={formatMoney(sale ? sale.discountFen : (cart?.discountFen ?? 0))} data-testid="cart-discount" />
@@ -306,6 +347,9 @@ export function PosPage() {
             </Button>
             <Button {...big} onClick={() => void openDialog('card')} data-testid="pay-card">
               {t('pos.card')} (F9)
+            </Button>
+            <Button {...big} disabled={!cart?.member || cart.dueFen <= 0 || !!sale} onClick={() => void openDialog('points')} data-testid="pay-points">
+              {t('members.till.points')} (F11)
             </Button>
             <Space.Compact block>
               <Button size="large" style={{ width: '50%' }} onClick={() => void openDialog('qty')}>
@@ -401,6 +445,8 @@ export function PosPage() {
           )}
         />
       </Modal>
+      <MemberModal open={dialog === 'member'} config={membersConfig} till={till} onAttach={attachMember} onClose={() => setDialog(null)} />
+      <PointsModal open={dialog === 'points'} cart={cart} rules={membersConfig?.redeem ?? null} onPay={payWithPoints} onClose={() => setDialog(null)} />
       <ReturnModal open={dialog === 'return'} receiptNo={returnReceipt} onClose={() => setDialog(null)} />
       <CloseShiftModal
         open={dialog === 'close'}

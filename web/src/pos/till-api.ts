@@ -38,7 +38,9 @@ export const tillApi = {
   hold: (id: string) => api<{ heldId: string }>('POST', `/carts/${id}/hold`, {}),
   held: (till: TillChoice) => api<{ held: Array<{ heldId: string; label: string; heldAt: string; lines: number }> }>('GET', `/carts-held${query(till)}`),
   recall: (heldId: string, till: TillChoice) => api<Cart>('POST', `/carts-held/${heldId}/recall`, till),
-  tender: (id: string, method: 'cash' | 'card', amountFen: number) => api<Cart>('POST', `/carts/${id}/tenders`, { method, amountFen }),
+  tender: (id: string, method: 'cash' | 'card' | 'points', amountFen: number) => api<Cart>('POST', `/carts/${id}/tenders`, { method, amountFen }),
+  /** Attaches the member with this phone number (null detaches); the member's prices apply at once. */
+  setMember: (id: string, phone: string | null) => api<Cart>('POST', `/carts/${id}/member`, { phone }),
   complete: (id: string) => api<Sale>('POST', `/carts/${id}/complete`),
   cancelWallet: (id: string) => api<{ cancelling: boolean }>('POST', `/carts/${id}/payments/cancel`),
   receiptForReturn: (receiptNo: string) => api<ReceiptForReturn>('GET', `/returns/receipt/${encodeURIComponent(receiptNo)}`),
