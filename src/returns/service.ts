@@ -27,6 +27,8 @@ import { REASON_CODES, type ReasonCode } from './schema';
 const DAMAGED_BY_DEFAULT: readonly ReasonCode[] = ['defective', 'expired'];
 
 const WALLETS = new Set(['wechat', 'alipay', 'unionpay', 'ecny']);
+/** Refunds the store gives itself (the drawer, the member's points), with no channel to ask. */
+const IN_STORE = new Set(['cash', 'points']);
 
 export interface ReturnLineInput {
   /** The sale line (with a receipt) … */
@@ -304,22 +306,24 @@ export async function createReturn(ctx: Ctx, actor: Actor, input: ReturnInput): 
   const till = await resolveTill(ctx, actor, { storeCode: input.storeCode, terminalCode: input.terminalCode });
   const existing = await ctx.db.selectFrom('returns').select('id').where('store_id', '=', till.storeId).where('idempotency_key', '=', key).executeTakeFirst();
   if (existing) return (await loadReturn(ctx.db, till.storeId, existing.id)) as ReturnView;
-  const plan = await planReturn(ctx, actor, input);
-  if (!plan.decision.ok && plan.decision.code === 'RETURN_NOT_ALLOWED') throw new AppError('RETURN_NOT_ALLOWED', plan.decision.message, { status: 403 });
-  if (!plan.decision.ok && !input.approvalId) {
-    throw new AppError('APPROVAL_REQUIRED', `A refund of ${formatMoney(plan.quote.refundFen)} needs the approval of a ${plan.decision.requiredRole.replace('_', ' ')} or above.`, {
-      status: 403,
-      details: { requiredRole: plan.decision.requiredRole, needs: plan.decision.needs, refundFen: plan.quote.refundFen },
-    });
-  }
   const now = ctx.clock.now();
   const id = newId();
+  let planned: ReturnPlan | undefined;
+  let completedAt: string | null = null;
   await ctx.db.transaction().execute(async (tx) => {
-    if (plan.sale) {
-      // Lock the sale so two tills returning from it at once cannot both take the last piece.
-      await tx.updateTable('sales').set((eb) => ({ status: eb.ref('status') })).where('store_id', '=', plan.sale.storeId).where('id', '=', plan.sale.id).execute();
-      const again = await planReturn({ ...ctx, db: tx }, actor, input);
-      if (again.subjectHash !== plan.subjectHash) throw new AppError('CONFLICT', 'Another return from this receipt was just taken; look at the receipt again.', { status: 409 });
+    if (input.receiptNo) {
+      // Lock the sale first, so two tills returning from it at once cannot both take the last
+      // piece; the plan is then made from what is returned so far, inside this transaction.
+      await tx.updateTable('sales').set((eb) => ({ status: eb.ref('status') })).where('receipt_no', '=', input.receiptNo.trim().toUpperCase()).execute();
+    }
+    const plan = await planReturn({ ...ctx, db: tx }, actor, input);
+    planned = plan;
+    if (!plan.decision.ok && plan.decision.code === 'RETURN_NOT_ALLOWED') throw new AppError('RETURN_NOT_ALLOWED', plan.decision.message, { status: 403 });
+    if (!plan.decision.ok && !input.approvalId) {
+      throw new AppError('APPROVAL_REQUIRED', `A refund of ${formatMoney(plan.quote.refundFen)} needs the approval of a ${plan.decision.requiredRole.replace('_', ' ')} or above.`, {
+        status: 403,
+        details: { requiredRole: plan.decision.requiredRole, needs: plan.decision.needs, refundFen: plan.quote.refundFen },
+      });
     }
     const approval = input.approvalId && !plan.decision.ok ? await consumeApproval(tx, plan, input.approvalId, id, now) : null;
     const [seq] = await takeFromSequence(tx, `return:${plan.till.storeId}:${plan.till.terminalId}:${businessDate(now, plan.till.timeZone, plan.till.dayCutover)}`, 1);
@@ -397,8 +401,15 @@ export async function createReturn(ctx: Ctx, actor: Actor, input: ReturnInput): 
       storeId: plan.till.storeId,
       data: { receiptNo: plan.sale?.receiptNo ?? null, refundFen: plan.quote.refundFen, approvalId: approval ? input.approvalId : null, approverId: approval?.approverId ?? null, reasonCode: plan.reasonCode },
     });
+    // Cash and points only: nothing to ask a channel, so the return completes in this same transaction.
+    if (!plan.routing.some((r) => !IN_STORE.has(r.method))) {
+      await completeReturnTx({ ...ctx, db: tx }, actor.userId, plan.till.storeId, id);
+      completedAt = plan.till.storeId;
+    }
   });
-  return runRefunds(ctx, actor.userId, plan.till.storeId, id);
+  if (completedAt) return (await loadReturn(ctx.db, completedAt, id)) as ReturnView;
+  if (!planned) throw new AppError('INTERNAL', 'The return was not planned.');
+  return runRefunds(ctx, actor.userId, planned.till.storeId, id);
 }
 
 /** Goes on with a return whose refund a channel refused or did not answer. */
@@ -462,8 +473,15 @@ async function runRefunds(ctx: Ctx, actorId: string, storeId: string, id: string
 
 /** Completes a return whose non-cash refunds all went through: stock, drawer, audit, outbox in one transaction. */
 async function finishReturn(ctx: Ctx, actorId: string, storeId: string, id: string): Promise<ReturnView> {
-  await ctx.db.transaction().execute(async (tx) => {
-    const t: Ctx = { ...ctx, db: tx };
+  await ctx.db.transaction().execute((tx) => completeReturnTx({ ...ctx, db: tx }, actorId, storeId, id));
+  return (await loadReturn(ctx.db, storeId, id)) as ReturnView;
+}
+
+/** The completing transaction's work (the caller holds the transaction). */
+async function completeReturnTx(t: Ctx, actorId: string, storeId: string, id: string): Promise<void> {
+  const ctx = t;
+  const tx = t.db;
+  {
     const r = await tx.selectFrom('returns').selectAll().where('store_id', '=', storeId).where('id', '=', id).executeTakeFirstOrThrow();
     if (r.status === 'completed') return;
     const refunds = await tx.selectFrom('return_refunds').selectAll().where('store_id', '=', storeId).where('return_id', '=', id).execute();
@@ -547,8 +565,7 @@ async function finishReturn(ctx: Ctx, actorId: string, storeId: string, id: stri
     });
     const view = await loadReturn(tx, storeId, id);
     await appendOutbox(t, { type: 'return.completed', documentId: id, payload: view });
-  });
-  return (await loadReturn(ctx.db, storeId, id)) as ReturnView;
+  }
 }
 
 /**
