@@ -2,12 +2,18 @@
 import { benchPlatform } from './platform';
 import { benchCheckout } from './checkout';
 import { benchAudit } from './audit';
+import { benchReports } from './reports';
+import { benchInventory } from './inventory';
+import { benchReturns } from './returns';
 import { printJson } from './harness';
 
 export const SUBJECTS: Record<string, () => Promise<unknown>> = {
+  returns: () => benchReturns(),
   platform: () => benchPlatform(),
   checkout: () => benchCheckout(),
   audit: () => benchAudit(),
+  reports: () => benchReports(),
+  inventory: () => benchInventory(),
 };
 
 export async function runBench(subjects: string[]): Promise<unknown> {

@@ -14,11 +14,14 @@ import { isRole, ROLES, type RoleGrant } from '../platform/auth/permissions';
 import { findStoreByCode } from '../platform/stores/service';
 import { createTillpoint } from '../app';
 import { seedDemo } from './demo-seed';
+import { seedDemoHistory } from './demo-history';
+import { REPORT_BYS, refreshRollups, reportCsv, reportXlsx, salesReport, verifyRollups, type ReportBy } from '../reports/index';
 import { configureAuditNode, loadAuditKey, verifyAudit } from '../audit/index';
-import { importStatementFile, runReconciliation } from '../reconciliation/index';
+import { importStatementFile, recordReconciliation, runReconciliation } from '../reconciliation/index';
 import { configureWallets, recoverPayments, settleRefunds } from '../payments/index';
 import { isCartOpen } from '../checkout/index';
 import { resumeReturns } from '../returns/index';
+import { verifyStock } from '../inventory/index';
 import { startDemoWallets } from '../sandbox/demo-wallets';
 import { DEMO_SMS, startSmsSandbox } from '../sandbox/sms';
 import { configureMemberKeys, configureMessaging, deliverMessages, ensureMemberKeys, expireMemberPoints, resealMembers, reviewMemberTiers, rotateMemberKeyFile, smsGateway } from '../members/index';
@@ -141,6 +144,8 @@ export function buildProgram(): Command {
             .then(() => (beijing.slice(5, 10) === '01-01' ? reviewMemberTiers(ctx) : undefined))
             .catch((err: unknown) => log.error({ err }, 'members daily jobs failed'));
         }
+        // Report rollups follow new sales and returns (reports also refresh when read).
+        refreshRollups(ctx).catch((err: unknown) => log.error({ err }, 'report rollup refresh failed'));
       }, 60_000);
       sweep.unref();
       closers.push(async () => clearInterval(sweep));
@@ -183,14 +188,18 @@ export function buildProgram(): Command {
     .requiredOption('--demo', 'the demo chain (stores, tills, users)')
     .option('--stores <n>', 'number of stores', positiveInt('--stores'), 1)
     .option('--products <n>', 'number of SKUs in the demo catalog', positiveInt('--products'), 2000)
-    .option('--days <n>', 'days of sales history ending yesterday (not available yet)', positiveInt('--days'))
+    .option('--days <n>', 'days of sales history ending yesterday, sold through the real checkout', positiveInt('--days'))
+    .option('--sales-per-day <n>', 'sales per store and day of history', positiveInt('--sales-per-day'), 200)
     .option('--seed <s>', 'random seed', positiveInt('--seed'), 1)
-    .action(async (opts: DbFlags & { stores: number; products: number; days?: number; seed: number }) => {
-      if (opts.days) throw new UsageError('--days (sales history) is not available yet; seed without it.');
+    .action(async (opts: DbFlags & { stores: number; products: number; days?: number; salesPerDay: number; seed: number }) => {
       const { handle, ctx } = await openMigrated(dbConfig(opts));
       try {
         const seeded = await seedDemo(ctx, { stores: opts.stores, products: opts.products, seed: opts.seed });
         process.stdout.write(seeded ? `Seeded ${opts.stores} demo store(s) and ${opts.products} products.\n` : 'The demo is already seeded; nothing changed.\n');
+        if (opts.days) {
+          const sales = await seedDemoHistory(ctx, { days: opts.days, seed: opts.seed, salesPerDay: opts.salesPerDay });
+          process.stdout.write(sales ? `Sold ${sales} sales over the ${opts.days} days before today.\n` : 'Sales history was seeded before; nothing changed.\n');
+        }
       } finally {
         await handle.close();
       }
@@ -272,12 +281,12 @@ export function buildProgram(): Command {
   const recon = program.command('recon').description('reconciliation: import bills and bank statements');
   withDbOptions(recon.command('import <file>'))
     .description('import a channel bill or bank statement; the same file twice changes nothing')
-    .requiredOption('--channel <source>', 'wechat | alipay | aggregator | card | bank')
+    .requiredOption('--channel <source>', 'wechat | alipay | aggregator | card | bank | settlement')
     .addOption(new Option('--format <format>', 'for bank statements').choices(['auto', 'mt940', 'camt053', 'csv']).default('auto'))
     .addOption(new Option('--profile <name>', 'bank CSV profile').choices(['icbc', 'cmb']))
     .option('--json', 'print the result as one JSON document')
     .action(async (file: string, opts: DbFlags & { channel: string; format: 'auto' | 'mt940' | 'camt053' | 'csv'; profile?: 'icbc' | 'cmb'; json?: boolean }) => {
-      const sources = ['wechat', 'alipay', 'aggregator', 'card', 'bank'] as const;
+      const sources = ['wechat', 'alipay', 'aggregator', 'card', 'bank', 'settlement'] as const;
       const source = sources.find((s) => s === opts.channel);
       if (!source) throw new UsageError(`--channel must be one of ${sources.join(', ')}; got "${opts.channel}".`);
       let bytes: Buffer;
@@ -300,31 +309,36 @@ export function buildProgram(): Command {
     .command('sandbox')
     .description('the payment sandboxes')
     .command('export')
-    .description("write the sandboxes' bills for a business date (WeChat trade bill, Alipay 业务明细 zip)")
+    .description("write the sandboxes' files for a business date: bills (WeChat trade bill, Alipay 业务明细 zip), T+1 settlements, the bank statement (MT940, camt.053, CSV)")
     .requiredOption('--date <date>', 'YYYY-MM-DD (Beijing time)')
     .requiredOption('--out <dir>', 'folder to write the files to')
     .option('--data <dir>', 'data folder of the node whose sandboxes to read (env TILLPOINT_DATA)')
-    .action((opts: { date: string; out: string; data?: string }) => {
+    .option('--faults <rate>', 'inject faults: the chance (0–1) that a bill line or a channel\'s money is wrong')
+    .option('--seed <n>', 'seed for --faults (the same seed gives the same faults)', '1')
+    .action((opts: { date: string; out: string; data?: string; faults?: string; seed: string }) => {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(opts.date)) throw new UsageError(`--date must be YYYY-MM-DD, got "${opts.date}".`);
+      const rate = opts.faults === undefined ? undefined : Number(opts.faults);
+      if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new UsageError(`--faults must be a rate between 0 and 1, got "${opts.faults}".`);
+      if (!/^\d+$/.test(opts.seed)) throw new UsageError(`--seed must be a whole number, got "${opts.seed}".`);
       const config = loadConfig({ data: opts.data });
-      const result = exportSandboxBills({ dataDir: config.dataDir, date: opts.date, outDir: path.resolve(opts.out), wechat: DEMO_WECHAT, alipayAccount: DEMO_ALIPAY.account });
-      process.stdout.write(`Wrote ${result.files.map((f) => path.basename(f)).join(', ')} (${result.wechatLines} WeChat and ${result.alipayLines} Alipay lines).\n`);
+      const result = exportSandboxBills({ dataDir: config.dataDir, date: opts.date, outDir: path.resolve(opts.out), wechat: DEMO_WECHAT, alipayAccount: DEMO_ALIPAY.account, faults: rate === undefined ? undefined : { rate, seed: Number(opts.seed) } });
+      process.stdout.write(`Wrote ${result.files.map((f) => path.basename(f)).join(', ')} (${result.wechatLines} WeChat and ${result.alipayLines} Alipay lines, ${result.settlements.length} settlements, ${result.bankCredits} bank credits${rate === undefined ? '' : `, ${result.faults.length} faults`}).\n`);
     });
 
   withDbOptions(recon.command('run'))
-    .description("match a business date's wallet tenders against the imported bills")
+    .description("reconcile a business date: tenders and refunds ↔ bills, bills ↔ settlements, settlements ↔ bank, shift cash; records the exceptions (all stores)")
     .requiredOption('--date <date>', 'YYYY-MM-DD')
-    .option('--store <code>', 'one store only')
+    .option('--store <code>', 'one store only (sales and cash; not recorded)')
     .option('--json', 'print the run as one JSON document')
     .action(async (opts: DbFlags & { date: string; store?: string; json?: boolean }) => {
       const { handle, ctx } = await openMigrated(dbConfig(opts));
       try {
-        const storeIds = opts.store ? [(await findStoreByCode(ctx, opts.store)).id] : undefined;
-        const run = await runReconciliation(ctx, { date: opts.date, storeIds });
+        const run = opts.store ? await runReconciliation(ctx, { date: opts.date, storeIds: [(await findStoreByCode(ctx, opts.store)).id] }) : await recordReconciliation(ctx, { date: opts.date });
         if (opts.json) process.stdout.write(`${JSON.stringify(run)}\n`);
         else {
           process.stdout.write(`${run.date}: ${run.summary.matched} matched, ${run.summary.pending} pending, ${run.summary.exceptions} exceptions\n`);
-          for (const e of run.exceptions) process.stdout.write(`  ${e.code} ${e.channel} ${e.merchantOrderNo} pos=${e.posAmountFen ?? '-'} channel=${e.channelAmountFen ?? '-'}\n`);
+          for (const [layer, l] of Object.entries(run.layers)) process.stdout.write(`  ${layer}: ${l.matched} matched, ${l.pending} pending, ${l.exceptions} exceptions\n`);
+          for (const e of run.exceptions) process.stdout.write(`  ${e.code} ${e.key} ${e.amountFen >= 0 ? '+' : ''}${e.amountFen} fen${e.status ? ` [${e.status}]` : ''}\n`);
         }
       } finally {
         await handle.close();
@@ -372,6 +386,70 @@ export function buildProgram(): Command {
         if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         if (!result.intact) throw new AppError('AUDIT_BROKEN', `Audit chain broken at node ${result.firstBad?.nodeId} record ${result.firstBad?.seq}: ${result.firstBad?.reason}.`);
         if (!opts.json) process.stdout.write(`Audit chain intact: ${result.records} records, ${result.checkpoints} signed checkpoints.\n`);
+      } finally {
+        await handle.close();
+      }
+    });
+
+  withDbOptions(program.command('stock'))
+    .description('inventory tools')
+    .argument('<action>', 'verify')
+    .option('--store <code>', 'one store only')
+    .option('--json', 'print the verification as one JSON document')
+    .action(async (action: string, opts: DbFlags & { store?: string; json?: boolean }) => {
+      if (action !== 'verify') throw new UsageError(`Unknown stock action "${action}"; use: stock verify.`);
+      const { handle, ctx } = await openMigrated(dbConfig(opts));
+      try {
+        const storeIds = opts.store ? [(await findStoreByCode(ctx, opts.store)).id] : undefined;
+        const result = await verifyStock(ctx, storeIds);
+        if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        else for (const d of result.differences) process.stdout.write(`  ${d.storeCode} ${d.skuId}: balance ${d.balance}, ledger ${d.ledger}\n`);
+        if (result.differences.length > 0) throw new AppError('STOCK_MISMATCH', `${result.differences.length} stock balances differ from the ledger.`);
+        if (!opts.json) process.stdout.write(`Stock balances agree with the ledger: ${result.balances} balances in ${result.stores} stores.\n`);
+      } finally {
+        await handle.close();
+      }
+    });
+
+  const report = program.command('report').description('sales reports from the rollups');
+  withDbOptions(report.command('sales'))
+    .description('a sales report for business dates FROM…TO (both included)')
+    .requiredOption('--from <date>', 'YYYY-MM-DD')
+    .requiredOption('--to <date>', 'YYYY-MM-DD')
+    .addOption(new Option('--by <dimension>', 'how to group').choices(REPORT_BYS).default('day'))
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv', 'xlsx']).default('json'))
+    .addOption(new Option('--lang <lang>', 'CSV/XLSX headers').choices(['zh-CN', 'en']).default('zh-CN'))
+    .option('--store <code>', 'one store only')
+    .option('--out <file>', 'write to FILE instead of standard output (required for xlsx)')
+    .action(async (opts: DbFlags & { from: string; to: string; by: ReportBy; format: 'json' | 'csv' | 'xlsx'; lang: 'zh-CN' | 'en'; store?: string; out?: string }) => {
+      if (opts.format === 'xlsx' && !opts.out) throw new UsageError('XLSX is binary: give --out FILE.xlsx.');
+      const { handle, ctx } = await openMigrated(dbConfig(opts));
+      try {
+        const storeIds = opts.store ? [(await findStoreByCode(ctx, opts.store)).id] : undefined;
+        const result = await salesReport(ctx, null, { from: opts.from, to: opts.to, by: opts.by, storeIds });
+        const body = opts.format === 'json' ? `${JSON.stringify(result)}\n` : opts.format === 'csv' ? reportCsv(result, opts.lang) : await reportXlsx(result, opts.lang);
+        if (!opts.out) process.stdout.write(body);
+        else {
+          fs.writeFileSync(path.resolve(opts.out), body);
+          process.stdout.write(`Wrote ${result.rows.length} rows to ${path.resolve(opts.out)}\n`);
+        }
+      } finally {
+        await handle.close();
+      }
+    });
+  withDbOptions(report.command('verify'))
+    .description('recompute the rollups of FROM…TO from raw sale and return lines; exit 0 when none differ')
+    .requiredOption('--from <date>', 'YYYY-MM-DD')
+    .requiredOption('--to <date>', 'YYYY-MM-DD')
+    .option('--json', 'print the verification as one JSON document')
+    .action(async (opts: DbFlags & { from: string; to: string; json?: boolean }) => {
+      const { handle, ctx } = await openMigrated(dbConfig(opts));
+      try {
+        const result = await verifyRollups(ctx, { from: opts.from, to: opts.to });
+        if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        const f = result.first;
+        if (f) throw new AppError('ROLLUP_MISMATCH', `${result.differences} rollup figures differ from the raw lines; first: store ${f.storeCode} ${f.businessDate} ${f.dimKind}${f.dimRef ? ` ${f.dimRef}` : ''} ${f.measure} is ${f.rollup} in the rollup but ${f.recomputed} from the lines.`);
+        if (!opts.json) process.stdout.write(`Rollups agree with the raw lines: ${result.rowsChecked} rows in ${result.stores} stores, ${result.from} to ${result.to}.\n`);
       } finally {
         await handle.close();
       }

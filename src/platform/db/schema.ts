@@ -655,7 +655,8 @@ export interface ReconExceptionsTable {
   business_date: string;
   code: string;
   channel: string;
-  store_id: string | null;
+  /** The store it concerns (chain-level table: a bank line may concern none). */
+  store_ref: string | null;
   /** open | assigned | resolved | written_off */
   status: string;
   amount_fen: number;

@@ -9,6 +9,9 @@ import { CatalogPage } from './catalog-page';
 import { ReconciliationPage } from './reconciliation-page';
 import { AuditPage } from './audit-page';
 import { ReturnsPage } from './returns-page';
+import { MembersPage } from './members-page';
+import { InventoryPage } from './inventory-page';
+import { DashboardPage, ReportsPage } from './reports-page';
 
 const SECTIONS = ['dashboard', 'catalog', 'checkout', 'members', 'returns', 'reconciliation', 'reports', 'inventory', 'stores', 'users', 'audit'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -47,8 +50,16 @@ export function AdminPage() {
             <ReconciliationPage />
           ) : section === 'audit' ? (
             <AuditPage stores={me.stores} />
+          ) : section === 'inventory' ? (
+            <InventoryPage me={me} />
+          ) : section === 'members' ? (
+            <MembersPage me={me} />
           ) : section === 'returns' ? (
             <ReturnsPage me={me} />
+          ) : section === 'reports' ? (
+            <ReportsPage me={me} />
+          ) : section === 'dashboard' && me.permissions.includes('reports.view') ? (
+            <DashboardPage me={me} />
           ) : section === 'dashboard' || section === 'stores' ? (
             <Card title={t('admin.stores')}>
               <List dataSource={me.stores} renderItem={(s) => <List.Item>{`${s.code} · ${s.name}`}</List.Item>} />

@@ -5,10 +5,10 @@ import { retail0002 } from './0002-retail';
 import { payments0003 } from './0003-payments';
 import { reconciliation0004 } from './0004-reconciliation';
 import { returns0005 } from './0005-returns';
-import { members0007 } from './0007-members';
 import { audit0006 } from './0006-audit';
-import { inventory0009 } from './0009-inventory';
+import { members0007 } from './0007-members';
 import { reports0008 } from './0008-reports';
+import { inventory0009 } from './0009-inventory';
 import { settlement0010 } from './0010-settlement';
 
 export const migrations: Record<string, Migration> = {
