@@ -15,6 +15,11 @@ export interface AuditEntry {
   docId: string;
   storeId?: string | null;
   data?: unknown;
+  /**
+   * Money the act moves (a sale +, a return −): the record then carries it and the node's
+   * running grand total after it (`amountFen`, `grandTotalFen` in its data), both under the hash.
+   */
+  amountFen?: number;
 }
 
 export interface AuditNodeOptions {
@@ -62,6 +67,7 @@ export async function appendAuditMany(ctx: Ctx, entries: readonly AuditEntry[]):
       ? GENESIS_HASH
       : (await ctx.db.selectFrom('audit_log').select('hash').where('node_id', '=', ctx.nodeId).where('seq', '=', first - 1).executeTakeFirstOrThrow()).hash;
   const at = ctx.clock.now().toISOString();
+  const totals = await runningGrandTotals(ctx, entries);
   const rows = entries.map((entry, i) => {
     const record: AuditRecord = {
       nodeId: ctx.nodeId,
@@ -73,7 +79,7 @@ export async function appendAuditMany(ctx: Ctx, entries: readonly AuditEntry[]):
       docType: entry.docType,
       docId: entry.docId,
       storeRef: entry.storeId ?? null,
-      data: entry.data ?? null,
+      data: entry.amountFen === undefined ? (entry.data ?? null) : { ...(entry.data as Record<string, unknown> | undefined), amountFen: entry.amountFen, grandTotalFen: totals[i] },
     };
     const hash = auditHash(prev, record);
     const row = {
@@ -103,6 +109,27 @@ export async function appendAuditMany(ctx: Ctx, entries: readonly AuditEntry[]):
     else ctx.log.warn({ seq: due.map((r) => r.seq) }, 'audit checkpoint skipped: this process has no audit key for the node');
   }
   return rows.map((r) => ({ seq: r.seq, hash: r.hash }));
+}
+
+/**
+ * The node's grand total after each entry that moves money (like a fiscal printer's GT): one
+ * upsert adds the batch's sum to the node's counter, and each entry's total is counted back from it.
+ */
+async function runningGrandTotals(ctx: Ctx, entries: readonly AuditEntry[]): Promise<Array<number | undefined>> {
+  const sum = entries.reduce((s, e) => s + (e.amountFen ?? 0), 0);
+  if (!entries.some((e) => e.amountFen !== undefined)) return entries.map(() => undefined);
+  const row = await ctx.db
+    .insertInto('sequences')
+    .values({ name: `audit-gt:${ctx.nodeId}`, last_value: sum })
+    .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ last_value: eb('sequences.last_value', '+', sum) })))
+    .returning('last_value')
+    .executeTakeFirstOrThrow();
+  let total = Number(row.last_value) - sum;
+  return entries.map((e) => {
+    if (e.amountFen === undefined) return undefined;
+    total += e.amountFen;
+    return total;
+  });
 }
 
 function signed(key: Buffer, cp: Omit<AuditCheckpoint, 'mac'>) {

@@ -13,6 +13,7 @@ import { attachPaymentsToSale } from '../payments/index';
 import { writeSalePoints } from '../members/index';
 import { insertSales, type SaleRecord } from './sale-repo';
 import type { Cart } from './cart';
+import { taxBreakdown } from './tax';
 
 /** Everything a sale will write, decided before the transaction; numbers come at write time. */
 export interface SalePlan {
@@ -96,7 +97,15 @@ export const saleWriter: BatchWriter<SalePlan, SaleRecord> = {
         docType: 'sale',
         docId: r.id,
         storeId: r.storeId,
-        data: { receiptNo: r.receiptNo, totalFen: r.totalFen, tenders: r.tenders.map((x) => ({ method: x.method, amountFen: x.amountFen })), overrides: plans[i]?.overrides ?? [] },
+        amountFen: r.totalFen,
+        data: {
+          receiptNo: r.receiptNo,
+          terminalId: r.terminalId,
+          totalFen: r.totalFen,
+          byVat: taxBreakdown(r.lines),
+          tenders: r.tenders.map((x) => ({ method: x.method, amountFen: x.amountFen })),
+          overrides: plans[i]?.overrides ?? [],
+        },
       })),
     );
     for (const r of records) {

@@ -5,6 +5,7 @@ import { startTestApp, type TestApp } from '../platform/testing/app';
 import { withCheckDigit } from '../catalog/barcode';
 import { importSkus } from '../catalog/index';
 import { verifyAudit } from '../audit/index';
+import { createUser } from '../platform/auth/users';
 import { onHand, stockDifferences } from '../inventory/index';
 import type { CartView } from '../checkout/cart';
 import type { SaleView } from '../checkout/index';
@@ -21,6 +22,7 @@ const EAN = {
   fan: withCheckDigit('690000000106'),
   tv: withCheckDigit('690000000107'),
   lamp: withCheckDigit('690000000108'),
+  breakfast: withCheckDigit('690000000109'),
 };
 const piece = { unit: 'piece' as const, plu: null, active: true, components: [] as Array<{ skuCode: string; qty: number }> };
 
@@ -61,6 +63,9 @@ describeEachDb('returns: against a receipt, under role limits, with approvals', 
       { ...piece, code: 'R-FAN', name: '电风扇', categoryCode: 'C5001', priceFen: 21_000, costFen: 9_000, barcodes: [EAN.fan] },
       { ...piece, code: 'R-TV', name: '电视机', categoryCode: 'C5001', priceFen: 250_000, costFen: 200_000, barcodes: [EAN.tv] },
       { ...piece, code: 'R-LAMP', name: '台灯', categoryCode: 'C5001', priceFen: 1_251, costFen: 800, barcodes: [EAN.lamp] },
+      { ...piece, code: 'R-MILK', name: '纯牛奶 250ml', categoryCode: 'C3004', priceFen: 650, costFen: 450, barcodes: [] },
+      { ...piece, code: 'R-BREAD', name: '全麦面包', categoryCode: 'C1006', priceFen: 900, costFen: 500, barcodes: [] },
+      { ...piece, code: 'R-BREAKFAST', name: '早餐组合', categoryCode: 'C9001', priceFen: 1_990, costFen: 1_400, barcodes: [EAN.breakfast], components: [{ skuCode: 'R-MILK', qty: 2 }, { skuCode: 'R-BREAD', qty: 1 }] },
     ]);
     cashier = await t.openTill('cashier', 'T01');
     manager = await t.login('manager');
@@ -216,6 +221,23 @@ describeEachDb('returns: against a receipt, under role limits, with approvals', 
     }
   });
 
+  it('a bundle comes back as its components: two milks and a bread on the shelf', async () => {
+    const sale = await sell([EAN.breakfast, EAN.breakfast]);
+    const res = await giveBack(sale.receiptNo, [{ lineNo: 1, qty: 1 }]);
+    expect(res.statusCode, res.body).toBe(201);
+    const moves = await t.ctx.db
+      .selectFrom('stock_moves')
+      .innerJoin('skus', 'skus.id', 'stock_moves.sku_id')
+      .select(['skus.code as code', 'stock_moves.qty as qty', 'stock_moves.kind as kind'])
+      .where('stock_moves.doc_id', '=', (res.json() as ReturnView).id)
+      .orderBy('skus.code')
+      .execute();
+    expect(moves).toEqual([
+      { code: 'R-BREAD', qty: 1, kind: 'return' },
+      { code: 'R-MILK', qty: 2, kind: 'return' },
+    ]);
+  });
+
   it('two tills returning the last piece at once: one succeeds, the other is refused', async () => {
     const sale = await sell([EAN.rice]);
     const [a, b] = await Promise.all([giveBack(sale.receiptNo, [{ lineNo: 1, qty: 1 }], {}, cashier), giveBack(sale.receiptNo, [{ lineNo: 1, qty: 1 }], {}, cashier)]);
@@ -268,6 +290,39 @@ describeEachDb('returns: against a receipt, under role limits, with approvals', 
     expect(actions).toEqual(expect.arrayContaining(['return.started', 'return.completed', 'return.refund_failed', 'approval.granted', 'approval.requested']));
     const completed = await t.ctx.db.selectFrom('audit_log').select('data').where('action', '=', 'return.completed').orderBy('seq').executeTakeFirstOrThrow();
     expect(JSON.parse(completed.data)).toMatchObject({ byVat: [expect.objectContaining({ rate: expect.any(String), grossFen: expect.any(Number) })], tenders: expect.any(Array) });
+    // Every sale and return carries the node's running grand total, which adds up record by record.
+    const moving = (await t.ctx.db.selectFrom('audit_log').select(['action', 'data']).orderBy('seq').execute())
+      .map((r) => ({ action: r.action, data: JSON.parse(r.data) as { amountFen?: number; grandTotalFen?: number; byVat?: unknown[] } }))
+      .filter((r) => r.data.grandTotalFen !== undefined);
+    expect(moving.length).toBeGreaterThan(20);
+    let running = 0;
+    for (const r of moving) {
+      running += r.data.amountFen ?? 0;
+      expect(r.data.grandTotalFen).toBe(running);
+      if (r.action === 'sale.completed') expect(r.data.byVat?.length).toBeGreaterThan(0);
+    }
+    const sold = await t.ctx.db.selectFrom('sales').select((eb) => eb.fn.sum<number>('total_fen').as('fen')).executeTakeFirstOrThrow();
+    const refunded = await t.ctx.db.selectFrom('returns').select((eb) => eb.fn.sum<number>('refund_fen').as('fen')).where('status', '=', 'completed').executeTakeFirstOrThrow();
+    expect(running).toBe(Number(sold.fen) - Number(refunded.fen));
     expect(await verifyAudit(t.ctx)).toMatchObject({ intact: true });
+  });
+
+  it('a receipt from another store is refused unless that store’s policy takes them', async () => {
+    const sale = await sell([EAN.cola]);
+    const s2 = await t.ctx.db.selectFrom('stores').select('id').where('code', '=', 'S002').executeTakeFirstOrThrow();
+    await createUser(t.ctx, { username: 'cashier-s2', password: 'demo-pass-1', pin: '2468', grants: [{ role: 'cashier', scopeKind: 'store', scopeRef: s2.id }] });
+    const pin = await t.tp.app.inject({ method: 'POST', url: '/api/v1/auth/pin', payload: { storeCode: 'S002', terminalCode: 'T01', username: 'cashier-s2', pin: '2468' } });
+    const s2Token = (pin.json() as { token: string }).token;
+    expect((await call({ method: 'POST', url: '/api/v1/shifts/open', payload: { floatFen: 0 }, token: s2Token })).statusCode).toBe(201);
+    const refused = await giveBack(sale.receiptNo, [{ lineNo: 1, qty: 1 }], {}, s2Token);
+    expect(refused.json()).toMatchObject({ code: 'RECEIPT_OTHER_STORE' });
+    const admin = await t.login('admin');
+    const policy = (await call({ method: 'GET', url: '/api/v1/stores/S002/return-policy', token: admin })).json() as Record<string, unknown>;
+    expect((await call({ method: 'PUT', url: '/api/v1/stores/S002/return-policy', payload: { ...policy, otherStoreReceipts: true }, token: admin })).statusCode).toBe(200);
+    const taken = await giveBack(sale.receiptNo, [{ lineNo: 1, qty: 1 }], {}, s2Token);
+    expect(taken.statusCode, taken.body).toBe(201);
+    // The cola comes back into S002's stock, and the cash out of S002's drawer.
+    const move = await t.ctx.db.selectFrom('stock_moves').select(['store_id', 'qty']).where('doc_id', '=', (taken.json() as ReturnView).id).executeTakeFirstOrThrow();
+    expect(move).toEqual({ store_id: s2.id, qty: 1 });
   });
 });

@@ -554,7 +554,9 @@ async function completeReturnTx(t: Ctx, actorId: string, storeId: string, id: st
       docType: 'return',
       docId: id,
       storeId,
+      amountFen: -r.refund_fen,
       data: {
+        terminalId: r.terminal_id,
         returnNo: r.return_no,
         receiptNo: r.receipt_no,
         refundFen: r.refund_fen,
