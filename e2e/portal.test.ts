@@ -1,6 +1,6 @@
 // Browser test of the member portal on a phone-sized screen: a member registered at the till
-// signs in with the SMS code (read from the demo inbox), sees the points the sale earned and a
-// member code the till can scan.
+// buys at the member price, signs in with the SMS code (read from the demo inbox), and sees the
+// points the sale earned and a member code the till can scan.
 import { describe, expect, it } from 'vitest';
 import { chromiumMissing, serverAndBrowser } from './browser';
 import { demoCatalog } from './demo-products';
@@ -20,9 +20,16 @@ describe.skipIf(chromiumMissing())('browser: the member portal', () => {
     const { products } = await demoCatalog(url);
     const item = products.find((p) => p.unit === 'piece' && p.barcodes.length > 0 && p.priceFen >= 1000 && p.priceFen < 5000);
     if (!item) throw new Error('no demo item between ¥10 and ¥50');
+    // HQ gives the item a member price (会员价): members pay ¥1.00 less.
+    const admin = (await post('/auth/login', { username: 'admin', password: 'demo' })).token as string;
+    await post('/promotions', { name: '会员价', target: { kind: 'skus', skuIds: [item.skuId] }, rule: { kind: 'special_price', priceFen: item.priceFen - 100 }, priority: 1, exclusive: true, membersOnly: true }, admin);
     const cart = await post('/carts', {}, token);
-    await post(`/carts/${String(cart.id)}/scan`, { code: member.cardNo }, token);
-    const priced = await post(`/carts/${String(cart.id)}/scan`, { code: item.barcodes[0] }, token);
+    const anonymous = await post(`/carts/${String(cart.id)}/scan`, { code: item.barcodes[0] }, token);
+    expect(anonymous.totalFen).toBe(item.priceFen);
+    // Scanning the member's card reprices the cart at the member price.
+    const priced = await post(`/carts/${String(cart.id)}/scan`, { code: member.cardNo }, token);
+    expect(priced.totalFen).toBe(item.priceFen - 100);
+    expect(JSON.stringify(priced.lines)).toContain('会员价');
     await post(`/carts/${String(cart.id)}/tenders`, { method: 'card', amountFen: priced.dueFen }, token);
     const sale = await post(`/carts/${String(cart.id)}/complete`, {}, token);
     const earned = (sale.points as { earned: number }).earned;

@@ -71,6 +71,11 @@ export async function seedDemo(ctx: Ctx, options: DemoOptions = {}): Promise<boo
     const window = { startsAt: `${year - 1}-01-01T00:00:00+08:00`, endsAt: `${year + 2}-01-01T00:00:00+08:00` };
     await createPromotion(t, { name: '饮料买二送一', target: { kind: 'categories', categoryIds: [categoryId('C3003')] }, rule: { kind: 'buy_x_get_y', buy: 2, get: 1 }, priority: 10, exclusive: true, ...window });
     await createPromotion(t, { name: '零食九折', target: { kind: 'categories', categoryIds: [categoryId('C3001')] }, rule: { kind: 'percent_off', percent: '10' }, priority: 20, exclusive: false, ...window });
+    // Member prices (会员价) on a few dairy SKUs: a special price for members only, 10 % under list, to the jiao.
+    for (const sku of catalog.skus.filter((s) => s.categoryCode === 'C3004' && s.unit === 'piece').slice(0, 5)) {
+      const skuId = (await t.db.selectFrom('skus').select('id').where('code', '=', sku.code).executeTakeFirstOrThrow()).id;
+      await createPromotion(t, { name: '会员价', target: { kind: 'skus', skuIds: [skuId] }, rule: { kind: 'special_price', priceFen: Math.round((sku.priceFen * 0.9) / 10) * 10 }, priority: 5, exclusive: true, membersOnly: true, ...window });
+    }
     await createPromotion(t, { name: '满100减20', target: { kind: 'all' }, rule: { kind: 'threshold', thresholdFen: 10000, offFen: 2000, repeat: false }, priority: 50, exclusive: false, ...window });
     for (const id of storeIds) await saveCheckoutSettings(t, id, { cashRounding: 'jiao', scan: DEFAULT_SCAN_CONFIG });
     await writeSetting(tx, 'demo_seeded', ctx.clock.now().toISOString());

@@ -17,7 +17,6 @@ const TIERS = parseTiers([
     minVisits: 100,
     discountPercent: '8.5',
     pointsMultiplier: '2',
-    memberPriceSkus: ['sku-wine'],
   },
 ]);
 

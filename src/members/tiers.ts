@@ -17,8 +17,6 @@ export const tierSchema = z.object({
   discountPercent: decimalText({ decimals: 2, max: 100, hint: 'a percent such as "5" or "2.5"' }),
   /** Multiplies the points a sale earns, e.g. "1.5". */
   pointsMultiplier: decimalText({ decimals: 4, max: 100, hint: 'a multiplier such as "1" or "1.5"' }),
-  /** SKUs sold at their member price to this tier. */
-  memberPriceSkus: z.array(z.string().min(1)).optional(),
 });
 
 export type Tier = z.infer<typeof tierSchema>;
