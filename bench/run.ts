@@ -5,10 +5,12 @@ import { benchAudit } from './audit';
 import { benchReports } from './reports';
 import { benchInventory } from './inventory';
 import { benchReturns } from './returns';
+import { benchMembers } from './members';
 import { printJson } from './harness';
 
 export const SUBJECTS: Record<string, () => Promise<unknown>> = {
   returns: () => benchReturns(),
+  members: () => benchMembers(),
   platform: () => benchPlatform(),
   checkout: () => benchCheckout(),
   audit: () => benchAudit(),

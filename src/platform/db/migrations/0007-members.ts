@@ -37,6 +37,8 @@ export const members0007: Migration = {
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('member_points_pk', ['store_id', 'id'])
       .execute();
+    // The tier check on each member sale sums that member's last 12 months of sales.
+    await db.schema.createIndex('sales_member_idx').on('sales').columns(['member_id', 'created_at']).execute();
     await db.schema.createIndex('member_points_member_idx').on('member_points').columns(['member_id', 'created_at']).execute();
     await db.schema
       .createTable('member_messages')
