@@ -49,6 +49,9 @@ describe.skipIf(chromiumMissing())('browser: the member portal', () => {
     await expect(page.getByTestId('portal-tier').textContent()).resolves.toBe('普通会员');
     await expect(page.getByTestId('portal-points').textContent()).resolves.toContain(String(earned));
     await expect(page.getByTestId('portal-qr').getAttribute('data-code')).resolves.toMatch(/^97\d{22}$/);
+    // Progress to 银卡 (¥2,000 within 12 months) and the e-receipt of the sale.
+    await expect(page.getByTestId('portal-next-tier').textContent()).resolves.toContain('银卡会员');
+    await expect(page.getByTestId('portal-receipt').first().getAttribute('href')).resolves.toBe(sale.receiptUrl);
     await page.close();
   });
 });

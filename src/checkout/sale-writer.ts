@@ -78,7 +78,7 @@ export const saleWriter: BatchWriter<SalePlan, SaleRecord> = {
     for (const [i, p] of plans.entries()) {
       const r = records[i];
       if (!p.points || !r) continue;
-      r.points = await writeSalePoints(t, { storeId: r.storeId, saleId: r.id, memberId: p.points.memberId, earned: p.points.earned, redeemed: p.points.redeemed, netFen: r.totalFen, businessDate: r.businessDate, at: r.createdAt });
+      r.points = await writeSalePoints(t, { storeId: r.storeId, saleId: r.id, memberId: p.points.memberId, earned: p.points.earned, redeemed: p.points.redeemed, netFen: r.totalFen, businessDate: r.businessDate, at: r.createdAt, receiptToken: r.receiptToken });
     }
     const cash = records.flatMap((r) =>
       r.tenders

@@ -15,6 +15,8 @@ export const membersConfigSchema = z.object({
   consent: z.object({ version: z.string().min(1).max(20), text: z.string().min(1).max(4000) }),
   /** May a clawback take a balance below zero (else it stops at zero)? */
   allowNegativeBalance: z.boolean(),
+  /** Where members open e-receipts from their phone (the store's public address), e.g. https://shop.example.cn. */
+  receiptBaseUrl: z.string().max(200).default(''),
 });
 export type MembersConfig = z.infer<typeof membersConfigSchema>;
 
@@ -32,6 +34,7 @@ export const DEFAULT_MEMBERS_CONFIG: MembersConfig = {
     text: '我同意本店依据《个人信息保护法》收集我的手机号码（及自愿提供的姓名、生日），用于会员积分、等级权益和消费通知；我可随时查询、导出或注销我的会员信息。',
   },
   allowNegativeBalance: false,
+  receiptBaseUrl: '',
 };
 
 const KEY = 'members:config';

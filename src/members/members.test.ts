@@ -95,8 +95,12 @@ describeEachDb('members: registration, personal data, points and tiers at the ti
     expect(next.cart.discountFen).toBe(100);
     expect(next.sale.points).toMatchObject({ earned: Math.floor(48.9 * 1.2), upgraded: false });
     const messages = await t.ctx.db.selectFrom('member_messages').select(['kind', 'body']).where('member_id', '=', member.id).orderBy('created_at').execute();
-    expect(messages.map((m) => m.kind)).toEqual(['points_earned', 'points_earned', 'tier_upgraded', 'points_earned']);
-    expect(messages[2]?.body).toContain('银卡会员');
+    expect(messages.filter((m) => m.kind !== 'e_receipt').map((m) => m.kind)).toEqual(['points_earned', 'points_earned', 'tier_upgraded', 'points_earned']);
+    expect(messages.find((m) => m.kind === 'tier_upgraded')?.body).toContain('银卡会员');
+    // Each sale sends the member its e-receipt link.
+    const receipts = messages.filter((m) => m.kind === 'e_receipt');
+    expect(receipts).toHaveLength(3);
+    expect(receipts[1]?.body).toContain(`¥2480.00）：/r/${big.sale.receiptUrl.slice(3)}`);
   });
 
   it('points pay up to half the sale, 100 points to ¥1; a returned sale claws back its points and gives back the points paid', async () => {

@@ -9,6 +9,7 @@ import type { Ctx } from '../platform/context';
 import type { Selectable } from 'kysely';
 import type { MembersTable } from '../platform/db/schema';
 import { appendAudit } from '../audit/index';
+import { formatMoney } from '../platform/money';
 import { consentHash, membersConfig } from './config';
 import type { MemberKeys } from './keys';
 import { isMemberCardNo, makeMemberCardNo, memberQrToken, verifyMemberQrToken } from './member-code';
@@ -196,8 +197,20 @@ export async function portalView(ctx: Ctx, memberId: string) {
     ctx.db.selectFrom('member_points').select(['kind', 'points', 'created_at', 'doc_type']).where('member_id', '=', memberId).orderBy('created_at', 'desc').limit(20).execute(),
     ctx.db.selectFrom('member_messages').select(['kind', 'body', 'status', 'created_at']).where('member_id', '=', memberId).where('kind', '!=', 'login_code').orderBy('created_at', 'desc').limit(20).execute(),
   ]);
+  const { tiers } = await membersConfig(ctx);
+  const since = new Date(ctx.clock.now().getTime() - 365 * 86_400_000).toISOString();
+  const [activity, receipts] = await Promise.all([
+    ctx.db.selectFrom('sales').select((eb) => [eb.fn.sum<number>('total_fen').as('spend'), eb.fn.countAll<number>().as('visits')]).where('member_id', '=', memberId).where('created_at', '>=', since).executeTakeFirst(),
+    ctx.db.selectFrom('sales').innerJoin('stores', 'stores.id', 'sales.store_id').select(['sales.receipt_no', 'sales.receipt_token', 'sales.total_fen', 'sales.created_at', 'stores.name']).where('sales.member_id', '=', memberId).orderBy('sales.created_at', 'desc').limit(20).execute(),
+  ]);
+  const rank = tiers.findIndex((t) => t.code === row.tier_code);
+  const next = tiers[rank + 1];
+  const spendFen = Number(activity?.spend ?? 0);
   return {
-    member: viewOf(ctx, row, (await membersConfig(ctx)).tiers, false),
+    member: viewOf(ctx, row, tiers, false),
+    // What the next tier asks of the last 12 months, and how far the member is from it.
+    nextTier: next ? { name: next.name, minSpendFen: next.minSpendFen ?? null, minVisits: next.minVisits ?? null, spendFen, visits: Number(activity?.visits ?? 0), missingFen: next.minSpendFen !== undefined ? Math.max(0, next.minSpendFen - spendFen) : null } : null,
+    receipts: receipts.map((r) => ({ receiptNo: r.receipt_no, url: `/r/${r.receipt_token}`, totalFen: r.total_fen, at: r.created_at, store: r.name })),
     qr: { code: memberQrToken(keysOf(ctx).qrSecret, row.card_no, ctx.clock.now()), refreshSeconds: 30 },
     points: points.map((p) => ({ kind: p.kind, points: p.points, at: p.created_at, docType: p.doc_type })),
     messages: messages.map((m) => ({ kind: m.kind, body: m.body, status: m.status, at: m.created_at })),
@@ -250,7 +263,7 @@ function queueMessage(ctx: Ctx, memberId: string, kind: string, body: string, at
  */
 export async function writeSalePoints(
   ctx: Ctx,
-  sale: { storeId: string; saleId: string; memberId: string; earned: number; redeemed: number; netFen: number; businessDate: string; at: string },
+  sale: { storeId: string; saleId: string; memberId: string; earned: number; redeemed: number; netFen: number; businessDate: string; at: string; receiptToken: string },
 ): Promise<SalePoints> {
   const config = await membersConfig(ctx);
   if (sale.redeemed > 0) {
@@ -285,6 +298,7 @@ export async function writeSalePoints(
     .executeTakeFirst();
   const { tier, upgraded } = upgradeOnSale(row.tier_code, config.tiers, { spendFen: Number(activity?.spend ?? 0), visits: Number(activity?.visits ?? 0) }, { netFen: sale.netFen });
   if (upgraded) await ctx.db.updateTable('members').set({ tier_code: tier.code, tier_since: sale.at }).where('id', '=', sale.memberId).execute();
+  await queueMessage(ctx, sale.memberId, 'e_receipt', `【Tillpoint】您的电子小票（${formatMoney(sale.netFen)}）：${config.receiptBaseUrl}/r/${sale.receiptToken}`, sale.at);
   if (sale.earned > 0) await queueMessage(ctx, sale.memberId, 'points_earned', `【Tillpoint】本次消费获得 ${sale.earned} 积分，当前积分 ${row.points_balance}。`, sale.at);
   if (sale.redeemed > 0) await queueMessage(ctx, sale.memberId, 'points_redeemed', `【Tillpoint】本次使用 ${sale.redeemed} 积分抵扣，当前积分 ${row.points_balance}。`, sale.at);
   if (upgraded) await queueMessage(ctx, sale.memberId, 'tier_upgraded', `【Tillpoint】恭喜您升级为${tier.name}，下次消费起享受${tier.discountPercent}%会员折扣。`, sale.at);

@@ -154,6 +154,8 @@ export const en: typeof zhCN = {
     demoInbox: 'Demo: show the SMS this number received',
     points: 'Points',
     showAtTill: 'Show this code at the till (refreshes every 30 s)',
+    nextTier: 'Spend {{amount}} more within 12 months to become {{tier}}',
+    receipts: 'E-receipts',
     history: 'Points history',
     messages: 'Messages',
     kinds: { earn: 'Earned', redeem: 'Redeemed', clawback: 'Clawed back (return)', refund: 'Returned (refund)', expire: 'Expired', adjust: 'Adjusted' },

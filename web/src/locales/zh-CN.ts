@@ -153,6 +153,8 @@ export const zhCN = {
     demoInbox: '演示：查看这个号码收到的短信',
     points: '可用积分',
     showAtTill: '结账时向收银员出示此码（每 30 秒刷新）',
+    nextTier: '近 12 个月再消费 {{amount}} 即可升级为{{tier}}',
+    receipts: '电子小票',
     history: '积分明细',
     messages: '消息',
     kinds: { earn: '消费获得', redeem: '积分抵扣', clawback: '退货扣回', refund: '退货退回', expire: '过期', adjust: '调整' },

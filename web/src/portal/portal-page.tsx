@@ -1,14 +1,17 @@
 // The member portal (/m) on the member's phone: sign in with an SMS code, then the member card
 // with a code that refreshes every 30 s for the till to scan, points, tier and messages.
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, Button, Card, Input, List, Space, Statistic, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Input, List, Progress, Space, Statistic, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import QRCode from 'qrcode';
 import { api, problemText } from '../api';
 import { LanguageSwitch } from '../shell/language-switch';
+import { formatMoney } from '../money';
 
 interface PortalMe {
   member: { cardNo: string; phone: string | null; tier: { name: string; discountPercent: string }; pointsBalance: number };
+  nextTier: { name: string; minSpendFen: number | null; spendFen: number; missingFen: number | null } | null;
+  receipts: Array<{ receiptNo: string; url: string; totalFen: number; at: string; store: string }>;
   qr: { code: string; refreshSeconds: number };
   points: Array<{ kind: string; points: number; at: string }>;
   messages: Array<{ kind: string; body: string; at: string }>;
@@ -95,11 +98,29 @@ export function PortalPage() {
               <Typography.Text type="secondary">{me.member.phone}</Typography.Text>
             </Space>
             <Statistic title={t('portal.points')} value={me.member.pointsBalance} data-testid="portal-points" />
+            {me.nextTier?.minSpendFen && (
+              <div data-testid="portal-next-tier">
+                <Progress percent={Math.min(100, Math.floor((me.nextTier.spendFen * 100) / me.nextTier.minSpendFen))} size="small" />
+                <Typography.Text type="secondary">{t('portal.nextTier', { tier: me.nextTier.name, amount: formatMoney(me.nextTier.missingFen ?? 0) })}</Typography.Text>
+              </div>
+            )}
             <div style={{ textAlign: 'center' }}>
               {qrImage && <img src={qrImage} alt={t('portal.showAtTill')} width={240} height={240} data-testid="portal-qr" data-code={me.qr.code} />}
               <Typography.Paragraph type="secondary">{t('portal.showAtTill')}</Typography.Paragraph>
               <Typography.Text code>{me.member.cardNo}</Typography.Text>
             </div>
+          </Card>
+          <Card title={t('portal.receipts')} size="small">
+            <List
+              size="small"
+              dataSource={me.receipts}
+              locale={{ emptyText: '—' }}
+              renderItem={(r) => (
+                <List.Item extra={formatMoney(r.totalFen)}>
+                  <a href={r.url} target="_blank" rel="noreferrer" data-testid="portal-receipt">{`${r.store} · ${when(r.at)}`}</a>
+                </List.Item>
+              )}
+            />
           </Card>
           <Card title={t('portal.history')} size="small">
             <List size="small" dataSource={me.points} locale={{ emptyText: '—' }} renderItem={(p) => <List.Item extra={p.points > 0 ? `+${p.points}` : p.points}>{`${t(`portal.kinds.${p.kind}`, { defaultValue: p.kind })} · ${when(p.at)}`}</List.Item>} />
