@@ -124,6 +124,26 @@ describeEachDb('members: registration, personal data, points and tiers at the ti
     expect(ledger.reduce((s, e) => s + e.points, 0)).toBe(after);
   });
 
+  it('two tills redeeming the same points at once: one sale goes through, the other is refused, the balance never goes below zero', async () => {
+    await t.ctx.db.updateTable('members').set({ points_balance: 1000 }).where('id', '=', member.id).execute();
+    const cashier2 = await t.openTill('cashier2', 'T02');
+    const prepare = async (token: string) => {
+      const cart = (await call({ method: 'POST', url: '/api/v1/carts', token })).json() as CartView;
+      await call({ method: 'POST', url: `/api/v1/carts/${cart.id}/scan`, payload: { code: member.cardNo }, token });
+      const priced = (await call({ method: 'POST', url: `/api/v1/carts/${cart.id}/scan`, payload: { code: EAN.rice }, token })).json() as CartView;
+      expect((await call({ method: 'POST', url: `/api/v1/carts/${cart.id}/tenders`, payload: { method: 'points', amountFen: 1000 }, token })).statusCode).toBe(200);
+      expect((await call({ method: 'POST', url: `/api/v1/carts/${cart.id}/tenders`, payload: { method: 'cash', amountFen: priced.dueFen - 1000 }, token })).statusCode).toBe(200);
+      return cart.id;
+    };
+    const [a, b] = [await prepare(cashier), await prepare(cashier2)];
+    const results = await Promise.all([call({ method: 'POST', url: `/api/v1/carts/${a}/complete` }), call({ method: 'POST', url: `/api/v1/carts/${b}/complete`, token: cashier2 })]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    expect(results.find((r) => r.statusCode === 409)?.json()).toMatchObject({ code: 'POINTS_INSUFFICIENT' });
+    const after = (await t.ctx.db.selectFrom('members').select('points_balance').where('id', '=', member.id).executeTakeFirstOrThrow()).points_balance;
+    expect(after).toBeGreaterThanOrEqual(0);
+    expect(after).toBe((results.find((r) => r.statusCode === 200)?.json() as SaleView).points?.balance);
+  });
+
   it('the portal’s member code works for a minute at the till, then is refused', async () => {
     const { code } = (await call({ method: 'GET', url: `/api/v1/members/${member.id}/qr`, token: manager })).json() as { code: string };
     expect(code).toMatch(/^97\d{22}$/);
