@@ -78,7 +78,8 @@ describe.skipIf(chromiumMissing())('browser: a stock count in the back office', 
     await expect(page.getByTestId('count-status').getByText('待审批').waitFor()).resolves.toBeUndefined();
     await page.getByTestId('count-approve').click();
     await page.getByTestId('variance-table').waitFor();
-    await expect(page.getByTestId('count-status').textContent()).resolves.toBe('已审批');
+    // The status refreshes after the variance arrives: wait for it rather than read it at once.
+    await page.getByTestId('count-status').getByText('已审批').waitFor();
 
     const { counts } = await manager<{ counts: Array<{ id: string; status: string }> }>('GET', '/stock-counts?store=S001');
     const variance = await manager<Variance>('GET', `/stock-counts/${counts[0]?.id}/variance?store=S001`);
