@@ -5,11 +5,17 @@ import { benchAudit } from './audit';
 import { benchReports } from './reports';
 import { benchInventory } from './inventory';
 import { benchReturns } from './returns';
+import { benchPayments } from './payments';
 import { benchMembers } from './members';
+import { benchSync } from './sync';
+import { benchRecon } from './recon';
 import { printJson } from './harness';
 
 export const SUBJECTS: Record<string, () => Promise<unknown>> = {
+  sync: () => benchSync(),
+  recon: () => benchRecon(),
   returns: () => benchReturns(),
+  payments: () => benchPayments(),
   members: () => benchMembers(),
   platform: () => benchPlatform(),
   checkout: () => benchCheckout(),

@@ -28,11 +28,12 @@ export function chromiumMissing(): boolean {
 }
 
 /**
- * Starts a demo server on a fresh data folder and a browser for the suite, and stops both after.
+ * Starts a demo server on a fresh data folder (the sandboxes' journals are under it) and a
+ * browser for the suite, and stops both after.
  *
  * @example const env = serverAndBrowser('tp-e2e-'); … await env.browser().newPage()
  */
-export function serverAndBrowser(prefix: string): { server: () => RunningServer; browser: () => Browser } {
+export function serverAndBrowser(prefix: string): { server: () => RunningServer; browser: () => Browser; dataDir: () => string } {
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   const data = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -49,7 +50,7 @@ export function serverAndBrowser(prefix: string): { server: () => RunningServer;
     if (!value) throw new Error('the browser suite has not started');
     return value;
   };
-  return { server: () => need(server), browser: () => need(browser) };
+  return { server: () => need(server), browser: () => need(browser), dataDir: () => data };
 }
 
 /** Signs a cashier in at a till with the demo PIN and waits for the POS. */

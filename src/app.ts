@@ -13,12 +13,14 @@ import { catalogRoutes } from './catalog/routes';
 import { checkoutRoutes, receiptPageRoutes } from './checkout/routes';
 import { reconciliationRoutes } from './reconciliation/routes';
 import { returnsRoutes } from './returns/routes';
+import { paymentRoutes } from './payments/routes';
 import { membersRoutes } from './members/routes';
 import { sandboxRoutes } from './sandbox/routes';
 import { configureMemberKeys, ensureMemberKeys, type MemberKeys } from './members/index';
 import { inventoryRoutes } from './inventory/routes';
 import { auditRoutes, configureAuditNode, ensureAuditKey } from './audit/index';
 import { reportsRoutes } from './reports/index';
+import { syncRoutes } from './sync/index';
 
 export interface Tillpoint {
   app: TpApp;
@@ -67,11 +69,13 @@ export async function createTillpoint(options: CreateOptions): Promise<Tillpoint
   await app.register(checkoutRoutes, { prefix: '/api/v1' });
   await app.register(reconciliationRoutes, { prefix: '/api/v1' });
   await app.register(returnsRoutes, { prefix: '/api/v1' });
+  await app.register(paymentRoutes, { prefix: '/api/v1' });
   await app.register(membersRoutes, { prefix: '/api/v1' });
   if (options.config.demo) await app.register(sandboxRoutes, { prefix: '/api/v1' });
   await app.register(inventoryRoutes, { prefix: '/api/v1' });
   await app.register(auditRoutes, { prefix: '/api/v1' });
   await app.register(reportsRoutes, { prefix: '/api/v1' });
+  await app.register(syncRoutes, { prefix: '/api/v1', role: options.config.role, dataDir: options.config.dataDir });
   await app.register(receiptPageRoutes);
   await app.ready();
   return {

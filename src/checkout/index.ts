@@ -3,7 +3,7 @@ export { isCartOpen } from './cart-store';
 export { completeSale, createCart, addSku, addTender, scan, getSale, type SaleView } from './service';
 export { openShift, closeShift, shiftReport } from './shifts';
 export { priceCart } from './promotions';
-export { loadSale, type SaleRecord, type SaleLineRecord } from './sale-repo';
+export { loadSale, insertSales, type SaleRecord, type SaleLineRecord } from './sale-repo';
 export type { AppliedPromotion, PricingLine, Promotion } from './pricing-types';
 export type { TenderMethod } from './cart';
 export { resolveTill, type TillContext } from './terminals';

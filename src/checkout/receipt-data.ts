@@ -32,7 +32,8 @@ export async function receiptViewOf(ctx: Ctx, saleId: string, origin: string): P
     roundingFen: sale.roundingFen,
     totalFen: sale.totalFen,
     taxes: taxBreakdown(sale.lines.map((l) => ({ totalFen: l.totalFen, vatRate: l.vatRate }))).map((t) => ({ rate: t.rate, grossFen: t.grossFen, taxFen: t.taxFen })),
-    tenders: sale.tenders.map((t) => ({ method: t.method, amountFen: t.amountFen, cardLast4: t.cardLast4, reference: t.reference })),
+    // A wallet tender's reference is the channel's transaction number, which the customer's wallet shows too.
+    tenders: sale.tenders.map((t) => ({ method: t.method, amountFen: t.amountFen, cardLast4: t.cardLast4, reference: t.reference ?? t.channelTxnId })),
     changeFen: sale.changeFen,
     receiptUrl: `${origin}/r/${sale.receiptToken}`,
     member: null,

@@ -1,5 +1,5 @@
 // Alipay OpenAPI for payment codes (alipay.trade.pay scene bar_code, query, cancel) and refunds
-// (alipay.trade.refund, alipay.trade.fastpay.refund.query): form posts signed RSA2 over the
+// (alipay.trade.refund, alipay.trade.fastpay.refund.query) and the bill download URL: form posts signed RSA2 over the
 // sorted parameters, answers verified against Alipay's public key.
 import { createSign, createVerify } from 'node:crypto';
 import { AppError } from '../platform/errors';
@@ -164,4 +164,27 @@ export function alipayChannel(config: AlipayConfig): CodeChannel {
     },
     queryRefund,
   };
+}
+
+/**
+ * Downloads the trade bill (业务明细 zip) of a Beijing date: `alipay.data.dataservice.bill.downloadurl.query`
+ * gives a link valid about 30 seconds, fetched at once. Alipay gives no hash; the zip's own CRCs
+ * catch a cut-off download when it is read.
+ *
+ * @example const zip = await downloadAlipayBill(config, '2026-11-29')
+ */
+export async function downloadAlipayBill(config: AlipayConfig, billDate: string): Promise<Buffer> {
+  const node = await callAlipay(config, 'alipay.data.dataservice.bill.downloadurl.query', { bill_type: 'trade', bill_date: billDate });
+  const url = node.bill_download_url;
+  if (node.code !== '10000' || !url) {
+    throw new AppError('BILL_NOT_AVAILABLE', `Alipay has no trade bill for ${billDate} yet (${node.sub_code ?? node.code ?? ''}: ${node.sub_msg ?? node.msg ?? 'no message'}). Bills are ready before 09:00 the next day.`, { status: 409, details: { channel: 'alipay', code: node.sub_code ?? node.code ?? null } });
+  }
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(config.timeoutMs) });
+    if (res.status !== 200) throw new AppError('BILL_NOT_AVAILABLE', `Alipay's bill link for ${billDate} answered HTTP ${res.status} (it lives about 30 seconds); try again.`, { status: 502, details: { channel: 'alipay' } });
+    return Buffer.from(await res.arrayBuffer());
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new ChannelUnreachable(`Alipay's bill download for ${billDate} did not finish: ${(err as Error).message}`);
+  }
 }

@@ -185,6 +185,18 @@ export async function refundPayment(ctx: Ctx, req: RefundRequest): Promise<Refun
 }
 
 /**
+ * Records an outcome the provider reported by itself (a verified notification) on the refund
+ * `refundNo` of a store: an open refund takes it, a final one stays as it is. Runs inside the
+ * caller's transaction when `ctx.db` is one. Undefined when the store has no such refund.
+ *
+ * @example await recordRefundOutcome(ctx, storeId, 'RT-0001', { status: 'succeeded', channelRefundId: '5030…' })
+ */
+export async function recordRefundOutcome(ctx: Ctx, storeId: string, refundNo: string, answer: RefundAnswer): Promise<RefundResult | undefined> {
+  const row = await findRefund(ctx.db, storeId, refundNo);
+  return row ? record(ctx, row, answer) : undefined;
+}
+
+/**
  * Drives refunds that are requested, processing or unknown to a final state by querying (and
  * re-sending, under the same number, one the provider never got): for a periodic job and after
  * a restart. Only refunds untouched for `idleForMs` are asked. Returns how many became final.

@@ -50,6 +50,16 @@ function settingsFor(storeId: string): WalletSettings {
   return settingsByStore.get(storeId) ?? settingsByStore.get('*') ?? { wait: realWait };
 }
 
+/** A store's WeChat Pay settings, if it takes WeChat Pay. */
+export function wechatConfigFor(storeId: string): WechatConfig | undefined {
+  return settingsFor(storeId).wechat;
+}
+
+/** Every configured WeChat Pay merchant with API v3 keys: whom a WeChat notification may be for. */
+export function wechatV3Configs(): WechatConfig[] {
+  return [...settingsByStore.values()].flatMap((s) => (s.wechat?.v3 ? [s.wechat] : []));
+}
+
 function channelFor(settings: WalletSettings, channel: string): CodeChannel | undefined {
   if (channel === 'wechat' && settings.wechat) return wechatChannel(settings.wechat);
   if (channel === 'alipay' && settings.alipay) return alipayChannel(settings.alipay);

@@ -1,6 +1,6 @@
 // WeChat Pay over HTTP, signed and verified: v2 payment-code calls (micropay, orderquery,
-// reverse) and v3 refunds (create and query).
-import { randomBytes } from 'node:crypto';
+// reverse), v3 refunds (create and query) and the v3 trade bill download.
+import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../platform/errors';
 import { systemClock, type Clock } from '../platform/clock';
 import { parseXml, signV2, toXml, verifyV2, type WechatParams, type WechatSignType } from './wechat-v2';
@@ -18,6 +18,8 @@ export interface WechatConfig {
   timeoutMs: number;
   /** API v3 keys, which refunds need; without them a refund is refused as unavailable. */
   v3?: WechatV3Keys;
+  /** Where WeChat Pay posts refund results (`…/api/v1/payments/wechat/refund-notify`), sent as each refund's notify_url. */
+  refundNotifyUrl?: string;
   /** The clock v3 timestamps are made and checked by; tests pass their manual clock. */
   clock?: Clock;
 }
@@ -154,6 +156,7 @@ export function wechatChannel(config: WechatConfig): CodeChannel {
         // WeChat shows the reason to the customer and takes at most 80 characters.
         reason: order.reason.slice(0, 80),
         amount: { refund: order.refundFen, total: order.totalFen, currency: 'CNY' },
+        ...(config.refundNotifyUrl ? { notify_url: config.refundNotifyUrl } : {}),
       });
       return wechatRefundAnswer(reply);
     },
@@ -163,4 +166,38 @@ export function wechatChannel(config: WechatConfig): CodeChannel {
       return wechatRefundAnswer(reply);
     },
   };
+}
+
+/**
+ * Downloads the ALL trade bill of a Beijing date through API v3: `GET /v3/bill/tradebill` gives
+ * the download URL and the file's SHA-1; the file is fetched with a signed GET and refused unless
+ * its SHA-1 is the one announced (a download cut off or changed on the way).
+ *
+ * @example const bytes = await downloadWechatTradeBill(config, '2026-11-29')
+ */
+export async function downloadWechatTradeBill(config: WechatConfig, billDate: string): Promise<Buffer> {
+  const reply = await callWechatV3(config, 'GET', `/v3/bill/tradebill?bill_date=${encodeURIComponent(billDate)}&bill_type=ALL`);
+  const { download_url: url, hash_type: hashType, hash_value: hashValue } = reply.json as { download_url?: string; hash_type?: string; hash_value?: string };
+  if (reply.httpStatus !== 200 || !url || !hashValue) {
+    throw new AppError('BILL_NOT_AVAILABLE', `WeChat Pay has no trade bill for ${billDate} yet (${String(reply.json.code ?? reply.httpStatus)}: ${String(reply.json.message ?? 'no message')}). Bills are ready about 10:00 the next day.`, { status: 409, details: { channel: 'wechat', code: reply.json.code ?? null } });
+  }
+  const keys = wechatV3Keys(config);
+  const target = new URL(url);
+  const clock = config.clock ?? systemClock;
+  const authorization = v3Authorization({ mchId: config.mchId, serialNo: keys.merchantSerialNo, privateKeyPem: keys.merchantPrivateKeyPem, method: 'GET', pathWithQuery: `${target.pathname}${target.search}`, body: '', timestamp: v3Timestamp(clock.now()), nonce: v3Nonce() });
+  let bytes: Buffer;
+  let status: number;
+  try {
+    const res = await fetch(target, { headers: { authorization }, signal: AbortSignal.timeout(config.timeoutMs) });
+    status = res.status;
+    bytes = Buffer.from(await res.arrayBuffer());
+  } catch (err) {
+    throw new ChannelUnreachable(`WeChat Pay's bill download for ${billDate} did not finish: ${(err as Error).message}`);
+  }
+  if (status !== 200) throw new AppError('BILL_NOT_AVAILABLE', `WeChat Pay's bill download for ${billDate} answered HTTP ${status}; try again.`, { status: 502, details: { channel: 'wechat' } });
+  const actual = createHash((hashType ?? 'SHA1').toLowerCase() === 'sha1' ? 'sha1' : 'sha256').update(bytes).digest('hex');
+  if (actual.toLowerCase() !== hashValue.toLowerCase()) {
+    throw new AppError('BILL_HASH_MISMATCH', `The WeChat Pay bill for ${billDate} downloaded as ${bytes.length} bytes whose ${hashType ?? 'SHA1'} is ${actual}, not the ${hashValue} WeChat announced: the download was cut off or changed. Nothing was imported; it is downloaded again at the next run.`, { status: 502, details: { channel: 'wechat', bytes: bytes.length, expected: hashValue, actual } });
+  }
+  return bytes;
 }

@@ -6,7 +6,7 @@
 // peer for its CLI), and it covers the merchant side only, while the sandbox needs the other
 // side too (check a merchant's Authorization header, sign answers). The rules below are a few
 // calls into node:crypto, shared by the client and the sandbox.
-import { createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { AppError } from '../platform/errors';
 import { signRsa2 as signSha256Rsa, verifyRsa2 as verifySha256Rsa } from './alipay-client';
 
@@ -162,4 +162,17 @@ export function decryptV3Resource(resource: V3Resource, apiV3Key: string): strin
   } catch {
     throw new AppError('WECHAT_RESOURCE_INVALID', 'The notification resource does not decrypt with the APIv3 key: it was altered or the key is wrong.');
   }
+}
+
+/**
+ * Encrypts a notification resource as WeChat Pay does (the sandbox's side of decryptV3Resource):
+ * AES-256-GCM under the APIv3 key, a 12-character nonce, the tag appended to the ciphertext.
+ *
+ * @example encryptV3Resource(JSON.stringify(refund), keys.apiV3Key, 'refund')
+ */
+export function encryptV3Resource(plaintext: string, apiV3Key: string, associatedData: string, nonce = randomBytes(6).toString('hex')): V3Resource {
+  const cipher = createCipheriv('aes-256-gcm', aesKey(apiV3Key), Buffer.from(nonce, 'utf8'));
+  cipher.setAAD(Buffer.from(associatedData, 'utf8'));
+  const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  return { algorithm: 'AEAD_AES_256_GCM', ciphertext: data.toString('base64'), nonce, associated_data: associatedData };
 }

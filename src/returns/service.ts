@@ -12,7 +12,7 @@ import { can, requirePermission, rolesAt, type Actor, type Permission, type Stor
 import type { Ctx } from '../platform/context';
 import type { Selectable } from 'kysely';
 import type { Tx } from '../platform/db/index';
-import type { ReturnsTable } from '../platform/db/schema';
+import type { ReturnLinesTable, ReturnRefundsTable, ReturnsTable } from '../platform/db/schema';
 import { appendAudit, canonicalJson } from '../audit/index';
 import { catalogIndex, promotionsByIds } from '../catalog/index';
 import { loadSale, resolveTill, taxBreakdown, type SaleRecord, type TillContext } from '../checkout/index';
@@ -48,6 +48,15 @@ export interface ReturnInput {
   idempotencyKey?: string;
   storeCode?: string;
   terminalCode?: string;
+}
+
+/** What a completed return tells HQ (the outbox payload): enough to write it there as here. */
+export interface ReturnCompletedEvent {
+  storeId: string;
+  rows: { return: Selectable<ReturnsTable>; lines: Array<Selectable<ReturnLinesTable>>; refunds: Array<Selectable<ReturnRefundsTable>> };
+  moves: StockMoveInput[];
+  cashOutFen: number;
+  points: { memberId: string; clawedBack: number; refunded: number } | null;
 }
 
 /** Everything decided about a return before anything is written. */
@@ -517,6 +526,7 @@ async function completeReturnTx(t: Ctx, actorId: string, storeId: string, id: st
         .execute();
     }
     await tx.updateTable('return_refunds').set({ status: 'succeeded', updated_at: now }).where('store_id', '=', storeId).where('return_id', '=', id).where('method', 'in', ['cash', 'points']).execute();
+    let memberPoints: { clawedBack: number; refunded: number } | null = null;
     if (sale?.memberId) {
       // Points paid with come back in proportion to what the refund routed to them; points earned
       // on the returned goods are clawed back.
@@ -534,7 +544,7 @@ async function completeReturnTx(t: Ctx, actorId: string, storeId: string, id: st
         .where('status', '=', 'completed')
         .where('id', '!=', id)
         .executeTakeFirst();
-      await writeReturnPoints(t, {
+      memberPoints = await writeReturnPoints(t, {
         storeId,
         returnId: id,
         saleId: sale.id,
@@ -565,8 +575,19 @@ async function completeReturnTx(t: Ctx, actorId: string, storeId: string, id: st
         tenders: refunds.map((f) => ({ method: f.method, amountFen: f.amount_fen })),
       },
     });
-    const view = await loadReturn(tx, storeId, id);
-    await appendOutbox(t, { type: 'return.completed', documentId: id, payload: view });
+    // HQ rebuilds the return from this event: its rows as written, the stock moves, the drawer and the points.
+    const [row, finalRefunds] = await Promise.all([
+      tx.selectFrom('returns').selectAll().where('store_id', '=', storeId).where('id', '=', id).executeTakeFirstOrThrow(),
+      tx.selectFrom('return_refunds').selectAll().where('store_id', '=', storeId).where('return_id', '=', id).execute(),
+    ]);
+    const event: ReturnCompletedEvent = {
+      storeId,
+      rows: { return: row, lines, refunds: finalRefunds },
+      moves,
+      cashOutFen: cashOut,
+      points: sale?.memberId && memberPoints ? { memberId: sale.memberId, ...memberPoints } : null,
+    };
+    await appendOutbox(t, { type: 'return.completed', documentId: id, payload: event });
   }
 }
 

@@ -26,11 +26,12 @@ function rsaKeys() {
 
 /**
  * Starts the three wallet sandboxes on loopback ports; with `dataDir`, WeChat and Alipay keep
- * their orders under it for `sandbox export`.
+ * their orders under it for `sandbox export`; with `refundNotifyUrl`, WeChat posts refund
+ * results there.
  *
  * @example const demo = await startDemoWallets({ clock: systemClock, dataDir: 'data' }); configureWallets('*', demo.settings)
  */
-export async function startDemoWallets(options: { clock: Clock; dataDir?: string; timeoutMs?: number }): Promise<DemoWallets> {
+export async function startDemoWallets(options: { clock: Clock; dataDir?: string; timeoutMs?: number; refundNotifyUrl?: string }): Promise<DemoWallets> {
   const journals = options.dataDir ? sandboxJournals(options.dataDir) : undefined;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const [alipayMerchant, alipayProvider, wechatMerchant, wechatPlatform] = [rsaKeys(), rsaKeys(), rsaKeys(), rsaKeys()];
@@ -38,14 +39,14 @@ export async function startDemoWallets(options: { clock: Clock; dataDir?: string
     ...DEMO_WECHAT,
     clock: options.clock,
     journalFile: journals?.wechat,
-    v3: { merchantPublicKeyPem: wechatMerchant.publicKey, merchantSerialNo: DEMO_WECHAT_V3.merchantSerialNo, platformPrivateKeyPem: wechatPlatform.privateKey, platformSerialNo: DEMO_WECHAT_V3.platformSerialNo },
+    v3: { merchantPublicKeyPem: wechatMerchant.publicKey, merchantSerialNo: DEMO_WECHAT_V3.merchantSerialNo, platformPrivateKeyPem: wechatPlatform.privateKey, platformSerialNo: DEMO_WECHAT_V3.platformSerialNo, apiV3Key: DEMO_WECHAT_V3.apiV3Key },
   });
   const alipay = await startAlipaySandbox({ appId: DEMO_ALIPAY.appId, merchantPublicKeyPem: alipayMerchant.publicKey, alipayPrivateKeyPem: alipayProvider.privateKey, clock: options.clock, journalFile: journals?.alipay });
   const aggregator = await startAggregatorSandbox({ ...DEMO_AGGREGATOR, clock: options.clock });
   const v3 = { merchantPrivateKeyPem: wechatMerchant.privateKey, merchantSerialNo: DEMO_WECHAT_V3.merchantSerialNo, platformPublicKeyPem: wechatPlatform.publicKey, platformSerialNo: DEMO_WECHAT_V3.platformSerialNo, apiV3Key: DEMO_WECHAT_V3.apiV3Key };
   return {
     settings: {
-      wechat: { ...DEMO_WECHAT, baseUrl: wechat.url, timeoutMs, v3, clock: options.clock },
+      wechat: { ...DEMO_WECHAT, baseUrl: wechat.url, timeoutMs, v3, clock: options.clock, ...(options.refundNotifyUrl ? { refundNotifyUrl: options.refundNotifyUrl } : {}) },
       alipay: { gatewayUrl: alipay.url, appId: DEMO_ALIPAY.appId, privateKeyPem: alipayMerchant.privateKey, alipayPublicKeyPem: alipayProvider.publicKey, timeoutMs },
       aggregator: { ...DEMO_AGGREGATOR, baseUrl: aggregator.url, timeoutMs },
     },

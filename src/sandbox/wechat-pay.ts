@@ -6,24 +6,28 @@
 //   anything else is paid at once.
 // API v3 (when given keys): refunds and their query, the merchant's Authorization checked and
 // every answer signed with the platform key; a refund is SUCCESS at once, or PROCESSING when its
-// amount ends in 7 fen (SUCCESS at the next query). It keeps its orders and their refunds, from
-// which bills are made later.
+// amount ends in 7 fen (SUCCESS at the next query). A refund that ends (finishRefund, or found
+// SUCCESS by that query) is notified to the request's notify_url, signed and AEAD-encrypted as
+// WeChat does. It keeps its orders and their refunds, from which bills are made later.
 import http from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../platform/clock';
 import { parseXml, signV2, toXml, verifyV2, type WechatParams, type WechatSignType } from '../payments/wechat-v2';
-import { parseV3Authorization, signV3, v3Nonce, v3RequestMessage, v3ResponseMessage, v3Timestamp, verifyV3Signature, V3_MAX_SKEW_MS } from '../payments/wechat-v3';
+import { encryptV3Resource, parseV3Authorization, signV3, v3Nonce, v3RequestMessage, v3ResponseMessage, v3Timestamp, verifyV3Signature, V3_MAX_SKEW_MS } from '../payments/wechat-v3';
 import { openJournal } from './journal';
+import { wechatBillEndpoints, type BillDownloads } from './bill-download';
 
 export interface SandboxRefund {
   outRefundNo: string;
   refundId: string;
   refundFee: number;
   reason: string;
-  status: 'PROCESSING' | 'SUCCESS';
+  status: 'PROCESSING' | 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
   createdAt: number;
   successAt: number | null;
+  /** Where the refund's result is notified (the request's notify_url). */
+  notifyUrl?: string;
 }
 
 export interface SandboxOrder {
@@ -38,9 +42,25 @@ export interface SandboxOrder {
   refunds?: SandboxRefund[];
 }
 
+/** A refund notification the sandbox sent, and the merchant's HTTP answer (0 when unreachable). */
+export interface SentNotification {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  answer: number;
+}
+
 export interface WechatSandbox {
   url: string;
   orders: Map<string, SandboxOrder>;
+  /** Notifications sent so far, oldest first. */
+  notifications: SentNotification[];
+  /** Ends a PROCESSING refund as WeChat would and sends its notification; resolves once the merchant answered. */
+  finishRefund(outRefundNo: string, status: 'SUCCESS' | 'ABNORMAL' | 'CLOSED'): Promise<SentNotification | undefined>;
+  /** Waits for the notifications in flight. */
+  idle(): Promise<void>;
+  /** The trade bill download (`GET /v3/bill/tradebill`, bill-download.ts). */
+  bills: BillDownloads;
   close(): Promise<void>;
 }
 
@@ -53,7 +73,16 @@ export interface WechatSandboxOptions {
   signType: WechatSignType;
   clock: Clock;
   /** API v3: the merchant's public key and serial to check requests, the platform's key to sign answers. */
-  v3?: { merchantPublicKeyPem: string; merchantSerialNo: string; platformPrivateKeyPem: string; platformSerialNo: string };
+  v3?: SandboxV3Keys;
+}
+
+export interface SandboxV3Keys {
+  merchantPublicKeyPem: string;
+  merchantSerialNo: string;
+  platformPrivateKeyPem: string;
+  platformSerialNo: string;
+  /** The merchant's APIv3 key, which encrypts notification resources; without it none are sent. */
+  apiV3Key?: string;
 }
 
 const PASSWORD_DELAY_MS = 12_000;
@@ -137,8 +166,49 @@ function rfc3339(ms: number): string {
   return `${new Date(ms + 8 * 3_600_000).toISOString().slice(0, 19)}+08:00`;
 }
 
-/** The v3 refund endpoints: `POST /v3/refund/domestic/refunds`, `GET …/refunds/{out_refund_no}`. */
-export function wechatV3SandboxHandler(options: WechatSandboxOptions, orders: Map<string, SandboxOrder>, record: (o: SandboxOrder) => void = () => undefined) {
+const REFUND_EVENTS = { SUCCESS: ['REFUND.SUCCESS', '退款成功'], ABNORMAL: ['REFUND.ABNORMAL', '退款异常'], CLOSED: ['REFUND.CLOSED', '退款关闭'] } as const;
+
+/**
+ * A refund result notification as WeChat Pay v3 sends it: the refund encrypted with the APIv3
+ * key (associated_data `refund`), the body signed with the platform key in `Wechatpay-*` headers.
+ *
+ * @example const { headers, body } = refundNotification(keys, '10000100', order, refund, Date.now())
+ */
+export function refundNotification(keys: Pick<SandboxV3Keys, 'platformPrivateKeyPem' | 'platformSerialNo'> & { apiV3Key: string }, mchId: string, order: SandboxOrder, refund: SandboxRefund, nowMs: number): { headers: Record<string, string>; body: string } {
+  if (refund.status === 'PROCESSING') throw new Error(`refund ${refund.outRefundNo} has not ended yet`);
+  const [eventType, summary] = REFUND_EVENTS[refund.status];
+  const resource = {
+    mchid: mchId,
+    out_trade_no: order.outTradeNo,
+    transaction_id: order.transactionId,
+    out_refund_no: refund.outRefundNo,
+    refund_id: refund.refundId,
+    refund_status: refund.status,
+    ...(refund.successAt !== null ? { success_time: rfc3339(refund.successAt) } : {}),
+    user_received_account: '支付用户零钱',
+    amount: { total: order.totalFee, refund: refund.refundFee, payer_total: order.totalFee, payer_refund: refund.refundFee },
+  };
+  const body = JSON.stringify({
+    id: randomUUID(),
+    create_time: rfc3339(nowMs),
+    resource_type: 'encrypt-resource',
+    event_type: eventType,
+    summary,
+    resource: { original_type: 'refund', ...encryptV3Resource(JSON.stringify(resource), keys.apiV3Key, 'refund') },
+  });
+  const timestamp = v3Timestamp(new Date(nowMs));
+  const nonce = v3Nonce();
+  return {
+    headers: { 'content-type': 'application/json', 'wechatpay-timestamp': timestamp, 'wechatpay-nonce': nonce, 'wechatpay-serial': keys.platformSerialNo, 'wechatpay-signature-type': 'WECHATPAY2-SHA256-RSA2048', 'wechatpay-signature': signV3(v3ResponseMessage(timestamp, nonce, body), keys.platformPrivateKeyPem) },
+    body,
+  };
+}
+
+/**
+ * The v3 refund endpoints: `POST /v3/refund/domestic/refunds`, `GET …/refunds/{out_refund_no}`;
+ * `ended` hears of each refund that reached its final state (to notify it).
+ */
+export function wechatV3SandboxHandler(options: WechatSandboxOptions, orders: Map<string, SandboxOrder>, record: (o: SandboxOrder) => void = () => undefined, ended: (o: SandboxOrder, r: SandboxRefund) => void = () => undefined) {
   const now = () => options.clock.now().getTime();
   const answer = (status: number, payload: object): V3SandboxReply => {
     const body = JSON.stringify(payload);
@@ -180,7 +250,7 @@ export function wechatV3SandboxHandler(options: WechatSandboxOptions, orders: Ma
       return error(401, 'SIGN_ERROR', '签名错误，请检查商户证书序列号、私钥和签名串');
     }
     if (method === 'POST' && url === '/v3/refund/domestic/refunds') {
-      const req = JSON.parse(body || '{}') as { out_trade_no?: string; out_refund_no?: string; reason?: string; amount?: { refund?: number; total?: number; currency?: string } };
+      const req = JSON.parse(body || '{}') as { out_trade_no?: string; out_refund_no?: string; reason?: string; notify_url?: string; amount?: { refund?: number; total?: number; currency?: string } };
       const order = orders.get(req.out_trade_no ?? '');
       const refundFee = req.amount?.refund ?? 0;
       if (!req.out_refund_no || !Number.isSafeInteger(refundFee) || refundFee <= 0 || req.amount?.currency !== 'CNY') return error(400, 'PARAM_ERROR', '参数错误：out_refund_no、amount.refund、amount.currency 必填');
@@ -194,12 +264,14 @@ export function wechatV3SandboxHandler(options: WechatSandboxOptions, orders: Ma
       settleOrder(options, order, record);
       if (order.state !== 'SUCCESS') return error(400, 'INVALID_REQUEST', '订单未支付或已撤销，不能退款');
       if (req.amount?.total !== order.totalFee) return error(400, 'PARAM_ERROR', '订单金额与原订单金额不一致');
-      const refunded = (order.refunds ?? []).reduce((sum, r) => sum + r.refundFee, 0);
+      // A closed refund moved no money, so its amount may be refunded again.
+      const refunded = (order.refunds ?? []).reduce((sum, r) => (r.status === 'CLOSED' ? sum : sum + r.refundFee), 0);
       if (refundFee > order.totalFee - refunded) return error(400, 'INVALID_REQUEST', `申请退款金额超过订单可退金额（可退 ${order.totalFee - refunded} 分）`);
       const processing = refundFee % 10 === 7;
-      const refund: SandboxRefund = { outRefundNo: req.out_refund_no, refundId: `503${String(now()).slice(-10)}${randomBytes(4).readUInt32BE(0).toString().padStart(10, '0').slice(0, 10)}`, refundFee, reason: req.reason ?? '', status: processing ? 'PROCESSING' : 'SUCCESS', createdAt: now(), successAt: processing ? null : now() };
+      const refund: SandboxRefund = { outRefundNo: req.out_refund_no, refundId: `503${String(now()).slice(-10)}${randomBytes(4).readUInt32BE(0).toString().padStart(10, '0').slice(0, 10)}`, refundFee, reason: req.reason ?? '', status: processing ? 'PROCESSING' : 'SUCCESS', createdAt: now(), successAt: processing ? null : now(), ...(req.notify_url ? { notifyUrl: req.notify_url } : {}) };
       order.refunds = [...(order.refunds ?? []), refund];
       record(order);
+      if (!processing) ended(order, refund);
       return answer(200, refundJson(order, refund));
     }
     const query = /^\/v3\/refund\/domestic\/refunds\/([^/?]+)$/.exec(url);
@@ -211,6 +283,7 @@ export function wechatV3SandboxHandler(options: WechatSandboxOptions, orders: Ma
         refund.status = 'SUCCESS';
         refund.successAt = now();
         record(order);
+        ended(order, refund);
       }
       return answer(200, refundJson(order, refund));
     }
@@ -223,14 +296,59 @@ export async function startWechatSandbox(options: WechatSandboxOptions): Promise
   const journal = options.journalFile ? openJournal<SandboxOrder>(options.journalFile, 'outTradeNo') : undefined;
   const orders = new Map<string, SandboxOrder>((journal?.load() ?? []).map((o) => [o.outTradeNo, o]));
   const record = (o: SandboxOrder) => journal?.append(o);
+  const notifications: SentNotification[] = [];
+  const inFlight = new Set<Promise<SentNotification | undefined>>();
+  // Sent once, after the answer that ended the refund (WeChat retries unanswered ones for a day; this sandbox does not).
+  const notify = (order: SandboxOrder, refund: SandboxRefund): Promise<SentNotification | undefined> => {
+    const v3 = options.v3;
+    if (!refund.notifyUrl || !v3?.apiV3Key) return Promise.resolve(undefined);
+    const url = refund.notifyUrl;
+    const { headers, body } = refundNotification({ ...v3, apiV3Key: v3.apiV3Key }, options.mchId, order, refund, options.clock.now().getTime());
+    const sending = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(5_000) }))
+      .then(
+        async (res) => {
+          await res.arrayBuffer();
+          return res.status;
+        },
+        () => 0,
+      )
+      .then((status) => {
+        const sent = { url, headers, body, answer: status };
+        notifications.push(sent);
+        return sent;
+      });
+    inFlight.add(sending);
+    void sending.finally(() => inFlight.delete(sending));
+    return sending;
+  };
   const handle = wechatSandboxHandler(options, orders, record);
-  const handleV3 = wechatV3SandboxHandler(options, orders, record);
+  const handleV3 = wechatV3SandboxHandler(options, orders, record, (o, r) => void notify(o, r));
+  const finishRefund = (outRefundNo: string, status: 'SUCCESS' | 'ABNORMAL' | 'CLOSED') => {
+    for (const order of orders.values()) {
+      const refund = order.refunds?.find((r) => r.outRefundNo === outRefundNo && r.status === 'PROCESSING');
+      if (!refund) continue;
+      refund.status = status;
+      if (status === 'SUCCESS') refund.successAt = options.clock.now().getTime();
+      record(order);
+      return notify(order, refund);
+    }
+    return Promise.reject(new Error(`no PROCESSING refund ${outRefundNo} in the sandbox`));
+  };
+  let baseUrl = '';
+  const bills = wechatBillEndpoints(options, () => [...orders.values()], () => baseUrl);
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = req.url ?? '';
       const body = Buffer.concat(chunks).toString('utf8');
+      const bill = bills.handle(req.method ?? 'GET', url, req.headers.authorization);
+      if (bill) {
+        res.writeHead(bill.status, bill.headers);
+        res.end(bill.body);
+        return;
+      }
       if (url.startsWith('/v3/')) {
         const reply = handleV3(req.method ?? 'GET', url, req.headers.authorization, body);
         res.writeHead(reply.status, { ...reply.headers, 'content-type': 'application/json; charset=utf-8' });
@@ -243,5 +361,9 @@ export async function startWechatSandbox(options: WechatSandboxOptions): Promise
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, orders, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  baseUrl = `http://127.0.0.1:${port}`;
+  const idle = async () => {
+    await Promise.all([...inFlight]);
+  };
+  return { url: baseUrl, orders, notifications, finishRefund, idle, bills, close: () => idle().then(() => new Promise((resolve) => server.close(() => resolve()))) };
 }

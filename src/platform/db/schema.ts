@@ -516,6 +516,18 @@ export interface PaymentRefundsTable {
   updated_at: string;
 }
 
+/** A provider's notification, by its id, so a replay is refused (chain-level: checked before decryption). */
+export interface PaymentNotificationsTable {
+  channel: string;
+  notify_id: string;
+  /** e.g. REFUND.SUCCESS, REFUND.ABNORMAL, REFUND.CLOSED */
+  event_type: string;
+  /** The store of the refund it settled (chain-level table: checked before the store is known). */
+  store_ref: string | null;
+  refund_no: string | null;
+  received_at: string;
+}
+
 /** A supervisor's approval of one act (a return above the requester's limit). */
 export interface ApprovalsTable {
   store_id: string;
@@ -732,6 +744,61 @@ export interface MemberMessagesTable {
   sent_at: string | null;
 }
 
+/** HQ: a registered store node; its secret sealed under HQ's sync key (src/sync). */
+export interface SyncNodesTable {
+  store_id: string;
+  id: string;
+  secret_sealed: string;
+  outbox_node_id: string | null;
+  last_seq: number;
+  last_push_at: string | null;
+  last_pull_at: string | null;
+  clock_skew_ms: number | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface SyncNoncesTable {
+  node_id: string;
+  nonce: string;
+  seen_at: string;
+}
+
+/** HQ: every outbox event received, once per (node, seq) and once per (type, document). */
+export interface SyncReceivedTable {
+  node_id: string;
+  seq: number;
+  event_id: string;
+  type: string;
+  document_id: string;
+  /** Raw payload, kept for event types HQ does not apply yet. */
+  payload: string | null;
+  created_at: string;
+  received_at: string;
+}
+
+/** HQ: what applying a store's events could not settle silently (negative points, unknown member). */
+export interface SyncExceptionsTable {
+  store_id: string;
+  id: string;
+  code: string;
+  doc_type: string;
+  doc_id: string;
+  ref: string | null;
+  detail: string;
+  created_at: string;
+}
+
+/** Store node: how far HQ has acknowledged this node's outbox. */
+export interface SyncStateTable {
+  node_id: string;
+  acked_seq: number;
+  last_push_at: string | null;
+  last_attempt_at: string | null;
+  last_error: string | null;
+  last_pull_at: string | null;
+}
+
 export interface Database {
   regions: RegionsTable;
   stores: StoresTable;
@@ -777,6 +844,7 @@ export interface Database {
   channel_lines: ChannelLinesTable;
   bank_lines: BankLinesTable;
   payment_refunds: PaymentRefundsTable;
+  payment_notifications: PaymentNotificationsTable;
   approvals: ApprovalsTable;
   returns: ReturnsTable;
   return_lines: ReturnLinesTable;
@@ -790,4 +858,9 @@ export interface Database {
   settlements: SettlementsTable;
   recon_exceptions: ReconExceptionsTable;
   recon_exception_events: ReconExceptionEventsTable;
+  sync_nodes: SyncNodesTable;
+  sync_nonces: SyncNoncesTable;
+  sync_received: SyncReceivedTable;
+  sync_exceptions: SyncExceptionsTable;
+  sync_state: SyncStateTable;
 }

@@ -10,6 +10,8 @@ import { members0007 } from './0007-members';
 import { reports0008 } from './0008-reports';
 import { inventory0009 } from './0009-inventory';
 import { settlement0010 } from './0010-settlement';
+import { sync0011 } from './0011-sync';
+import { paymentNotifications0014 } from './0014-payment-notifications';
 
 export const migrations: Record<string, Migration> = {
   '0001-platform': platform0001,
@@ -22,4 +24,6 @@ export const migrations: Record<string, Migration> = {
   '0008-reports': reports0008,
   '0009-inventory': inventory0009,
   '0010-settlement': settlement0010,
+  '0011-sync': sync0011,
+  '0014-payment-notifications': paymentNotifications0014,
 };

@@ -1,0 +1,226 @@
+// A store node's side of sync: pushes its outbox to HQ in batches from the last acknowledged seq,
+// pulls master data, and keeps doing both in the background, backing off while HQ is down.
+import { sql } from 'kysely';
+import { AppError } from '../platform/errors';
+import type { Ctx } from '../platform/context';
+import type { PushAck } from './apply';
+import type { NodeCredential } from './keys';
+import { invalidateCatalog } from '../catalog/index';
+import { applyPullPage, type PullPage } from './pull';
+import { signedHeaders } from './signing';
+
+export interface StoreSyncOptions {
+  hqUrl: string;
+  credential: NodeCredential;
+  dbKind: 'sqlite' | 'postgres';
+  /** Events per push (default 500). */
+  batchSize?: number;
+  /** Between rounds while all is well (default 3 s); doubled per failure up to maxBackoffMs. */
+  intervalMs?: number;
+  maxBackoffMs?: number;
+  /** Between master-data pulls (default 5 minutes). */
+  pullEveryMs?: number;
+  timeoutMs?: number;
+}
+
+export interface SyncStatus {
+  role: 'store';
+  nodeId: string;
+  storeCode: string;
+  hqUrl: string;
+  /** Whether the last call to HQ got an answer; null before the first. */
+  hqReachable: boolean | null;
+  lastPushAt: string | null;
+  lastAttemptAt: string | null;
+  lastError: string | null;
+  lastPullAt: string | null;
+  ackedSeq: number;
+  queuedEvents: number;
+  oldestUnsyncedAt: string | null;
+  /** How far this node's clock is from HQ's, as HQ last reported (positive: ahead). */
+  clockSkewMs: number;
+}
+
+const running = new Map<string, StoreSync>();
+
+/** The store sync running for node `nodeId` (its status route reads it). */
+export function storeSyncOf(nodeId: string): StoreSync | undefined {
+  return running.get(nodeId);
+}
+
+export class StoreSync {
+  private readonly secret: Buffer;
+  private readonly base: string;
+  private skewMs = 0;
+  private reachable: boolean | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private round: Promise<void> = Promise.resolve();
+  private lastPullMs = 0;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly options: StoreSyncOptions,
+  ) {
+    this.secret = Buffer.from(options.credential.secret, 'base64url');
+    this.base = options.hqUrl.replace(/\/+$/, '');
+    running.set(ctx.nodeId, this);
+  }
+
+  /** A signed call to HQ; a refusal comes back as the AppError HQ named. The body is made per attempt. */
+  private async call<T>(method: 'GET' | 'POST', path: string, makeBody?: () => string, retried = false): Promise<T> {
+    const body = makeBody?.();
+    const headers = signedHeaders(this.options.credential.nodeId, this.secret, { method, path, body: body ?? '' }, this.ctx.clock.now().getTime() - this.skewMs);
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, { method, headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
+    } catch (err) {
+      this.reachable = false;
+      throw new AppError('SYNC_HQ_UNREACHABLE', `HQ at ${this.base} did not answer (${(err as Error).message}); events stay queued and go when it is back.`, { status: 503, cause: err });
+    }
+    this.reachable = true;
+    const text = await res.text();
+    if (res.ok) return JSON.parse(text) as T;
+    let problem: { code?: string; detail?: string; details?: Record<string, unknown> } = {};
+    try {
+      problem = JSON.parse(text) as typeof problem;
+    } catch {
+      problem = { code: 'SYNC_HQ_ERROR', detail: `HQ answered ${res.status}.` };
+    }
+    const hqNow = problem.details?.hqNow;
+    // HQ refuses requests outside its ±5 minute window and says its time: sign by HQ's clock
+    // from then on (ordering never depends on clocks; only the replay window does).
+    if (problem.code === 'SYNC_REPLAYED' && typeof hqNow === 'number' && !retried) {
+      this.skewMs = this.ctx.clock.now().getTime() - hqNow;
+      this.ctx.log.warn({ skewMs: this.skewMs }, "this store node's clock is off HQ's; signing by HQ's time");
+      return this.call(method, path, makeBody, true);
+    }
+    throw new AppError(problem.code ?? 'SYNC_HQ_ERROR', problem.detail ?? `HQ answered ${res.status}.`, { status: res.status, details: problem.details });
+  }
+
+  private async ackedSeq(): Promise<number> {
+    await this.ctx.db.insertInto('sync_state').values({ node_id: this.ctx.nodeId, acked_seq: 0, last_push_at: null, last_attempt_at: null, last_error: null, last_pull_at: null }).onConflict((oc) => oc.doNothing()).execute();
+    const row = await this.ctx.db.selectFrom('sync_state').select('acked_seq').where('node_id', '=', this.ctx.nodeId).executeTakeFirstOrThrow();
+    return row.acked_seq;
+  }
+
+  private async note(fields: { acked_seq?: number; last_push_at?: string; last_error?: string | null; last_pull_at?: string }): Promise<void> {
+    await this.ctx.db.updateTable('sync_state').set({ ...fields, last_attempt_at: this.ctx.clock.now().toISOString() }).where('node_id', '=', this.ctx.nodeId).execute();
+  }
+
+  /** Sends one batch from the last acknowledged seq; returns how many events it sent. */
+  async pushOnce(): Promise<number> {
+    const acked = await this.ackedSeq();
+    const rows = await this.ctx.db
+      .selectFrom('outbox')
+      .select(['seq', 'event_id', 'type', 'document_id', 'payload', 'created_at'])
+      .where('node_id', '=', this.ctx.nodeId)
+      .where('seq', '>', acked)
+      .orderBy('seq')
+      .limit(this.options.batchSize ?? 500)
+      .execute();
+    if (rows.length === 0) return 0;
+    // Payloads are JSON already: spliced in as they are, never parsed and re-encoded here.
+    const events = rows.map((r) => `{"seq":${r.seq},"eventId":${JSON.stringify(r.event_id)},"type":${JSON.stringify(r.type)},"documentId":${JSON.stringify(r.document_id)},"createdAt":${JSON.stringify(r.created_at)},"payload":${r.payload}}`);
+    const joined = events.join(',');
+    const body = () => `{"outboxNodeId":${JSON.stringify(this.ctx.nodeId)},"clockSkewMs":${this.skewMs},"events":[${joined}]}`;
+    try {
+      const ack = await this.call<PushAck>('POST', '/api/v1/sync/push', body);
+      await this.note({ acked_seq: ack.ackedSeq, last_push_at: this.ctx.clock.now().toISOString(), last_error: null });
+      return rows.length;
+    } catch (err) {
+      const expected = err instanceof AppError ? err.details?.expectedSeq : undefined;
+      if (err instanceof AppError && err.code === 'SYNC_GAP' && typeof expected === 'number') {
+        // HQ has more (a lost acknowledgement) or less (HQ restored) than this node thought.
+        await this.note({ acked_seq: expected - 1, last_error: null });
+        return rows.length;
+      }
+      await this.note({ last_error: `${err instanceof AppError ? err.code : 'ERROR'}: ${(err as Error).message}` });
+      throw err;
+    }
+  }
+
+  /** Pushes until the outbox is empty (or `maxBatches` were sent). */
+  async drain(maxBatches = Number.POSITIVE_INFINITY): Promise<number> {
+    let sent = 0;
+    for (let i = 0; i < maxBatches; i++) {
+      const n = await this.pushOnce();
+      sent += n;
+      if (n === 0) break;
+    }
+    return sent;
+  }
+
+  /** Pulls every page of HQ's master data, applying each in one transaction; returns the rows. */
+  async pull(pageSize = 1000): Promise<number> {
+    let cursor: string | null = '';
+    let rows = 0;
+    while (cursor !== null) {
+      const page: PullPage = await this.call<PullPage>('GET', `/api/v1/sync/pull?limit=${pageSize}${cursor ? `&cursor=${cursor}` : ''}`);
+      await applyPullPage(this.ctx.db, this.options.dbKind, page);
+      rows += page.rows.length;
+      cursor = page.next;
+    }
+    this.lastPullMs = Date.now();
+    invalidateCatalog(this.ctx);
+    await this.ackedSeq();
+    await this.note({ last_pull_at: this.ctx.clock.now().toISOString() });
+    return rows;
+  }
+
+  /** Starts the background rounds: drain the outbox, pull when due, then wait (longer after a failure). */
+  start(): void {
+    const interval = this.options.intervalMs ?? 3000;
+    const maxBackoff = this.options.maxBackoffMs ?? 60_000;
+    let delay = interval;
+    const tick = () => {
+      this.round = (async () => {
+        try {
+          await this.drain();
+          if (Date.now() - this.lastPullMs >= (this.options.pullEveryMs ?? 300_000)) await this.pull();
+          delay = interval;
+        } catch (err) {
+          delay = Math.min(maxBackoff, delay * 2);
+          this.ctx.log.warn({ code: err instanceof AppError ? err.code : undefined, err: (err as Error).message, retryInMs: delay }, 'sync round failed');
+        }
+        if (!this.stopped) this.timer = setTimeout(tick, delay);
+      })();
+    };
+    tick();
+  }
+
+  /** Stops the rounds (after the one in flight). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.round;
+    running.delete(this.ctx.nodeId);
+  }
+
+  /** What the till and the back office show: last push, queue, oldest unsynced, HQ reachable. */
+  async status(): Promise<SyncStatus> {
+    const acked = await this.ackedSeq();
+    const state = await this.ctx.db.selectFrom('sync_state').selectAll().where('node_id', '=', this.ctx.nodeId).executeTakeFirstOrThrow();
+    const queue = await this.ctx.db
+      .selectFrom('outbox')
+      .select([sql<number>`count(*)`.as('n'), sql<string | null>`min(created_at)`.as('oldest')])
+      .where('node_id', '=', this.ctx.nodeId)
+      .where('seq', '>', acked)
+      .executeTakeFirstOrThrow();
+    return {
+      role: 'store',
+      nodeId: this.options.credential.nodeId,
+      storeCode: this.options.credential.storeCode,
+      hqUrl: this.base,
+      hqReachable: this.reachable,
+      lastPushAt: state.last_push_at,
+      lastAttemptAt: state.last_attempt_at,
+      lastError: state.last_error,
+      lastPullAt: state.last_pull_at,
+      ackedSeq: acked,
+      queuedEvents: Number(queue.n),
+      oldestUnsyncedAt: queue.oldest,
+      clockSkewMs: this.skewMs,
+    };
+  }
+}

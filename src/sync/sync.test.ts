@@ -1,0 +1,237 @@
+// Store → HQ sync in-process: HQ (on each database) listens on loopback, a store node on its own
+// SQLite pulls master data, sells through the real checkout, and pushes its outbox.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InjectOptions } from 'fastify';
+import { describeEachDb, openTestDatabase } from '../platform/testing/databases';
+import { startTestApp, type TestApp } from '../platform/testing/app';
+import { createTillpoint, type Tillpoint } from '../app';
+import { loadConfig } from '../platform/config';
+import { createLogger } from '../platform/logging';
+import type { DbHandle } from '../platform/db/index';
+import type { Ctx } from '../platform/context';
+import { generateKeyRing, memberKeysFrom } from '../members/index';
+import type { CartView } from '../checkout/cart';
+import type { SaleRecord, SaleView } from '../checkout/index';
+import { applyBatch, type PushBody } from './apply';
+import { configureSyncKey, type NodeCredential } from './keys';
+import { verifySyncRequest } from './nodes';
+import { signedHeaders } from './signing';
+import { StoreSync } from './store-sync';
+import { AppError } from '../platform/errors';
+
+async function refusal(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof AppError) return err;
+    throw err;
+  }
+  throw new Error('expected a refusal');
+}
+
+describeEachDb('sync: store node pushes to HQ exactly once', (hqHandle) => {
+  let hq: TestApp;
+  let hqUrl: string;
+  let store: Tillpoint;
+  let storeHandle: DbHandle;
+  let storeCtx: Ctx;
+  let sync: StoreSync;
+  let credential: NodeCredential;
+  let token: string;
+  const syncKey = randomBytes(32);
+
+  const storeCall = (opts: InjectOptions) => store.app.inject({ ...opts, headers: { ...opts.headers, authorization: `Bearer ${token}` } });
+  async function sell(codes: string[]): Promise<SaleView> {
+    let cart = (await storeCall({ method: 'POST', url: '/api/v1/carts', payload: {} })).json() as CartView;
+    for (const code of codes) cart = (await storeCall({ method: 'POST', url: `/api/v1/carts/${cart.id}/scan`, payload: { code } })).json() as CartView;
+    const paid = await storeCall({ method: 'POST', url: `/api/v1/carts/${cart.id}/tenders`, payload: { method: 'cash', amountFen: cart.dueFen } });
+    expect(paid.statusCode, paid.body).toBeLessThan(300);
+    const done = await storeCall({ method: 'POST', url: `/api/v1/carts/${cart.id}/complete` });
+    expect(done.statusCode, done.body).toBeLessThan(300);
+    return done.json() as SaleView;
+  }
+  const count = async (table: 'sales' | 'stock_moves' | 'shifts' | 'sync_received') => Number((await hq.ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  async function events(fromSeq = 1): Promise<PushBody> {
+    const rows = await storeCtx.db.selectFrom('outbox').selectAll().where('node_id', '=', storeCtx.nodeId).where('seq', '>=', fromSeq).orderBy('seq').execute();
+    return { outboxNodeId: storeCtx.nodeId, events: rows.map((r) => ({ seq: r.seq, eventId: r.event_id, type: r.type, documentId: r.document_id, createdAt: r.created_at, payload: JSON.parse(r.payload) as unknown })) };
+  }
+  async function node() {
+    const row = await hq.ctx.db.selectFrom('sync_nodes').selectAll().where('id', '=', credential.nodeId).executeTakeFirstOrThrow();
+    return { id: row.id, storeId: row.store_id, outboxNodeId: row.outbox_node_id, lastSeq: row.last_seq };
+  }
+
+  beforeAll(async () => {
+    hq = await startTestApp(hqHandle(), { products: 30 });
+    configureSyncKey(hq.tp.nodeId, syncKey);
+    await hq.tp.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = hq.tp.app.server.address();
+    hqUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const admin = await hq.login('admin');
+    const registered = await hq.tp.app.inject({ method: 'POST', url: '/api/v1/sync/nodes', headers: { authorization: `Bearer ${admin}` }, payload: { storeCode: 'S001' } });
+    expect(registered.statusCode, registered.body).toBe(201);
+    credential = registered.json() as NodeCredential;
+
+    storeHandle = await openTestDatabase('sqlite');
+    store = await createTillpoint({ config: loadConfig({ role: 'store', logLevel: 'silent' }, {}), clock: hq.clock, log: createLogger('silent'), handle: storeHandle, auditKey: randomBytes(32), memberKeys: memberKeysFrom(generateKeyRing()) });
+    storeCtx = { actor: null, db: storeHandle.db, clock: hq.clock, nodeId: store.nodeId, log: createLogger('silent') };
+    sync = new StoreSync(storeCtx, { hqUrl, credential, dbKind: 'sqlite', batchSize: 3 });
+    expect(await sync.pull(7)).toBeGreaterThan(30);
+    const pin = await store.app.inject({ method: 'POST', url: '/api/v1/auth/pin', payload: { storeCode: 'S001', terminalCode: 'T01', username: 'cashier', pin: '1234' } });
+    expect(pin.statusCode, pin.body).toBe(200);
+    token = (pin.json() as { token: string }).token;
+    const shift = await storeCall({ method: 'POST', url: '/api/v1/shifts/open', payload: { floatFen: 10_000 } });
+    expect(shift.statusCode, shift.body).toBe(201);
+  }, 60_000);
+  afterAll(async () => {
+    await store?.close();
+    await storeHandle?.close();
+    await hq?.close();
+  });
+
+  it('pulls the master data, then pushes sales: at HQ once each, with stock and cash', async () => {
+    const barcodes = await storeCtx.db.selectFrom('sku_barcodes').select('barcode').orderBy('barcode').limit(3).execute();
+    const codes = barcodes.map((b) => b.barcode);
+    const sold: SaleView[] = [];
+    for (let i = 0; i < 5; i++) sold.push(await sell(codes.slice(0, 1 + (i % 3))));
+    const status = (await storeCall({ method: 'GET', url: '/api/v1/sync/status' })).json() as { queuedEvents: number; oldestUnsyncedAt: string | null };
+    expect(status.queuedEvents).toBe(6); // the shift and five sales
+    expect(await sync.drain()).toBe(6);
+    const after = (await storeCall({ method: 'GET', url: '/api/v1/sync/status' })).json() as { queuedEvents: number; ackedSeq: number; hqReachable: boolean };
+    expect(after).toMatchObject({ queuedEvents: 0, ackedSeq: 6, hqReachable: true });
+    const atHq = await hq.ctx.db.selectFrom('sales').select(['id', 'total_fen']).orderBy('id').execute();
+    expect(atHq).toEqual(sold.map((s) => ({ id: s.id, total_fen: s.totalFen })).sort((a, b) => (a.id < b.id ? -1 : 1)));
+    const storeMoves = await storeCtx.db.selectFrom('stock_moves').select(['sku_id', 'qty']).orderBy('sku_id').orderBy('qty').execute();
+    const hqMoves = await hq.ctx.db.selectFrom('stock_moves').select(['sku_id', 'qty']).orderBy('sku_id').orderBy('qty').execute();
+    expect(hqMoves).toEqual(storeMoves);
+    const cash = await hq.ctx.db.selectFrom('cash_movements').select((eb) => eb.fn.sum<number>('amount_fen').as('fen')).executeTakeFirstOrThrow();
+    expect(Number(cash.fen)).toBe(10_000 + sold.reduce((s, x) => s + x.totalFen, 0));
+  });
+
+  it('skips a duplicate batch and reordered events; a retry creates no second sale or stock move', async () => {
+    const before = [await count('sales'), await count('stock_moves'), await count('sync_received')];
+    const batch = await events();
+    const ack = await applyBatch(hq.ctx, await node(), { ...batch, events: [...batch.events].reverse() });
+    expect(ack).toEqual({ ackedSeq: 6, applied: 0, skipped: 6 });
+    expect([await count('sales'), await count('stock_moves'), await count('sync_received')]).toEqual(before);
+    // A new sale pushed inside a batch that repeats old events, out of order: only the new one applies.
+    await sell([(await storeCtx.db.selectFrom('sku_barcodes').select('barcode').executeTakeFirstOrThrow()).barcode]);
+    const again = await events(5);
+    expect(await applyBatch(hq.ctx, await node(), { ...again, events: [...again.events].reverse() })).toEqual({ ackedSeq: 7, applied: 1, skipped: 2 });
+    expect(await count('sales')).toBe((before[0] ?? 0) + 1);
+    await sync.drain();
+    expect((await sync.status()).ackedSeq).toBe(7);
+  });
+
+  it('refuses a gap, naming the expected seq, and applies nothing', async () => {
+    await sell([(await storeCtx.db.selectFrom('sku_barcodes').select('barcode').executeTakeFirstOrThrow()).barcode]);
+    await sell([(await storeCtx.db.selectFrom('sku_barcodes').select('barcode').executeTakeFirstOrThrow()).barcode]);
+    const batch = await events(9);
+    const err = await refusal(applyBatch(hq.ctx, await node(), batch));
+    expect(err.code).toBe('SYNC_GAP');
+    expect(err.details).toEqual({ expectedSeq: 8 });
+    expect(await count('sales')).toBe(6);
+    // The store's pusher resends from HQ's expected seq.
+    expect(await sync.drain()).toBe(2);
+    expect(await count('sales')).toBe(8);
+  });
+
+  it("refuses another store's documents: nothing from the batch is applied", async () => {
+    const other = await hq.ctx.db.selectFrom('stores').select('id').where('code', '=', 'S002').executeTakeFirstOrThrow();
+    await sell([(await storeCtx.db.selectFrom('sku_barcodes').select('barcode').executeTakeFirstOrThrow()).barcode]);
+    await sell([(await storeCtx.db.selectFrom('sku_barcodes').select('barcode').executeTakeFirstOrThrow()).barcode]);
+    const batch = await events(10);
+    const forged = batch.events.map((e, i) => (i === 1 ? { ...e, payload: { ...(e.payload as SaleRecord), storeId: other.id } } : e));
+    const err = await refusal(applyBatch(hq.ctx, await node(), { ...batch, events: forged }));
+    expect(err.code).toBe('SYNC_WRONG_STORE');
+    expect(await count('sales')).toBe(8);
+    expect((await node()).lastSeq).toBe(9);
+  });
+
+  it('refuses a tampered batch, a replayed request, a stale timestamp and an unknown node', async () => {
+    const path = '/api/v1/sync/push';
+    const body = JSON.stringify(await events(10));
+    const secret = Buffer.from(credential.secret, 'base64url');
+    const post = (headers: Record<string, string>, payload: string) => hq.tp.app.inject({ method: 'POST', url: path, headers: { ...headers, 'content-type': 'application/json' }, payload });
+    const now = hq.clock.now().getTime();
+    const headers = signedHeaders(credential.nodeId, secret, { method: 'POST', path, body }, now);
+    const tampered = await post(headers, body.replace(/"totalFen":(\d+)/, (_, n: string) => `"totalFen":${Number(n) + 100}`));
+    expect(tampered.statusCode).toBe(401);
+    expect(tampered.json()).toMatchObject({ code: 'SYNC_SIGNATURE_INVALID' });
+    const ok = await post(headers, body);
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toEqual({ ackedSeq: 11, applied: 2, skipped: 0 });
+    expect((await post(headers, body)).json()).toMatchObject({ code: 'SYNC_REPLAYED' });
+    const stale = await post(signedHeaders(credential.nodeId, secret, { method: 'POST', path, body }, now - 2 * 3_600_000), body);
+    expect(stale.json()).toMatchObject({ code: 'SYNC_REPLAYED', details: { skewMs: -7_200_000 } });
+    const stranger = await post(signedHeaders('0190aaaa-0000-7000-8000-000000000000', secret, { method: 'POST', path, body }, now), body);
+    expect(stranger.json()).toMatchObject({ code: 'SYNC_NODE_UNKNOWN' });
+    expect(await count('sales')).toBe(10);
+    const storeSales = await storeCtx.db.selectFrom('sales').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('total_fen').as('fen')]).executeTakeFirstOrThrow();
+    const hqSales = await hq.ctx.db.selectFrom('sales').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('total_fen').as('fen')]).executeTakeFirstOrThrow();
+    expect([Number(hqSales.n), Number(hqSales.fen)]).toEqual([Number(storeSales.n), Number(storeSales.fen)]);
+  });
+
+  it('a store node two hours off signs by HQ\'s clock after the first refusal (ordering stays by seq)', async () => {
+    const skewed = new StoreSync({ ...storeCtx, clock: { now: () => new Date(hq.clock.now().getTime() + 2 * 3_600_000) } }, { hqUrl, credential, dbKind: 'sqlite' });
+    await sell([(await storeCtx.db.selectFrom('sku_barcodes').select('barcode').executeTakeFirstOrThrow()).barcode]);
+    // It resends 10 and 11 (it never heard HQ acknowledge them): HQ skips those, applies 12.
+    expect(await skewed.drain()).toBe(3);
+    expect((await skewed.status()).clockSkewMs).toBe(2 * 3_600_000);
+    expect((await node()).lastSeq).toBe(12);
+    const flagged = await hq.ctx.db.selectFrom('sync_nodes').select('clock_skew_ms').where('id', '=', credential.nodeId).executeTakeFirstOrThrow();
+    expect(flagged.clock_skew_ms).toBe(2 * 3_600_000);
+  });
+
+  it('pushes a return: at HQ with its lines, refunds, stock back and the drawer’s refund, once', async () => {
+    const [sale] = await hq.ctx.db.selectFrom('sales').select(['receipt_no', 'total_fen']).orderBy('created_at').limit(1).execute();
+    const back = await storeCall({ method: 'POST', url: '/api/v1/returns', payload: { receiptNo: sale?.receipt_no, lines: [{ lineNo: 1, qty: 1 }], reasonCode: 'changed_mind' } });
+    expect(back.statusCode, back.body).toBe(201);
+    const returned = back.json() as { id: string; refundFen: number };
+    expect(await sync.drain()).toBe(1);
+    const atHq = await hq.ctx.db.selectFrom('returns').select(['id', 'refund_fen', 'status']).execute();
+    expect(atHq).toEqual([{ id: returned.id, refund_fen: returned.refundFen, status: 'completed' }]);
+    expect(await hq.ctx.db.selectFrom('return_lines').select('qty').where('return_id', '=', returned.id).execute()).toEqual([{ qty: 1 }]);
+    const storeMoves = await storeCtx.db.selectFrom('stock_moves').select(['sku_id', 'qty', 'kind']).orderBy('sku_id').orderBy('qty').orderBy('kind').execute();
+    const hqMoves = await hq.ctx.db.selectFrom('stock_moves').select(['sku_id', 'qty', 'kind']).orderBy('sku_id').orderBy('qty').orderBy('kind').execute();
+    expect(hqMoves).toEqual(storeMoves);
+    const refund = await hq.ctx.db.selectFrom('cash_movements').select('amount_fen').where('doc_id', '=', returned.id).execute();
+    expect(refund).toEqual([{ amount_fen: -returned.refundFen }]);
+  });
+
+  it('books offline points in ledger order; a balance gone negative is kept and flagged', async () => {
+    const memberId = '0190bbbb-0000-7000-8000-000000000001';
+    const at = hq.clock.now().toISOString();
+    await hq.ctx.db
+      .insertInto('members')
+      .values({ id: memberId, card_no: 'M000000001', phone_index: null, phone_sealed: null, name_sealed: null, birthday_sealed: null, tier_code: 'regular', tier_since: at, points_balance: 300, registered_store: credential.storeId, consent_version: '1', consent_sha256: 'x', consent_at: at, status: 'active', created_at: at, updated_at: at })
+      .execute();
+    // Two offline sales of the same member, fabricated after whatever HQ has applied so far.
+    const base = (await node()).lastSeq;
+    const last = (await events(1)).events.filter((e) => e.type === 'sale.completed').at(-1);
+    if (!last) throw new Error('no sale to copy');
+    const sale = last.payload as SaleRecord;
+    const copy = (n: number, redeemed: number): PushBody['events'][number] => {
+      const id = `0190cccc-0000-7000-8000-00000000000${n}`;
+      return { ...last, seq: base + n, eventId: id, documentId: id, payload: { ...sale, id, receiptNo: `${sale.receiptNo}-X${n}`, receiptToken: `tok-${n}`, idempotencyKey: `idem-${n}`, tenders: [], memberId, points: { memberId, earned: 10, redeemed, balance: 0, tier: { code: 'regular', name: '' }, upgraded: false } } };
+    };
+    const ack = await applyBatch(hq.ctx, await node(), { outboxNodeId: storeCtx.nodeId, events: [copy(1, 200), copy(2, 200)] });
+    expect(ack).toEqual({ ackedSeq: base + 2, applied: 2, skipped: 0 });
+    const member = await hq.ctx.db.selectFrom('members').select('points_balance').where('id', '=', memberId).executeTakeFirstOrThrow();
+    expect(member.points_balance).toBe(300 - 200 + 10 - 200 + 10);
+    const entries = await hq.ctx.db.selectFrom('member_points').select(['kind', 'points']).where('member_id', '=', memberId).orderBy('created_at').orderBy('id').execute();
+    expect(entries).toEqual([{ kind: 'redeem', points: -200 }, { kind: 'earn', points: 10 }, { kind: 'redeem', points: -200 }, { kind: 'earn', points: 10 }]);
+    const flagged = await hq.ctx.db.selectFrom('sync_exceptions').select(['code', 'doc_id']).execute();
+    expect(flagged).toEqual([{ code: 'POINTS_NEGATIVE', doc_id: '0190cccc-0000-7000-8000-000000000002' }]);
+  });
+
+});
+
+describe('sync: signed requests', () => {
+  it('verifySyncRequest names the refusal before touching the batch', async () => {
+    const err = await refusal(
+      verifySyncRequest({ db: { selectFrom: () => ({ selectAll: () => ({ where: () => ({ executeTakeFirst: async () => undefined }) }) }) }, log: createLogger('silent') } as unknown as Ctx, randomBytes(32), { method: 'POST', url: '/x', headers: {}, body: Buffer.alloc(0) }),
+    );
+    expect(err.code).toBe('SYNC_NODE_UNKNOWN');
+  });
+});
