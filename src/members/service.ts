@@ -9,6 +9,7 @@ import type { Ctx } from '../platform/context';
 import type { Selectable } from 'kysely';
 import type { MembersTable } from '../platform/db/schema';
 import { appendAudit } from '../audit/index';
+import { appendOutbox } from '../platform/outbox';
 import { formatMoney } from '../platform/money';
 import { consentHash, membersConfig } from './config';
 import type { MemberKeys } from './keys';
@@ -143,6 +144,9 @@ export async function registerMember(ctx: Ctx, actor: Actor, storeId: string, in
           })
           .execute();
         await appendAudit({ ...ctx, db: tx, actor }, { action: 'member.registered', docType: 'member', docId: id, storeId, data: { cardNo, phone: maskPhone(phone), consentVersion: config.consent.version } });
+        // HQ learns of the member from the store's outbox, personal fields still sealed.
+        const row = await tx.selectFrom('members').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        await appendOutbox({ ...ctx, db: tx }, { type: 'member.registered', documentId: id, payload: { storeId, member: row } });
       });
       break;
     } catch (err) {
@@ -358,6 +362,7 @@ export async function anonymiseMember(ctx: Ctx, actor: Actor, id: string): Promi
     await tx.updateTable('members').set({ phone_index: null, phone_sealed: null, name_sealed: null, birthday_sealed: null, status: 'anonymised', updated_at: now }).where('id', '=', id).execute();
     await tx.deleteFrom('member_messages').where('member_id', '=', id).where('status', '=', 'pending').execute();
     await appendAudit({ ...ctx, db: tx, actor }, { action: 'member.anonymised', docType: 'member', docId: id, storeId: null, data: { cardNo: row.card_no } });
+    await appendOutbox({ ...ctx, db: tx }, { type: 'member.anonymised', documentId: `${id}:anonymised`, payload: { memberId: id, at: now } });
   });
   return getMember(ctx, actor, id);
 }

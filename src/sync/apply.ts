@@ -8,6 +8,8 @@ import type { Tx } from '../platform/db/index';
 import { insertSales, type SaleRecord } from '../checkout/index';
 import { recordStockMoves, type StockMoveInput } from '../inventory/index';
 import type { ReturnCompletedEvent } from '../returns/index';
+import type { Selectable } from 'kysely';
+import type { MembersTable } from '../platform/db/schema';
 import type { SyncNode } from './nodes';
 
 export const pushBodySchema = z.object({
@@ -35,6 +37,8 @@ type Applier = (t: Ctx & { db: Tx }, storeId: string, events: PushedEvent[]) => 
 const APPLIERS: Record<string, Applier> = {
   'sale.completed': (t, storeId, events) => applySales(t, storeId, events.map((e) => e.payload as SaleRecord)),
   'return.completed': (t, storeId, events) => applyReturns(t, storeId, events.map((e) => e.payload as ReturnCompletedEvent)),
+  'member.registered': applyMembersRegistered,
+  'member.anonymised': applyMembersAnonymised,
   'shift.opened': applyShiftsOpened,
   'shift.closed': applyShiftsClosed,
 };
@@ -170,6 +174,8 @@ async function applySales(t: Ctx & { db: Tx }, storeId: string, sales: SaleRecor
       .where('id', '=', p.memberId)
       .returning('points_balance')
       .executeTakeFirstOrThrow();
+    // The tier a sale lifted the member to at the store holds at HQ too (upgrades only; the review is HQ's).
+    if (p.upgraded) await t.db.updateTable('members').set({ tier_code: p.tier.code, tier_since: s.createdAt }).where('id', '=', p.memberId).execute();
     if (after.points_balance < 0) {
       await flag(t, storeId, 'POINTS_NEGATIVE', { type: 'sale', id: s.id }, p.memberId, `Sale ${s.receiptNo} redeemed ${p.redeemed} points offline; the member's balance at HQ is now ${after.points_balance}.`);
     }
@@ -214,6 +220,30 @@ async function applyReturns(t: Ctx & { db: Tx }, storeId: string, returns: Retur
       .returning('points_balance')
       .executeTakeFirstOrThrow();
     if (after.points_balance < 0) await flag(t, storeId, 'POINTS_NEGATIVE', { type: 'return', id: row.id }, p.memberId, `Return ${row.return_no} clawed back ${p.clawedBack} points; the member's balance at HQ is now ${after.points_balance}.`);
+  }
+}
+
+/**
+ * Members registered at a store, as the store wrote them (personal fields sealed: HQ and its
+ * stores share the personal-data key ring). A phone already registered elsewhere keeps HQ's
+ * member; the clash is flagged for HQ to merge.
+ */
+async function applyMembersRegistered(t: Ctx & { db: Tx }, storeId: string, events: PushedEvent[]): Promise<void> {
+  for (const e of events) {
+    const { member } = e.payload as { member: Selectable<MembersTable> };
+    const clash = member.phone_index ? await t.db.selectFrom('members').select('id').where('phone_index', '=', member.phone_index).where('id', '!=', member.id).executeTakeFirst() : undefined;
+    if (clash) {
+      await flag(t, storeId, 'MEMBER_DUPLICATE', { type: 'member', id: member.id }, clash.id, `Card ${member.card_no} was registered at the store for a phone HQ already knows as member ${clash.id}; merge them.`);
+      continue;
+    }
+    await t.db.insertInto('members').values(member).onConflict((oc) => oc.column('id').doNothing()).execute();
+  }
+}
+
+async function applyMembersAnonymised(t: Ctx & { db: Tx }, _storeId: string, events: PushedEvent[]): Promise<void> {
+  for (const e of events) {
+    const { memberId, at } = e.payload as { memberId: string; at: string };
+    await t.db.updateTable('members').set({ phone_index: null, phone_sealed: null, name_sealed: null, birthday_sealed: null, status: 'anonymised', updated_at: at }).where('id', '=', memberId).execute();
   }
 }
 

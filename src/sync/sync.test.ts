@@ -199,6 +199,19 @@ describeEachDb('sync: store node pushes to HQ exactly once', (hqHandle) => {
     expect(refund).toEqual([{ amount_fen: -returned.refundFen }]);
   });
 
+  it('a member registered at the store reaches HQ sealed, and their sale’s points follow', async () => {
+    const registered = await storeCall({ method: 'POST', url: '/api/v1/members', payload: { phone: '13722223333', consentVersion: 'v1', consentAccepted: true } });
+    expect(registered.statusCode, registered.body).toBe(201);
+    const { id, cardNo } = registered.json() as { id: string; cardNo: string };
+    const barcode = (await storeCtx.db.selectFrom('sku_barcodes').select('barcode').orderBy('barcode').executeTakeFirstOrThrow()).barcode;
+    const sale = await sell([cardNo, barcode]);
+    expect(await sync.drain()).toBe(2);
+    const atStore = await storeCtx.db.selectFrom('members').select(['phone_sealed', 'phone_index', 'points_balance']).where('id', '=', id).executeTakeFirstOrThrow();
+    const atHq = await hq.ctx.db.selectFrom('members').select(['phone_sealed', 'phone_index', 'points_balance']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(atHq).toEqual(atStore);
+    expect(atHq.points_balance).toBe(Math.floor(sale.totalFen / 100));
+  });
+
   it('books offline points in ledger order; a balance gone negative is kept and flagged', async () => {
     const memberId = '0190bbbb-0000-7000-8000-000000000001';
     const at = hq.clock.now().toISOString();
