@@ -8,7 +8,7 @@ import type { Ctx } from '../platform/context';
 import type { Store } from '../platform/stores/service';
 import { appendAudit } from '../audit/index';
 import { catalogIndex, type CatalogIndex } from '../catalog/index';
-import { recordStockMoves } from './service';
+import { recordStockMoves, type StockMoveInput } from './service';
 import { averageCosts, costOf } from './stock-costs';
 import { countVariance, varianceTotals, type VarianceLine, type VarianceTotals } from './count-variance';
 import { scannedItem } from './scan-item';
@@ -221,13 +221,11 @@ export async function approveCount(ctx: Ctx, store: Store, id: string): Promise<
         .execute();
     }
     const date = businessDateAt(ctx, store);
-    await recordStockMoves(
-      t,
-      lines.filter((l) => l.difference !== 0).map((l) => ({ storeId: store.id, skuId: l.skuId, qty: l.difference, kind: 'count' as const, docType: 'stock_count', docId: id, costFen: Math.abs(l.varianceFen), reason: row.count_no, businessDate: date })),
-    );
+    const moves: StockMoveInput[] = lines.filter((l) => l.difference !== 0).map((l) => ({ storeId: store.id, skuId: l.skuId, qty: l.difference, kind: 'count' as const, docType: 'stock_count', docId: id, costFen: Math.abs(l.varianceFen), reason: row.count_no, businessDate: date }));
+    await recordStockMoves(t, moves);
     const totals = varianceTotals(lines);
     await appendAudit(t, { action: 'count.approved', docType: 'stock_count', docId: id, storeId: store.id, data: { countNo: row.count_no, lines: lines.filter((l) => l.difference !== 0).length, ...totals } });
-    await appendOutbox(t, { type: 'stock_count.approved', documentId: id, payload: { storeId: store.id, countNo: row.count_no, businessDate: date, lines } });
+    await appendOutbox(t, { type: 'stock_count.approved', documentId: id, payload: { storeId: store.id, countNo: row.count_no, businessDate: date, lines, moves } });
   });
   return varianceReport(ctx, store, id);
 }

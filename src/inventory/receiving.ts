@@ -9,7 +9,7 @@ import type { Ctx } from '../platform/context';
 import type { Store } from '../platform/stores/service';
 import { appendAudit } from '../audit/index';
 import { catalogIndex, type CatalogIndex } from '../catalog/index';
-import { recordStockMoves } from './service';
+import { recordStockMoves, type StockMoveInput } from './service';
 import { applyReceiptCosts } from './stock-costs';
 import { costOfQty } from './cost';
 import { scannedItem } from './scan-item';
@@ -219,15 +219,13 @@ export async function receivePurchaseOrder(ctx: Ctx, store: Store, id: string, i
     const complete = after.every((l) => l.qty_received >= l.qty_ordered);
     await tx.updateTable('purchase_orders').set({ status: complete ? 'received' : 'partly_received', received_at: complete ? now : null }).where('store_id', '=', store.id).where('id', '=', id).execute();
     await applyReceiptCosts(t, index, store.id, received);
-    await recordStockMoves(
-      t,
-      received.map((r) => {
+    const moves: StockMoveInput[] = received.map((r) => {
         const unit = index.sku(r.skuId)?.unit ?? 'piece';
         return { storeId: store.id, skuId: r.skuId, qty: r.qty, kind: 'receipt' as const, docType: 'goods_receipt', docId: receiptId, costFen: costOfQty(unit, r.qty, r.unitCostFen), reason: over.some((o) => o.skuId === r.skuId) ? reason : null, businessDate: date };
-      }),
-    );
+      });
+    await recordStockMoves(t, moves);
     await appendAudit(t, { action: 'po.received', docType: 'goods_receipt', docId: receiptId, storeId: store.id, data: { poId: id, poNo: po.po_no, lines: received, overReceipt: over.length > 0 ? { reason, lines: over } : null } });
-    await appendOutbox(t, { type: 'goods_receipt.created', documentId: receiptId, payload: { storeId: store.id, poId: id, businessDate: date, lines: received } });
+    await appendOutbox(t, { type: 'goods_receipt.created', documentId: receiptId, payload: { storeId: store.id, poId: id, businessDate: date, lines: received, moves } });
   });
   return { ...(await loadPurchaseOrder(ctx, index, store.id, id)), receiptId };
 }

@@ -9,7 +9,7 @@ import type { Ctx } from '../platform/context';
 import type { Store } from '../platform/stores/service';
 import { appendAudit } from '../audit/index';
 import { catalogIndex, type CatalogIndex } from '../catalog/index';
-import { recordStockMoves } from './service';
+import { recordStockMoves, type StockMoveInput } from './service';
 import { applyReceiptCosts, averageCosts, costOf } from './stock-costs';
 import { costOfQty } from './cost';
 import { scannedItem } from './scan-item';
@@ -62,12 +62,10 @@ export async function sendTransfer(ctx: Ctx, from: Store, to: Store, input: { li
     const lines = scanned.map(([skuId, s], i) => ({ lineNo: i + 1, skuId, qty: s.qty, unitCostFen: costOf(costs, index, skuId) }));
     await tx.insertInto('transfers').values({ store_id: from.id, id, transfer_no: transferNo, to_store_id: to.id, status: 'in_transit', note: input.note?.trim() || null, sent_by: actor.userId, sent_at: now, received_by: null, received_at: null }).execute();
     await tx.insertInto('transfer_lines').values(lines.map((l) => ({ store_id: from.id, transfer_id: id, line_no: l.lineNo, sku_id: l.skuId, qty_sent: l.qty, qty_received: null, unit_cost_fen: l.unitCostFen }))).execute();
-    await recordStockMoves(
-      t,
-      lines.map((l) => ({ storeId: from.id, skuId: l.skuId, qty: -l.qty, kind: 'transfer_out' as const, docType: 'transfer', docId: id, costFen: costOfQty(index.sku(l.skuId)?.unit ?? 'piece', l.qty, l.unitCostFen), businessDate: date })),
-    );
+    const moves: StockMoveInput[] = lines.map((l) => ({ storeId: from.id, skuId: l.skuId, qty: -l.qty, kind: 'transfer_out' as const, docType: 'transfer', docId: id, costFen: costOfQty(index.sku(l.skuId)?.unit ?? 'piece', l.qty, l.unitCostFen), businessDate: date }));
+    await recordStockMoves(t, moves);
     await appendAudit(t, { action: 'transfer.sent', docType: 'transfer', docId: id, storeId: from.id, data: { transferNo, to: to.code, lines: lines.map((l) => ({ skuId: l.skuId, qty: l.qty })) } });
-    await appendOutbox(t, { type: 'transfer.sent', documentId: id, payload: { transferNo, fromStoreId: from.id, toStoreId: to.id, lines } });
+    await appendOutbox(t, { type: 'transfer.sent', documentId: id, payload: { transferNo, fromStoreId: from.id, toStoreId: to.id, lines, moves } });
   });
   return loadTransfer(ctx, index, id);
 }
@@ -158,13 +156,11 @@ export async function receiveTransfer(ctx: Ctx, to: Store, id: string, input: { 
     const arrived = received.filter((l) => l.got > 0);
     await applyReceiptCosts(t, index, to.id, arrived.map((l) => ({ skuId: l.sku_id, qty: l.got, unitCostFen: l.unit_cost_fen })));
     const date = businessDateAt(ctx, to);
-    await recordStockMoves(
-      t,
-      arrived.map((l) => ({ storeId: to.id, skuId: l.sku_id, qty: l.got, kind: 'transfer_in' as const, docType: 'transfer', docId: id, costFen: costOfQty(index.sku(l.sku_id)?.unit ?? 'piece', l.got, l.unit_cost_fen), reason: l.got === l.qty_sent ? null : `sent ${l.qty_sent}`, businessDate: date })),
-    );
+    const moves: StockMoveInput[] = arrived.map((l) => ({ storeId: to.id, skuId: l.sku_id, qty: l.got, kind: 'transfer_in' as const, docType: 'transfer', docId: id, costFen: costOfQty(index.sku(l.sku_id)?.unit ?? 'piece', l.got, l.unit_cost_fen), reason: l.got === l.qty_sent ? null : `sent ${l.qty_sent}`, businessDate: date }));
+    await recordStockMoves(t, moves);
     const differences = received.filter((l) => l.got !== l.qty_sent).map((l) => ({ skuId: l.sku_id, sent: l.qty_sent, received: l.got }));
     await appendAudit(t, { action: 'transfer.received', docType: 'transfer', docId: id, storeId: to.id, data: { transferNo: tr.transfer_no, differences } });
-    await appendOutbox(t, { type: 'transfer.received', documentId: id, payload: { transferNo: tr.transfer_no, toStoreId: to.id, lines: received.map((l) => ({ skuId: l.sku_id, sent: l.qty_sent, received: l.got })) } });
+    await appendOutbox(t, { type: 'transfer.received', documentId: id, payload: { transferNo: tr.transfer_no, toStoreId: to.id, lines: received.map((l) => ({ skuId: l.sku_id, sent: l.qty_sent, received: l.got })), moves } });
   });
   return loadTransfer(ctx, index, id);
 }

@@ -37,6 +37,11 @@ type Applier = (t: Ctx & { db: Tx }, storeId: string, events: PushedEvent[]) => 
 const APPLIERS: Record<string, Applier> = {
   'sale.completed': (t, storeId, events) => applySales(t, storeId, events.map((e) => e.payload as SaleRecord)),
   'return.completed': (t, storeId, events) => applyReturns(t, storeId, events.map((e) => e.payload as ReturnCompletedEvent)),
+  // Inventory documents carry the stock moves they wrote; HQ applies them as deltas, never overwrites.
+  'goods_receipt.created': applyStockMoves,
+  'stock_count.approved': applyStockMoves,
+  'transfer.sent': applyStockMoves,
+  'transfer.received': applyStockMoves,
   'member.registered': applyMembersRegistered,
   'member.anonymised': applyMembersAnonymised,
   'shift.opened': applyShiftsOpened,
@@ -221,6 +226,10 @@ async function applyReturns(t: Ctx & { db: Tx }, storeId: string, returns: Retur
       .executeTakeFirstOrThrow();
     if (after.points_balance < 0) await flag(t, storeId, 'POINTS_NEGATIVE', { type: 'return', id: row.id }, p.memberId, `Return ${row.return_no} clawed back ${p.clawedBack} points; the member's balance at HQ is now ${after.points_balance}.`);
   }
+}
+
+async function applyStockMoves(t: Ctx & { db: Tx }, _storeId: string, events: PushedEvent[]): Promise<void> {
+  await recordStockMoves(t, events.flatMap((e) => (e.payload as { moves?: StockMoveInput[] }).moves ?? []));
 }
 
 /**

@@ -212,6 +212,25 @@ describeEachDb('sync: store node pushes to HQ exactly once', (hqHandle) => {
     expect(atHq.points_balance).toBe(Math.floor(sale.totalFen / 100));
   });
 
+  it('goods received at the store reach HQ as stock deltas', async () => {
+    const login = await store.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'manager', password: 'demo' } });
+    expect(login.statusCode, login.body).toBe(200);
+    const manager = { authorization: `Bearer ${(login.json() as { token: string }).token}` };
+    const call = async (method: 'POST' | 'GET', url: string, payload?: unknown) => {
+      const res = await store.app.inject({ method, url: `/api/v1${url}`, headers: manager, payload: payload as object });
+      expect(res.statusCode, res.body).toBeLessThan(300);
+      return res.json() as { id: string };
+    };
+    const barcode = (await storeCtx.db.selectFrom('sku_barcodes').select('barcode').orderBy('barcode').executeTakeFirstOrThrow()).barcode;
+    await call('POST', '/suppliers', { code: 'SYNC-SUP', name: '同步供应商' });
+    const po = await call('POST', '/purchase-orders', { store: 'S001', supplierCode: 'SYNC-SUP', lines: [{ code: barcode, qty: 12, unitCostFen: 100 }] });
+    await call('POST', `/purchase-orders/${po.id}/send?store=S001`);
+    await call('POST', `/purchase-orders/${po.id}/receive?store=S001`, { lines: [{ code: barcode, qty: 12 }] });
+    expect(await sync.drain()).toBeGreaterThanOrEqual(1);
+    const balances = async (db: Ctx['db']) => db.selectFrom('stock_balances').select(['sku_id', 'qty']).orderBy('sku_id').execute();
+    expect(await balances(hq.ctx.db)).toEqual(await balances(storeCtx.db));
+  });
+
   it('books offline points in ledger order; a balance gone negative is kept and flagged', async () => {
     const memberId = '0190bbbb-0000-7000-8000-000000000001';
     const at = hq.clock.now().toISOString();
