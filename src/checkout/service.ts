@@ -9,6 +9,7 @@ import { businessDate } from '../platform/business-date';
 import { inBatchCommit } from '../platform/db/group-commit';
 import { can, requirePermission, type Actor } from '../platform/auth/permissions';
 import type { Ctx } from '../platform/context';
+import { offlinePosture } from '../platform/offline';
 import { activePromotions, catalogIndex, MAX_PRICE_FEN, type Sku } from '../catalog/index';
 import type { StockMoveInput } from '../inventory/index';
 import { cartMember, checkRedemption, findMemberByPhone, memberIdByCode, membersConfig, pointsEarnedBy, pointsForFen } from '../members/index';
@@ -341,6 +342,22 @@ async function payByPoints(ctx: Ctx, cart: Cart, base: Omit<CartTender, 'method'
   const rules = (await membersConfig(ctx)).redeem;
   const points = pointsForFen(rules, amountFen);
   const already = cart.tenders.filter((t) => t.method === 'points');
+  // Cut off from HQ, this store cannot see points redeemed elsewhere: a cap per member, then none.
+  const posture = await offlinePosture(ctx);
+  if (posture.offline) {
+    if (posture.level === 'restricted') throw new AppError('OFFLINE_RESTRICTED', `Points cannot pay while this store is cut off from HQ (${posture.reason ?? 'offline'}). Take another method.`, { status: 409 });
+    const spent = await ctx.db
+      .selectFrom('member_points')
+      .select((eb) => eb.fn.sum<number>('points').as('p'))
+      .where('member_id', '=', cart.member.id)
+      .where('kind', '=', 'redeem')
+      .where('created_at', '>=', posture.offlineSince ?? ctx.clock.now().toISOString())
+      .executeTakeFirst();
+    const offlineSoFar = -Number(spent?.p ?? 0) + already.reduce((s, t) => s + Number(t.reference ?? 0), 0);
+    if (offlineSoFar + points > posture.offlineRedeemCapPoints) {
+      throw new AppError('OFFLINE_REDEEM_CAP', `While this store is offline a member may redeem at most ${posture.offlineRedeemCapPoints} points; ${offlineSoFar} are already used. Take another method for the rest.`, { status: 409, details: { capPoints: posture.offlineRedeemCapPoints, usedPoints: offlineSoFar } });
+    }
+  }
   const check = checkRedemption(cart.member.pointsBalance - already.reduce((s, t) => s + Number(t.reference ?? 0), 0), dueFen, rules, points, {
     saleTotalFen: priced.totalFen,
     redeemedFen: already.reduce((s, t) => s + t.amountFen, 0),

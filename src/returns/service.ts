@@ -10,6 +10,7 @@ import { appendOutbox } from '../platform/outbox';
 import { takeFromSequence } from '../platform/sequence';
 import { can, requirePermission, rolesAt, type Actor, type Permission, type StoreScope } from '../platform/auth/permissions';
 import type { Ctx } from '../platform/context';
+import { offlinePosture } from '../platform/offline';
 import type { Selectable } from 'kysely';
 import type { Tx } from '../platform/db/index';
 import type { ReturnLinesTable, ReturnRefundsTable, ReturnsTable } from '../platform/db/schema';
@@ -170,6 +171,10 @@ export async function planReturn(ctx: Ctx, actor: Actor, input: ReturnInput): Pr
   const till = await resolveTill(ctx, actor, { storeCode: input.storeCode, terminalCode: input.terminalCode });
   const scope: StoreScope = { storeId: till.storeId, regionId: till.regionId };
   requirePermission(actor, 'returns.create', scope);
+  const posture = await offlinePosture(ctx);
+  if (posture.level === 'restricted') {
+    throw new AppError('OFFLINE_RESTRICTED', `Returns wait until this store reaches HQ again (${posture.reason ?? 'offline'}): another store may have taken the same receipt back.`, { status: 409 });
+  }
   const reasonCode = assertReason(input.reasonCode);
   const shift = await ctx.db.selectFrom('shifts').select('id').where('store_id', '=', till.storeId).where('terminal_id', '=', till.terminalId).where('status', '=', 'open').executeTakeFirst();
   if (!shift) throw new AppError('SHIFT_NOT_OPEN', 'Open a shift on this till before taking a return.', { status: 409 });

@@ -2,6 +2,7 @@
 // pulls master data, and keeps doing both in the background, backing off while HQ is down.
 import { sql } from 'kysely';
 import { AppError } from '../platform/errors';
+import { judgeOffline, offlinePolicy, setOfflinePosture, type OfflinePosture } from '../platform/offline';
 import type { Ctx } from '../platform/context';
 import type { PushAck } from './apply';
 import type { NodeCredential } from './keys';
@@ -39,6 +40,8 @@ export interface SyncStatus {
   oldestUnsyncedAt: string | null;
   /** How far this node's clock is from HQ's, as HQ last reported (positive: ahead). */
   clockSkewMs: number;
+  /** Offline limits: what the till warns about or restricts (platform/offline.ts). */
+  posture: OfflinePosture;
 }
 
 const running = new Map<string, StoreSync>();
@@ -65,6 +68,8 @@ export class StoreSync {
     this.secret = Buffer.from(options.credential.secret, 'base64url');
     this.base = options.hqUrl.replace(/\/+$/, '');
     running.set(ctx.nodeId, this);
+    // Asked inside a caller's transaction (a return), so it reads through the caller's db.
+    setOfflinePosture(ctx.nodeId, (caller) => this.posture(undefined, caller.db));
   }
 
   /** A signed call to HQ; a refusal comes back as the AppError HQ named. The body is made per attempt. */
@@ -195,6 +200,7 @@ export class StoreSync {
     if (this.timer) clearTimeout(this.timer);
     await this.round;
     running.delete(this.ctx.nodeId);
+    setOfflinePosture(this.ctx.nodeId, null);
   }
 
   /** What the till and the back office show: last push, queue, oldest unsynced, HQ reachable. */
@@ -221,6 +227,26 @@ export class StoreSync {
       queuedEvents: Number(queue.n),
       oldestUnsyncedAt: queue.oldest,
       clockSkewMs: this.skewMs,
+      posture: await this.posture(queue.oldest),
     };
+  }
+
+  /**
+   * Offline when HQ did not answer the last call (or never has): since the last successful push,
+   * or the oldest queued event if nothing was ever pushed; the unsynced amount is the store's
+   * sales since the oldest event HQ does not have yet.
+   */
+  async posture(oldestUnsyncedAt?: string | null, db: Ctx['db'] = this.ctx.db): Promise<OfflinePosture> {
+    const state = await db.selectFrom('sync_state').select(['last_push_at', 'acked_seq']).where('node_id', '=', this.ctx.nodeId).executeTakeFirst();
+    const oldest =
+      oldestUnsyncedAt !== undefined
+        ? oldestUnsyncedAt
+        : ((await db.selectFrom('outbox').select(sql<string | null>`min(created_at)`.as('oldest')).where('node_id', '=', this.ctx.nodeId).where('seq', '>', state?.acked_seq ?? 0).executeTakeFirst())?.oldest ?? null);
+    const offline = this.reachable === false;
+    const since = offline ? (state?.last_push_at ?? oldest ?? this.ctx.clock.now().toISOString()) : null;
+    const unsynced = oldest
+      ? Number((await db.selectFrom('sales').select(sql<number | null>`sum(total_fen)`.as('fen')).where('store_id', '=', this.options.credential.storeId).where('created_at', '>=', oldest).executeTakeFirst())?.fen ?? 0)
+      : 0;
+    return judgeOffline(await offlinePolicy({ ...this.ctx, db }), since, unsynced, this.ctx.clock.now());
   }
 }

@@ -19,6 +19,7 @@ import { verifySyncRequest } from './nodes';
 import { signedHeaders } from './signing';
 import { StoreSync } from './store-sync';
 import { AppError } from '../platform/errors';
+import { writeSetting } from '../platform/db/index';
 
 async function refusal(p: Promise<unknown>): Promise<AppError> {
   try {
@@ -257,6 +258,43 @@ describeEachDb('sync: store node pushes to HQ exactly once', (hqHandle) => {
     expect(flagged).toEqual([{ code: 'POINTS_NEGATIVE', doc_id: '0190cccc-0000-7000-8000-000000000002' }]);
   });
 
+
+  it('offline: the till keeps selling, warns after 30 minutes, caps points per member, and restricts returns after 24 hours', async () => {
+    const dead = new StoreSync(storeCtx, { hqUrl: 'http://127.0.0.1:9', credential, dbKind: 'sqlite', timeoutMs: 500 });
+    try {
+      await writeSetting(storeCtx.db, 'sync:offline-policy', JSON.stringify({ warnAfterMinutes: 30, restrictAfterHours: 24, maxUnsyncedFen: 5_000_000, offlineRedeemCapPoints: 100 }));
+      const barcode = (await storeCtx.db.selectFrom('sku_barcodes').select('barcode').orderBy('barcode').executeTakeFirstOrThrow()).barcode;
+      const sale = await sell([barcode]);
+      // HQ does not answer the push of that sale: the store is offline from now.
+      await expect(dead.drain()).rejects.toMatchObject({ code: 'SYNC_HQ_UNREACHABLE' });
+      expect((await dead.status()).posture).toMatchObject({ offline: true, level: 'ok' });
+      const signInAgain = async () => {
+        // The cashier's session idles out over the hours the test skips; she signs in again.
+        const pin = await store.app.inject({ method: 'POST', url: '/api/v1/auth/pin', payload: { storeCode: 'S001', terminalCode: 'T01', username: 'cashier', pin: '1234' } });
+        token = (pin.json() as { token: string }).token;
+      };
+      hq.clock.advance(31 * 60_000);
+      await signInAgain();
+      expect((await dead.status()).posture).toMatchObject({ offline: true, level: 'warn' });
+      // A member with points may pay with at most 100 of them while offline.
+      const member = await storeCtx.db.selectFrom('members').select(['id', 'card_no']).where('status', '=', 'active').executeTakeFirstOrThrow();
+      await storeCtx.db.updateTable('members').set({ points_balance: 5_000 }).where('id', '=', member.id).execute();
+      const cart = (await storeCall({ method: 'POST', url: '/api/v1/carts', payload: {} })).json() as CartView;
+      await storeCall({ method: 'POST', url: `/api/v1/carts/${cart.id}/scan`, payload: { code: member.card_no } });
+      for (let i = 0; i < 4; i++) await storeCall({ method: 'POST', url: `/api/v1/carts/${cart.id}/scan`, payload: { code: barcode } });
+      const tooMany = await storeCall({ method: 'POST', url: `/api/v1/carts/${cart.id}/tenders`, payload: { method: 'points', amountFen: 200 } });
+      expect(tooMany.json()).toMatchObject({ code: 'OFFLINE_REDEEM_CAP', details: { capPoints: 100, usedPoints: 0 } });
+      hq.clock.advance(24 * 3_600_000);
+      await signInAgain();
+      expect((await dead.status()).posture).toMatchObject({ level: 'restricted' });
+      const back = await storeCall({ method: 'POST', url: '/api/v1/returns', payload: { receiptNo: sale.receiptNo, lines: [{ lineNo: 1, qty: 1 }], reasonCode: 'changed_mind' } });
+      expect(back.json()).toMatchObject({ code: 'OFFLINE_RESTRICTED' });
+      // Selling goes on regardless.
+      expect((await sell([barcode])).totalFen).toBeGreaterThan(0);
+    } finally {
+      await dead.stop();
+    }
+  });
 });
 
 describe('sync: signed requests', () => {

@@ -160,6 +160,10 @@ export const en: typeof zhCN = {
     messages: 'Messages',
     kinds: { earn: 'Earned', redeem: 'Redeemed', clawback: 'Clawed back (return)', refund: 'Returned (refund)', expire: 'Expired', adjust: 'Adjusted' },
   },
+  sync: {
+    offline: 'HQ out of reach for {{minutes}} min: selling offline; {{queued}} documents queued, sent when it is back.',
+    restricted: 'Offline too long or too much unsynced: keep selling, but points payments and returns wait. Call HQ.',
+  },
   catalog: {
     products: 'Products',
     categories: 'Categories',

@@ -159,6 +159,10 @@ export const zhCN = {
     messages: '消息',
     kinds: { earn: '消费获得', redeem: '积分抵扣', clawback: '退货扣回', refund: '退货退回', expire: '过期', adjust: '调整' },
   },
+  sync: {
+    offline: '与总部断开 {{minutes}} 分钟，继续离线销售；{{queued}} 笔单据待同步，恢复后自动上传。',
+    restricted: '与总部断开过久或待同步金额过大：继续收银，但积分抵扣和退货暂停，请联系总部。',
+  },
   catalog: {
     products: '商品',
     categories: '分类',

@@ -20,6 +20,7 @@ import { MemberPanel } from './member-panel';
 import { PointsModal } from './points-modal';
 import { PayModal } from './pay-modal';
 import { ReturnModal } from './return-modal';
+import { SyncBanner } from './sync-banner';
 import { SaleDone } from './sale-done';
 import { tillApi, type Cart, type Sale, type Shift, type ShiftReport, type TillChoice } from './till-api';
 
@@ -297,6 +298,7 @@ export function PosPage() {
   return (
     <Layout style={{ minHeight: '100vh' }}>
       {header}
+      <SyncBanner />
       <Layout.Content style={{ padding: 12, display: 'grid', gridTemplateColumns: 'minmax(0, 1fr) 300px', gap: 12 }}>
         <Card styles={{ body: { padding: 12 } }}>
           <Input
