@@ -31,6 +31,10 @@ describe.skipIf(chromiumMissing())('browser: a large return approved by the mana
     }
     const totalFen = yuan(await page.getByTestId('cart-total').textContent());
     expect(totalFen).toBeGreaterThan(20_000);
+    // The customer asks whether there are more: stock here and in the chain's other stores.
+    await page.getByTestId('open-stock').click();
+    await expect(page.getByTestId('stock-here').textContent()).resolves.toContain(`${item.name}: 本店库存`);
+    await page.keyboard.press('Escape');
     await page.getByTestId('pay-card').click();
     await page.getByTestId('pay-amount').press('Enter');
     await page.getByTestId('sale-done').waitFor();

@@ -67,6 +67,10 @@ export const en: typeof zhCN = {
     failed: 'Sign-in failed',
   },
   pos: {
+    stock: 'Stock',
+    stockHere: 'on hand here',
+    stockStore: 'Store',
+    stockQty: 'On hand',
     title: 'Till',
     scanPlaceholder: 'Scan a product, member or payment code, then Enter',
     cart: 'Cart',

@@ -66,6 +66,10 @@ export const zhCN = {
     failed: '登录失败',
   },
   pos: {
+    stock: '查库存',
+    stockHere: '本店库存',
+    stockStore: '门店',
+    stockQty: '库存',
     title: '收银台',
     scanPlaceholder: '扫描商品条码、会员码或付款码，按回车',
     cart: '购物车',

@@ -21,6 +21,7 @@ import { PointsModal } from './points-modal';
 import { PayModal } from './pay-modal';
 import { ReturnModal } from './return-modal';
 import { SyncBanner } from './sync-banner';
+import { StockModal } from './stock-modal';
 import { SaleDone } from './sale-done';
 import { tillApi, type Cart, type Sale, type Shift, type ShiftReport, type TillChoice } from './till-api';
 
@@ -47,6 +48,7 @@ export function PosPage() {
   const [qty, setQty] = useState(1);
   const [closeResult, setCloseResult] = useState<ShiftReport | null>(null);
   const [returnReceipt, setReturnReceipt] = useState('');
+  const [stockCode, setStockCode] = useState<string | null>(null);
   const [membersConfig, setMembersConfig] = useState<MembersConfig | null>(null);
   const scanRef = useRef<InputRef>(null);
   const tillKey = JSON.stringify(till);
@@ -385,6 +387,9 @@ export function PosPage() {
                 {t('returns.title')} F7
               </Button>
             </Space.Compact>
+            <Button size="large" block disabled={!cart?.lines.some((l) => l.lineId === selected)} onClick={() => setStockCode(cart?.lines.find((l) => l.lineId === selected)?.code ?? null)} data-testid="open-stock">
+              {t('pos.stock')}
+            </Button>
             <Button {...big} type="primary" danger disabled={!cart || cart.lines.length === 0 || cart.dueFen > 0 || !!sale} onClick={() => void finish()} data-testid="finish">
               {t('pos.finish')} (F12)
             </Button>
@@ -449,6 +454,7 @@ export function PosPage() {
       </Modal>
       <MemberModal open={dialog === 'member'} config={membersConfig} till={till} onAttach={attachMember} onClose={() => setDialog(null)} />
       <PointsModal open={dialog === 'points'} cart={cart} rules={membersConfig?.redeem ?? null} onPay={payWithPoints} onClose={() => setDialog(null)} />
+      <StockModal code={stockCode} storeCode={me.stores[0]?.code} onClose={() => setStockCode(null)} />
       <ReturnModal open={dialog === 'return'} receiptNo={returnReceipt} onClose={() => setDialog(null)} />
       <CloseShiftModal
         open={dialog === 'close'}
