@@ -7,11 +7,12 @@ import { newId } from '../platform/ids';
 import { allocateByLargestRemainder, applyRate, formatMoney } from '../platform/money';
 import { businessDate } from '../platform/business-date';
 import { inBatchCommit } from '../platform/db/group-commit';
+import { appendAudit } from '../audit/index';
 import { can, requirePermission, type Actor } from '../platform/auth/permissions';
 import type { Ctx } from '../platform/context';
 import { offlinePosture } from '../platform/offline';
 import { activePromotions, catalogIndex, MAX_PRICE_FEN, type Sku } from '../catalog/index';
-import type { StockMoveInput } from '../inventory/index';
+import { averageCosts, type StockMoveInput } from '../inventory/index';
 import { cartMember, checkRedemption, findMemberByPhone, memberIdByCode, membersConfig, pointsEarnedBy, pointsForFen } from '../members/index';
 import { cardTerminalFor, chargePaymentCode, requestPaymentCancel } from '../payments/index';
 import { assertEditable, assertOpen, assertPieces, cashSettlement, MAX_LINES, toPricingLines, totalsOf, viewOf, type Cart, type CartLine, type CartTender, type CartView, type TenderMethod } from './cart';
@@ -236,7 +237,11 @@ export async function voidLine(ctx: Ctx, cartId: string, lineId: string): Promis
   const cart = cartFor(ctx, cartId);
   assertEditable(cart);
   requirePermission(actorOf(ctx), 'pos.void', { storeId: cart.storeId, regionId: cart.till.regionId });
-  lineOf(cart, lineId);
+  const line = lineOf(cart, lineId);
+  // Audited: voids per cashier are a loss-prevention figure in the reports.
+  await ctx.db.transaction().execute((tx) =>
+    appendAudit({ ...ctx, db: tx }, { action: 'cart.line_voided', docType: 'cart', docId: cart.id, storeId: cart.storeId, data: { skuId: line.skuId, qty: line.qty, unitPriceFen: line.unitPriceFen } }),
+  );
   cart.lines = cart.lines.filter((l) => l.lineId !== lineId);
   return view(ctx, cart);
 }
@@ -428,8 +433,9 @@ function componentRevenue(sku: Sku, lineTotalFen: number, lineQty: number, price
   return sku.components.map((c, i) => ({ skuId: c.skuId, qty: c.qty * lineQty, revenueFen: parts[i] ?? 0 }));
 }
 
-function lineCostFen(sku: Sku, qty: number): number {
-  return sku.unit === 'kg' ? applyRate(sku.costFen, String(qty / 1000)) : sku.costFen * qty;
+/** The cost of `qty` of a SKU at `unitCostFen` (per piece, or per kg for weighed goods, in grams). */
+function lineCostFen(sku: Sku, qty: number, unitCostFen: number): number {
+  return sku.unit === 'kg' ? applyRate(unitCostFen, String(qty / 1000)) : unitCostFen * qty;
 }
 
 /**
@@ -468,6 +474,10 @@ async function completeOnce(ctx: Ctx, cart: Cart, input: { idempotencyKey?: stri
     const c = index.sku(id);
     return c ? index.priceFor(cart.storeId, c) : 0;
   };
+  // Costs are the store's moving average where goods were received (margin reports use it), else the catalog's.
+  const costSkus = [...new Set(cart.lines.flatMap((cl) => [cl.skuId, ...(index.sku(cl.skuId)?.components.map((c) => c.skuId) ?? [])]))];
+  const costs = await averageCosts(ctx, index, cart.storeId, costSkus);
+  const costOf = (s: Sku, qty: number) => lineCostFen(s, qty, costs.get(s.id) ?? s.costFen);
   const lines: SaleLineRecord[] = priced.lines.map((p, i) => {
     const cl = cart.lines[i] as CartLine;
     const sku = index.sku(cl.skuId);
@@ -482,7 +492,7 @@ async function completeOnce(ctx: Ctx, cart: Cart, input: { idempotencyKey?: stri
       listFen: p.listFen,
       discountFen: p.discountFen,
       totalFen: p.totalFen,
-      costFen: !sku ? 0 : bundle ? bundle.components.reduce((s, c) => s + lineCostFen(index.sku(c.skuId) ?? bundle, c.qty * cl.qty), 0) : lineCostFen(sku, cl.qty),
+      costFen: !sku ? 0 : bundle ? bundle.components.reduce((s, c) => s + costOf(index.sku(c.skuId) ?? bundle, c.qty * cl.qty), 0) : costOf(sku, cl.qty),
       vatRate: cl.vatRate,
       categoryId: cl.categoryId,
       promotions: p.promotions,
@@ -501,7 +511,7 @@ async function completeOnce(ctx: Ctx, cart: Cart, input: { idempotencyKey?: stri
     const parts = l.components.length ? l.components.map((c) => ({ skuId: c.skuId, qty: c.qty })) : [{ skuId: l.skuId, qty: l.qty }];
     return parts.map((p) => {
       const s = index.sku(p.skuId);
-      return { storeId: cart.storeId, skuId: p.skuId, qty: -p.qty, kind: 'sale' as const, docType: 'sale', docId: saleId, costFen: s ? lineCostFen(s, p.qty) : 0, businessDate: date };
+      return { storeId: cart.storeId, skuId: p.skuId, qty: -p.qty, kind: 'sale' as const, docType: 'sale', docId: saleId, costFen: s ? costOf(s, p.qty) : 0, businessDate: date };
     });
   });
   const plan: SalePlan = {

@@ -128,6 +128,10 @@ describeEachDb('inventory: receiving, transfers, counts, alerts', (handle) => {
     expect(await stockOf('S001', 'I-APPLE')).toMatchObject({ qty: 5000, avgCostFen: 800, valueFen: 4000 });
     const moves = await t.ctx.db.selectFrom('stock_moves').select(['kind', 'qty', 'cost_fen']).where('sku_id', '=', ids.cola as string).where('kind', '=', 'receipt').orderBy('created_at').execute();
     expect(moves.map((m) => [m.qty, m.cost_fen])).toEqual(expect.arrayContaining([[10, 1200], [14, 1680], [10, 1350]]));
+    // A sale now costs its colas at the moving average (¥1.24), not the catalog's cost, for the margin.
+    await sell(EAN.cola, 2);
+    const line = await t.ctx.db.selectFrom('sale_lines').select(['cost_fen']).where('sku_id', '=', ids.cola as string).orderBy('sale_id', 'desc').executeTakeFirstOrThrow();
+    expect(line.cost_fen).toBe(2 * 124);
   });
 
   it('refuses an over-receipt without the flag and a reason, then takes it with them; nothing half-posted', async () => {
