@@ -7,6 +7,7 @@ import { benchInventory } from './inventory';
 import { benchReturns } from './returns';
 import { benchPayments } from './payments';
 import { benchMembers } from './members';
+import { benchStockMoves } from './stock-moves';
 import { benchSync } from './sync';
 import { benchRecon } from './recon';
 import { printJson } from './harness';
@@ -17,6 +18,7 @@ export const SUBJECTS: Record<string, () => Promise<unknown>> = {
   returns: () => benchReturns(),
   payments: () => benchPayments(),
   members: () => benchMembers(),
+  'stock-moves': () => benchStockMoves(),
   platform: () => benchPlatform(),
   checkout: () => benchCheckout(),
   audit: () => benchAudit(),
