@@ -43,7 +43,25 @@ describe.skipIf(chromiumMissing())('browser: reconciliation', () => {
     await expect(page.getByTestId('recon-message').textContent().then((x) => x ?? '')).resolves.toContain('已导入 1 行');
     await page.getByText('有账单无销售（掉单）').waitFor();
     await expect(page.getByTestId('recon-exceptions').textContent()).resolves.toContain('1');
-    await expect(page.getByRole('cell', { name: '¥25.90', exact: true }).count()).resolves.toBe(1);
+    await expect(page.getByTestId('recon-list').getByRole('cell', { name: '¥25.90', exact: true }).count()).resolves.toBe(1);
+    await page.close();
+  });
+
+  it('charts the day: money per channel, what is still in transit, the calendar, and the list as CSV', async () => {
+    const page = await env.browser().newPage();
+    await openReconciliationAsFinance(page, env.server().url);
+    await page.getByTestId('recon-date').fill('2026-11-29');
+    const wechat = page.getByTestId('recon-money').getByRole('row', { name: /微信支付/ });
+    // ¥25.90 paid, ¥0.16 fee (0.1554 rounded), no settlement yet: all of the net is in transit.
+    await expect(wechat.textContent()).resolves.toMatch(/微信支付1¥25\.90¥0\.16¥0\.00¥25\.74¥25\.74/);
+    await expect(page.getByTestId('recon-in-transit').textContent()).resolves.toContain('¥25.74');
+    await page.getByTestId('recon-day-2026-11-29').getByText('(1)').waitFor();
+    await page.getByTestId('recon-matched-chart').waitFor();
+    await page.getByTestId('recon-trend-chart').waitFor();
+    const href = await page.getByTestId('recon-csv').getAttribute('href');
+    const csv = await page.request.get(`${env.server().url}${href ?? ''}`);
+    expect(csv.status()).toBe(200);
+    expect((await csv.text()).split('\r\n')[1]).toMatch(/^2026-11-29,有账单无销售（掉单）,CHANNEL_ONLY,wechat,,S00120261129183000123456,/);
     await page.close();
   });
 

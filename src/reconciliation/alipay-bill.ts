@@ -1,11 +1,11 @@
 // Alipay's 业务明细 trade bill (the GBK CSV, usually zipped, behind bill.downloadurl.query): read
 // into ChannelLines only after the file agrees with its own totals; written back for the sandbox.
-import Big from 'big.js';
 import { unzipSync, zipSync } from 'fflate';
 import iconv from 'iconv-lite';
 import { decodeText } from '../catalog/catalog-csv';
-import { AppError, isAppError } from '../platform/errors';
-import { formatYuan, parseYuan, roundHalfEven } from '../platform/money';
+import { AppError } from '../platform/errors';
+import { formatYuan, parseYuan } from '../platform/money';
+import { ownCopy, yuanToFen, yuanToFenHalfEven } from './amounts';
 import type { ChannelLine } from './types';
 
 /** What the file's `#交易合计` and `#退款合计` lines state (and the rows were checked to add up to). */
@@ -129,7 +129,8 @@ export function parseAlipayBill(bytes: Buffer): AlipayBill {
   const csv = bytes.subarray(0, 4).equals(ZIP_MAGIC) ? detailFromZip(bytes) : bytes;
   const text = decodeText(csv).text;
   // lines[i] is physical line i + 1, the number Notepad and Excel show.
-  const lines = text.split(/\r?\n/);
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) if ((lines[i] ?? '').endsWith('\r')) lines[i] = (lines[i] ?? '').slice(0, -1);
   if (lines.at(-1) === '') lines.pop();
   const layout = findLayout(lines);
   const columns = readHeader(lines, layout.start + 1);
@@ -297,20 +298,16 @@ function readRow(
   const kind = type === '交易' ? 'pay' : type === '退款' ? 'refund' : null;
   if (!kind) problem('业务类型', `"${type}" is neither 交易 nor 退款.`);
 
-  let grossFen = 0;
-  try {
-    grossFen = parseYuan(cell('商家实收（元）'), '商家实收（元）');
-  } catch (error) {
-    if (!isAppError(error)) throw error;
-    problem('商家实收（元）', `"${cell('商家实收（元）')}" is not a yuan amount like 20.00.`);
-  }
+  const received = yuanToFen(cell('商家实收（元）'));
+  if (received === null) problem('商家实收（元）', `"${cell('商家实收（元）')}" is not a yuan amount like 20.00.`);
+  const grossFen = received ?? 0;
   if (kind === 'pay' && grossFen < 0) problem('商家实收（元）', `a 交易 row cannot be negative (${formatYuan(grossFen)}).`);
   if (kind === 'refund' && grossFen > 0) problem('商家实收（元）', `a 退款 row must be negative or zero, not ${formatYuan(grossFen)}.`);
 
   const feeExact = cell('服务费（元）');
   let feeFen = 0;
   if (DECIMAL.test(feeExact)) {
-    feeFen = roundHalfEven(new Big(feeExact).times(100));
+    feeFen = yuanToFenHalfEven(feeExact);
   } else {
     problem('服务费（元）', `"${feeExact}" is not a yuan amount like -0.12.`);
   }
@@ -325,8 +322,8 @@ function readRow(
   if (bad || !kind || !createdIso) return null;
   return {
     channel: 'alipay',
-    channelTxnId,
-    merchantOrderNo: cell('商户订单号') || null,
+    channelTxnId: ownCopy(channelTxnId),
+    merchantOrderNo: ownCopy(cell('商户订单号')) || null,
     refundNo: kind === 'refund' ? cell('退款批次号/请求号') || null : null,
     kind,
     grossFen,
@@ -437,8 +434,25 @@ function splitCells(text: string): string[] | null {
 }
 
 /** `2017-08-31 00:06:15` (Beijing) → `2017-08-31T00:06:15+08:00`; null unless a real time. */
+/** Dates already checked to exist: a bill has one or two, so each is checked once. */
+const realDates = new Map<string, boolean>();
+
 function isoTime(text: string): string | null {
   if (!TIME.test(text)) return null;
+  // A time of day exists when its fields are in range; the date is checked once through Date.
+  if (text.slice(11, 13) < '24' && text.slice(14, 16) < '60' && text.slice(17, 19) < '60') {
+    const date = text.slice(0, 10);
+    let real = realDates.get(date);
+    if (real === undefined) {
+      real = isoTimeSlow(`${date} 00:00:00`) !== null;
+      if (realDates.size < 10_000) realDates.set(date, real);
+    }
+    return real ? `${date}T${text.slice(11)}+08:00` : null;
+  }
+  return isoTimeSlow(text);
+}
+
+function isoTimeSlow(text: string): string | null {
   const iso = `${text.slice(0, 10)}T${text.slice(11)}+08:00`;
   const ms = Date.parse(iso);
   // Date.parse rolls 02-30 over to 03-02; writing it back in +08:00 exposes that.

@@ -12,6 +12,8 @@ import { parseAlipayBill } from './alipay-bill';
 import { parseBankStatement, type BankStatementFormat } from './bank-statement';
 import type { BankCsvProfile } from './bank-csv';
 import { parseSettlementFile, type SettlementBatch } from './settlement-file';
+import { parseAggregatorBill } from './aggregator-bill';
+import { CARD_FILE_PROFILES, parseCardFile, type CardFileProfileName } from './card-file';
 import type { BankStatement, ChannelLine } from './types';
 
 export type ImportSource = 'wechat' | 'alipay' | 'aggregator' | 'card' | 'bank' | 'settlement';
@@ -21,7 +23,10 @@ export interface ImportRequest {
   fileName: string;
   bytes: Buffer;
   format?: 'auto' | BankStatementFormat;
-  profile?: BankCsvProfile;
+  /** A bank CSV profile (icbc, cmb) or a card acquirer's (acquirer, chinaums). */
+  profile?: BankCsvProfile | CardFileProfileName;
+  /** A fetched bill must be of this merchant account and business date (Beijing); checked line by line. */
+  expect?: { merchantId?: string; date?: string };
 }
 
 export interface ImportResult {
@@ -34,18 +39,31 @@ export interface ImportResult {
   totals: { grossFen: number; feeFen: number; netFen: number };
 }
 
-type Parsed = { format: string; channelLines: ChannelLine[]; statements: BankStatement[]; settlements: SettlementBatch[] };
+type Parsed = { format: string; channelLines: ChannelLine[]; statements: BankStatement[]; settlements: SettlementBatch[]; merchants?: Map<string, number> };
 
 function parse(request: ImportRequest): Parsed {
   switch (request.source) {
     case 'wechat': {
       const bill = parseWechatBill(request.bytes);
-      return { format: `wechat-${bill.layout}`, channelLines: bill.lines, statements: [], settlements: [] };
+      return { format: `wechat-${bill.layout}`, channelLines: bill.lines, statements: [], settlements: [], merchants: bill.merchants };
     }
-    case 'alipay':
-      return { format: 'alipay-business-detail', channelLines: parseAlipayBill(request.bytes).lines, statements: [], settlements: [] };
+    case 'alipay': {
+      const bill = parseAlipayBill(request.bytes);
+      // The account is stated once, in the header's #账号 line (line 2).
+      return { format: 'alipay-business-detail', channelLines: bill.lines, statements: [], settlements: [], merchants: new Map(bill.account === null ? [] : [[bill.account, 2]]) };
+    }
+    case 'aggregator': {
+      const bill = parseAggregatorBill(request.bytes);
+      return { format: 'aggregator-bill-v1', channelLines: bill.lines, statements: [], settlements: [], merchants: bill.merchants };
+    }
+    case 'card': {
+      const name = request.profile === 'chinaums' ? 'chinaums' : 'acquirer';
+      const file = parseCardFile(request.bytes, CARD_FILE_PROFILES[name]);
+      return { format: `card-${name}`, channelLines: file.lines, statements: [], settlements: [], merchants: file.merchants };
+    }
     case 'bank': {
-      const statements = parseBankStatement(request.bytes, request.format ?? 'auto', request.profile);
+      const bankProfile = request.profile === 'acquirer' || request.profile === 'chinaums' ? undefined : request.profile;
+      const statements = parseBankStatement(request.bytes, request.format ?? 'auto', bankProfile);
       return { format: `bank-${request.format && request.format !== 'auto' ? request.format : 'auto'}`, channelLines: [], statements, settlements: [] };
     }
     case 'settlement': {
@@ -68,10 +86,12 @@ export async function importStatementFile(ctx: Ctx, request: ImportRequest): Pro
   if (earlier && earlier.source !== request.source) {
     throw new AppError('IMPORT_SOURCE_MISMATCH', `This file was imported before as a ${earlier.source} file (${earlier.file_name}); check which file you meant.`, { status: 409 });
   }
-  if (earlier) {
-    return { fileId: earlier.id, alreadyImported: true, format: earlier.format, lines: earlier.line_count, totals: await totalsOf(ctx, earlier.id) };
-  }
+  const again = async (file: NonNullable<typeof earlier>): Promise<ImportResult> => ({ fileId: file.id, alreadyImported: true, format: file.format, lines: file.line_count, totals: await totalsOf(ctx, file.id) });
+  if (earlier && !request.expect) return again(earlier);
   const parsed = parse(request);
+  // A fetched bill is checked against what was asked for even when this file came before.
+  if (request.expect) checkExpected(request, parsed, request.expect);
+  if (earlier) return again(earlier);
   const fileId = newId();
   const bankLines = parsed.statements.flatMap((st) => st.lines.map((l) => ({ ...l, account: st.account })));
   const lineCount = parsed.channelLines.length + bankLines.length + parsed.settlements.length;
@@ -131,6 +151,31 @@ export async function importStatementFile(ctx: Ctx, request: ImportRequest): Pro
     await appendAudit({ ...ctx, db: tx }, { action: 'recon.imported', docType: 'recon_file', docId: fileId, data: { source: request.source, fileName: request.fileName, sha256, lines: lineCount } });
   });
   return { fileId, alreadyImported: false, format: parsed.format, lines: lineCount, totals: await totalsOf(ctx, fileId) };
+}
+
+/**
+ * Refuses a bill of another merchant account or another business date (a file mixed up on the way,
+ * or a provider answering for the wrong day), naming the first line that shows it.
+ */
+function checkExpected(request: ImportRequest, parsed: Parsed, expect: NonNullable<ImportRequest['expect']>): void {
+  const name = request.fileName;
+  if (expect.merchantId !== undefined && parsed.merchants) {
+    for (const [merchantId, line] of parsed.merchants) {
+      if (merchantId !== expect.merchantId) {
+        throw new AppError('BILL_WRONG_MERCHANT', `Line ${line} of ${name}: the bill is for merchant account ${merchantId}, not ${expect.merchantId}. It is another merchant's bill; nothing was imported.`, { status: 422, details: { line, expected: expect.merchantId, actual: merchantId } });
+      }
+    }
+    if (parsed.merchants.size === 0 && request.source === 'alipay') {
+      throw new AppError('BILL_WRONG_MERCHANT', `${name} does not say whose bill it is (no #账号 line); expected account ${expect.merchantId}. Nothing was imported.`, { status: 422, details: { line: null, expected: expect.merchantId } });
+    }
+  }
+  if (expect.date !== undefined) {
+    // Providers' times are Beijing wall time (+08:00), so the date is the time's first ten characters.
+    const other = parsed.channelLines.find((l) => !l.time.startsWith(expect.date ?? ''));
+    if (other) {
+      throw new AppError('BILL_WRONG_DATE', `Line ${other.line} of ${name}: the line is dated ${other.time.slice(0, 10)}, but the bill should be for ${expect.date}. It is another day's bill; nothing was imported.`, { status: 422, details: { line: other.line, expected: expect.date, actual: other.time.slice(0, 10) } });
+    }
+  }
 }
 
 async function totalsOf(ctx: Ctx, fileId: string): Promise<ImportResult['totals']> {

@@ -4,3 +4,4 @@ export type { ChannelLine, BankStatement, BankLine } from './types';
 export { runReconciliation, type ReconRun, type RunException } from './run';
 export { recordReconciliation, assignException, noteException, resolveException, writeOffException, getException } from './exceptions';
 export type { ReconException, ExceptionCode } from './match';
+export { fetchAndReconcile, billFetchSchedule, billSources, type BillSource, type BillFetchSchedule, type FetchRun } from './fetch';

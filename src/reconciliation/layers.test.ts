@@ -179,7 +179,7 @@ describeEachDb('reconciliation layers: windows and recorded exceptions', (handle
     };
     const late = await recordReconciliation(t.ctx, { date: DATE });
     expect(out.faults).toHaveLength(2);
-    expect(money(late).sort()).toEqual(out.faults.map((f) => [f.expectedCode, f.channel, -billNet(f.channel)]).sort());
+    expect(money(late).sort()).toEqual(out.faults.map((f) => [f.expectedCode, f.channel, -billNet(f.channel === 'wechat' ? 'wechat' : 'alipay')]).sort());
     const again = await recordReconciliation(t.ctx, { date: DATE });
     expect(again.exceptions.map((e) => e.id)).toEqual(late.exceptions.map((e) => e.id));
     expect(again.exceptions.every((e) => e.status === 'open')).toBe(true);

@@ -130,13 +130,37 @@ export function matchSettlements(days: ReadonlyMap<string, ChannelDay>, settleme
 export const CHANNEL_PAYERS: Readonly<Record<string, readonly string[]>> = {
   wechat: ['财付通', '微信', 'TENPAY', 'WECHAT'],
   alipay: ['支付宝', 'ALIPAY'],
-  aggregator: ['银联', 'UNIONPAY', '聚合'],
+  // Card before the aggregator: the card acquirer 银联商务 also says 银联.
   card: ['银联商务', 'POS结算', 'ACQUIR'],
+  aggregator: ['银联', 'UNIONPAY', '聚合'],
 };
 
 function payerOf(credit: BankCredit): string | null {
   const text = `${credit.counterparty ?? ''} ${credit.description} ${credit.reference ?? ''}`.toUpperCase();
   return Object.keys(CHANNEL_PAYERS).find((channel) => CHANNEL_PAYERS[channel]?.some((word) => text.includes(word))) ?? null;
+}
+
+/**
+ * Which credit pays which batch (of `date` and the days before): for each batch in date and batch
+ * order, an unused credit of the same amount valued T+1…T+3 that names the batch, or else its channel.
+ *
+ * @example payingCredits(settlements, credits, '2026-11-29').paid.get(batch) // the credit, or undefined
+ */
+export function payingCredits(settlements: readonly SettlementRow[], credits: readonly BankCredit[], date: string) {
+  const ordered = [...credits].sort((a, b) => a.valueDate.localeCompare(b.valueDate) || a.amountFen - b.amountFen || (a.reference ?? '').localeCompare(b.reference ?? '') || a.description.localeCompare(b.description) || a.line - b.line);
+  const used = new Set<BankCredit>();
+  const paid = new Map<SettlementRow, BankCredit>();
+  const batches = [...settlements].filter((s) => s.businessDate <= date).sort((a, b) => a.businessDate.localeCompare(b.businessDate) || a.batchId.localeCompare(b.batchId));
+  for (const s of batches) {
+    if (s.netFen === 0) continue;
+    const inWindow = ordered.filter((c) => !used.has(c) && c.amountFen === s.netFen && c.valueDate >= addDays(s.businessDate, 1) && c.valueDate <= addDays(s.businessDate, BANK_WINDOW_DAYS));
+    const named = inWindow.find((c) => `${c.reference ?? ''} ${c.description}`.includes(s.batchId)) ?? inWindow.find((c) => payerOf(c) === s.channel);
+    if (named) {
+      used.add(named);
+      paid.set(s, named);
+    }
+  }
+  return { ordered, used, paid, batches };
 }
 
 /**
@@ -152,19 +176,7 @@ function payerOf(credit: BankCredit): string | null {
  */
 export function matchBankCredits(settlements: readonly SettlementRow[], credits: readonly BankCredit[], when: { date: string; today: string }): LayerResult<BankException> {
   const result: LayerResult<BankException> = { matched: 0, pending: 0, exceptions: [] };
-  const ordered = [...credits].sort((a, b) => a.valueDate.localeCompare(b.valueDate) || a.amountFen - b.amountFen || (a.reference ?? '').localeCompare(b.reference ?? '') || a.description.localeCompare(b.description) || a.line - b.line);
-  const used = new Set<BankCredit>();
-  const paid = new Map<SettlementRow, BankCredit>();
-  const batches = [...settlements].filter((s) => s.businessDate <= when.date).sort((a, b) => a.businessDate.localeCompare(b.businessDate) || a.batchId.localeCompare(b.batchId));
-  for (const s of batches) {
-    if (s.netFen === 0) continue;
-    const inWindow = ordered.filter((c) => !used.has(c) && c.amountFen === s.netFen && c.valueDate >= addDays(s.businessDate, 1) && c.valueDate <= addDays(s.businessDate, BANK_WINDOW_DAYS));
-    const named = inWindow.find((c) => `${c.reference ?? ''} ${c.description}`.includes(s.batchId)) ?? inWindow.find((c) => payerOf(c) === s.channel);
-    if (named) {
-      used.add(named);
-      paid.set(s, named);
-    }
-  }
+  const { ordered, used, paid, batches } = payingCredits(settlements, credits, when.date);
   for (const s of batches.filter((b) => b.businessDate === when.date)) {
     if (s.netFen === 0 || paid.has(s)) result.matched += 1;
     else if (when.today <= addDays(s.businessDate, BANK_WINDOW_DAYS)) result.pending += 1;

@@ -56,11 +56,24 @@ export interface MatchResult {
   groups: Map<string, { matched: number; pending: number }>;
 }
 
-function tally(groups: MatchResult['groups'], storeId: string | undefined, channel: string, outcome: 'matched' | 'pending'): void {
-  const key = `${storeId ?? ''}\u0000${channel}`;
-  const group = groups.get(key) ?? { matched: 0, pending: 0 };
-  group[outcome] += 1;
-  groups.set(key, group);
+/** Counts per store and channel, kept as nested maps so the hot loop builds no key strings. */
+class Tally {
+  private readonly byStore = new Map<string, Map<string, { matched: number; pending: number }>>();
+
+  add(storeId: string | undefined, channel: string, outcome: 'matched' | 'pending'): void {
+    const store = storeId ?? '';
+    let channels = this.byStore.get(store);
+    if (!channels) this.byStore.set(store, (channels = new Map()));
+    let group = channels.get(channel);
+    if (!group) channels.set(channel, (group = { matched: 0, pending: 0 }));
+    group[outcome] += 1;
+  }
+
+  groups(): MatchResult['groups'] {
+    const out: MatchResult['groups'] = new Map();
+    for (const [store, channels] of this.byStore) for (const [channel, group] of channels) out.set(`${store}\u0000${channel}`, group);
+    return out;
+  }
 }
 
 export type BillLine = Pick<ChannelLine, 'merchantOrderNo' | 'kind' | 'grossFen' | 'line'> & { channel: string; feeFen?: number; refundNo?: string | null };
@@ -78,58 +91,83 @@ export function matchChannelLines(
   /** Contracted fee per channel, as a function of the gross (rounded as the contract says). */
   expectedFee: (channel: string, grossFen: number) => number | undefined = () => undefined,
 ): MatchResult {
-  const key = (channel: string, orderNo: string) => `${channel}\u0000${orderNo}`;
-  const byOrder = new Map<string, BillLine[]>();
+  // channel → order number → a slot holding its line, or its lines when there are several (most
+  // orders have one); a slot is marked when a tender claims it. Numbers in the maps and a byte per
+  // slot keep a million lines from becoming a million small objects.
+  const byChannel = new Map<string, Map<string, number>>();
+  const slots: Array<BillLine | BillLine[]> = [];
   for (const l of lines) {
     if (!l.merchantOrderNo) continue;
-    const k = key(l.channel, l.merchantOrderNo);
-    byOrder.set(k, [...(byOrder.get(k) ?? []), l]);
+    let orders = byChannel.get(l.channel);
+    if (!orders) byChannel.set(l.channel, (orders = new Map()));
+    const slot = orders.get(l.merchantOrderNo);
+    if (slot === undefined) {
+      orders.set(l.merchantOrderNo, slots.length);
+      slots.push(l);
+    } else {
+      const held = slots[slot] as BillLine | BillLine[];
+      if (Array.isArray(held)) held.push(l);
+      else slots[slot] = [held, l];
+    }
   }
+  const claimed = new Uint8Array(slots.length);
   const exceptions: ReconException[] = [];
   let matched = 0;
   let pending = 0;
-  const groups: MatchResult['groups'] = new Map();
-  const seen = new Set<string>();
+  const tally = new Tally();
   for (const t of tenders) {
-    const k = key(t.channel, t.merchantOrderNo);
-    seen.add(k);
-    const found = byOrder.get(k) ?? [];
+    const slot = byChannel.get(t.channel)?.get(t.merchantOrderNo);
+    const held = slot === undefined ? undefined : slots[slot];
+    if (slot !== undefined) claimed[slot] = 1;
+    // The common case, one payment line of the right amount and fee: decided without allocating.
+    if (held !== undefined && !Array.isArray(held) && held.kind === 'pay' && held.grossFen === t.amountFen && feeWithinContract(held, t, expectedFee)) {
+      matched += 1;
+      tally.add(t.storeId, t.channel, 'matched');
+      continue;
+    }
+    const found = held === undefined ? [] : Array.isArray(held) ? held : [held];
+    const base = () => ({ channel: t.channel, merchantOrderNo: t.merchantOrderNo, storeId: t.storeId ?? null, posAmountFen: t.amountFen, saleId: t.saleId, receiptNo: t.receiptNo, lines: found.map((l) => l.line).sort((x, y) => x - y) });
     const pays = found.filter((l) => l.kind === 'pay');
-    const base = { channel: t.channel, merchantOrderNo: t.merchantOrderNo, storeId: t.storeId ?? null, posAmountFen: t.amountFen, saleId: t.saleId, receiptNo: t.receiptNo, lines: found.map((l) => l.line).sort((a, b) => a - b) };
+    const reversed = found.some((l) => l.kind === 'reverse');
     if (pays.length === 0) {
-      if (found.some((l) => l.kind === 'reverse')) exceptions.push({ ...base, code: 'REVERSED_AFTER_SUCCESS', channelAmountFen: 0 });
-      else if (billedChannels.has(t.channel)) exceptions.push({ ...base, code: 'POS_ONLY', channelAmountFen: null });
+      if (reversed) exceptions.push({ ...base(), code: 'REVERSED_AFTER_SUCCESS', channelAmountFen: 0 });
+      else if (billedChannels.has(t.channel)) exceptions.push({ ...base(), code: 'POS_ONLY', channelAmountFen: null });
       else {
         pending += 1;
-        tally(groups, t.storeId, t.channel, 'pending');
+        tally.add(t.storeId, t.channel, 'pending');
       }
-    } else if (pays.length > 1) exceptions.push({ ...base, code: 'DUPLICATE', channelAmountFen: pays.reduce((s, l) => s + l.grossFen, 0) });
-    else if (found.some((l) => l.kind === 'reverse')) exceptions.push({ ...base, code: 'REVERSED_AFTER_SUCCESS', channelAmountFen: pays[0]?.grossFen ?? 0 });
-    else if (pays[0]?.grossFen !== t.amountFen) exceptions.push({ ...base, code: 'AMOUNT_MISMATCH', channelAmountFen: pays[0]?.grossFen ?? 0 });
+    } else if (pays.length > 1) exceptions.push({ ...base(), code: 'DUPLICATE', channelAmountFen: pays.reduce((sum, l) => sum + l.grossFen, 0) });
+    else if (reversed) exceptions.push({ ...base(), code: 'REVERSED_AFTER_SUCCESS', channelAmountFen: pays[0]?.grossFen ?? 0 });
+    else if (pays[0]?.grossFen !== t.amountFen) exceptions.push({ ...base(), code: 'AMOUNT_MISMATCH', channelAmountFen: pays[0]?.grossFen ?? 0 });
     else {
       const pay = pays[0];
-      const expected = expectedFee(t.channel, t.amountFen);
-      const charged = pay.feeFen === undefined ? undefined : -pay.feeFen;
-      // A fen either way is the provider's rounding of a fractional fee, not a breach of contract.
-      if (expected !== undefined && charged !== undefined && Math.abs(charged - expected) > 1) {
-        exceptions.push({ ...base, code: 'FEE_MISMATCH', channelAmountFen: pay.grossFen, feeFen: charged, expectedFeeFen: expected });
+      if (!feeWithinContract(pay, t, expectedFee)) {
+        exceptions.push({ ...base(), code: 'FEE_MISMATCH', channelAmountFen: pay.grossFen, feeFen: -(pay.feeFen ?? 0), expectedFeeFen: expectedFee(t.channel, t.amountFen) });
       } else {
         matched += 1;
-        tally(groups, t.storeId, t.channel, 'matched');
+        tally.add(t.storeId, t.channel, 'matched');
       }
     }
   }
-  for (const [k, found] of byOrder) {
-    if (seen.has(k)) continue;
-    const net = found.reduce((s, l) => s + l.grossFen, 0);
+  slots.forEach((held, slot) => {
+    if (claimed[slot]) return;
+    const found = Array.isArray(held) ? held : [held];
+    const net = found.reduce((sum, l) => sum + l.grossFen, 0);
     const paid = found.some((l) => l.kind === 'pay');
     // Paid and given back (reversed or refunded) with no sale: settled, nothing to chase.
-    if (!paid || net === 0 || found.some((l) => l.kind === 'reverse')) continue;
+    if (!paid || net === 0 || found.some((l) => l.kind === 'reverse')) return;
     const first = found[0] as BillLine;
-    exceptions.push({ code: 'CHANNEL_ONLY', channel: first.channel, merchantOrderNo: first.merchantOrderNo ?? '', storeId: null, posAmountFen: null, channelAmountFen: net, saleId: null, receiptNo: null, lines: found.map((l) => l.line).sort((a, b) => a - b) });
-  }
+    exceptions.push({ code: 'CHANNEL_ONLY', channel: first.channel, merchantOrderNo: first.merchantOrderNo ?? '', storeId: null, posAmountFen: null, channelAmountFen: net, saleId: null, receiptNo: null, lines: found.map((l) => l.line).sort((x, y) => x - y) });
+  });
+  const groups = tally.groups();
   sortExceptions(exceptions);
   return { matched, pending, exceptions, groups };
+}
+
+/** A fen either way is the provider's rounding of a fractional fee, not a breach of contract. */
+function feeWithinContract(pay: BillLine, t: PosTender, expectedFee: (channel: string, grossFen: number) => number | undefined): boolean {
+  const expected = expectedFee(t.channel, t.amountFen);
+  return expected === undefined || pay.feeFen === undefined || Math.abs(-pay.feeFen - expected) <= 1;
 }
 
 function sortExceptions(exceptions: ReconException[]): void {
@@ -172,7 +210,7 @@ export function matchRefunds(
     byRefund.set(k, [...(byRefund.get(k) ?? []), l]);
   }
   const exceptions: ReconException[] = [];
-  const groups: MatchResult['groups'] = new Map();
+  const tally = new Tally();
   let matched = 0;
   let pending = 0;
   for (const r of refunds) {
@@ -183,12 +221,12 @@ export function matchRefunds(
       if (billedChannels.has(r.channel)) exceptions.push({ ...base, code: 'REFUND_POS_ONLY', channelAmountFen: null });
       else {
         pending += 1;
-        tally(groups, r.storeId, r.channel, 'pending');
+        tally.add(r.storeId, r.channel, 'pending');
       }
     } else if (billedFen !== r.amountFen) exceptions.push({ ...base, code: 'AMOUNT_MISMATCH', channelAmountFen: billedFen });
     else {
       matched += 1;
-      tally(groups, r.storeId, r.channel, 'matched');
+      tally.add(r.storeId, r.channel, 'matched');
     }
   }
   for (const l of dayLines) {
@@ -198,5 +236,79 @@ export function matchRefunds(
     exceptions.push({ code: 'REFUND_CHANNEL_ONLY', channel: l.channel, merchantOrderNo: l.merchantOrderNo, refundNo: l.refundNo ?? '', storeId: null, posAmountFen: null, channelAmountFen: -l.grossFen, saleId: null, receiptNo: null, lines: [l.line] });
   }
   sortExceptions(exceptions);
-  return { matched, pending, exceptions, groups };
+  return { matched, pending, exceptions, groups: tally.groups() };
+}
+
+/** A card payment at the till: the terminal's reference (参考号) printed on the slip, and when. */
+export interface PosCardTender {
+  reference: string;
+  amountFen: number;
+  /** ISO-8601. */
+  time: string;
+  saleId: string;
+  receiptNo: string;
+  storeId?: string;
+}
+
+/** A card line of the acquirer's file as matching needs it. */
+export type CardBillLine = Pick<ChannelLine, 'channelTxnId' | 'kind' | 'grossFen' | 'time' | 'line'> & { feeFen?: number; terminal?: string | null };
+
+/** The terminal's clock and the acquirer's host differ by seconds; a sale and its line by minutes at most. */
+export const CARD_TIME_WINDOW_MS = 10 * 60_000;
+
+/**
+ * Matches the day's card payments with the acquirer's lines (layer 1 for cards): by the terminal's
+ * reference number, then the amount, and the time within `CARD_TIME_WINDOW_MS` (a reference met
+ * again at another time is another transaction: references restart with each terminal batch).
+ * Exceptions carry the reference as their `merchantOrderNo`. `billed` says whether the day's
+ * card file is in (else unmatched payments are pending).
+ *
+ * @example matchCardLines([{ reference: '000123000001', amountFen: 2580, time: '2026-11-29T02:00:01Z', saleId, receiptNo }], lines, true)
+ */
+export function matchCardLines(tenders: readonly PosCardTender[], lines: readonly CardBillLine[], billed: boolean, expectedFee: (grossFen: number) => number | undefined = () => undefined): MatchResult {
+  const byReference = new Map<string, CardBillLine[]>();
+  for (const l of lines) {
+    if (l.kind !== 'pay') continue;
+    const held = byReference.get(l.channelTxnId);
+    if (held) held.push(l);
+    else byReference.set(l.channelTxnId, [l]);
+  }
+  const claimed = new Set<CardBillLine>();
+  const exceptions: ReconException[] = [];
+  const tally = new Tally();
+  let matched = 0;
+  let pending = 0;
+  const order = [...tenders].sort((a, b) => a.reference.localeCompare(b.reference) || a.time.localeCompare(b.time) || a.amountFen - b.amountFen || a.saleId.localeCompare(b.saleId));
+  for (const t of order) {
+    const at = Date.parse(t.time);
+    const found = (byReference.get(t.reference) ?? []).filter((l) => !claimed.has(l) && Math.abs(Date.parse(l.time) - at) <= CARD_TIME_WINDOW_MS);
+    found.forEach((l) => claimed.add(l));
+    const base = { channel: 'card', merchantOrderNo: t.reference, storeId: t.storeId ?? null, posAmountFen: t.amountFen, saleId: t.saleId, receiptNo: t.receiptNo, lines: found.map((l) => l.line).sort((x, y) => x - y) };
+    const [only] = found;
+    if (!only) {
+      if (billed) exceptions.push({ ...base, code: 'POS_ONLY', channelAmountFen: null });
+      else {
+        pending += 1;
+        tally.add(t.storeId, 'card', 'pending');
+      }
+    } else if (found.length > 1) exceptions.push({ ...base, code: 'DUPLICATE', channelAmountFen: found.reduce((sum, l) => sum + l.grossFen, 0) });
+    else if (only.grossFen !== t.amountFen) exceptions.push({ ...base, code: 'AMOUNT_MISMATCH', channelAmountFen: only.grossFen });
+    else {
+      const expected = expectedFee(t.amountFen);
+      if (expected !== undefined && only.feeFen !== undefined && Math.abs(-only.feeFen - expected) > 1) {
+        exceptions.push({ ...base, code: 'FEE_MISMATCH', channelAmountFen: only.grossFen, feeFen: -only.feeFen, expectedFeeFen: expected });
+      } else {
+        matched += 1;
+        tally.add(t.storeId, 'card', 'matched');
+      }
+    }
+  }
+  // Unclaimed payments, one exception per reference (a reference may recur in a later batch).
+  for (const [reference, held] of byReference) {
+    const unclaimed = held.filter((l) => !claimed.has(l));
+    if (unclaimed.length === 0) continue;
+    exceptions.push({ code: 'CHANNEL_ONLY', channel: 'card', merchantOrderNo: reference, storeId: null, posAmountFen: null, channelAmountFen: unclaimed.reduce((sum, l) => sum + l.grossFen, 0), saleId: null, receiptNo: null, lines: unclaimed.map((l) => l.line).sort((x, y) => x - y) });
+  }
+  sortExceptions(exceptions);
+  return { matched, pending, exceptions, groups: tally.groups() };
 }

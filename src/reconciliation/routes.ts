@@ -8,8 +8,20 @@ import { runReconciliation } from './run';
 import { assignException, getException, noteException, recordReconciliation, resolveException, withWorkflow, writeOffException } from './exceptions';
 import { actorOf } from '../platform/http/server';
 import { storeFilter } from '../platform/auth/permissions';
+import type { FastifyRequest } from 'fastify';
+import { exceptionsCsv, exceptionsXlsx } from './export';
+import { addDays } from './match-settlement';
 
 const FILE_LIMIT_BYTES = 200 * 1024 * 1024;
+
+/** The stores a request may see (undefined: all of them, with the chain's settlements and bank), optionally one store by code. */
+async function scopedStores(req: FastifyRequest, storeCode?: string): Promise<string[] | undefined> {
+  const stores = await req.ctx.db.selectFrom('stores').select(['id as storeId', 'region_id as regionId', 'code']).execute();
+  const wanted = storeCode ? stores.filter((s) => s.code === storeCode) : stores;
+  if (storeCode && wanted.length === 0) throw new AppError('NOT_FOUND', `Store ${storeCode} does not exist.`);
+  const allowed = storeFilter(actorOf(req), 'recon.view', wanted);
+  return allowed === 'all' ? (storeCode ? wanted.map((s) => s.storeId) : undefined) : allowed;
+}
 
 export async function reconciliationRoutes(app: TpApp): Promise<void> {
   app.addContentTypeParser(['application/octet-stream', 'text/csv', 'text/plain', 'application/zip', 'application/gzip', 'application/xml', 'text/xml'], { parseAs: 'buffer', bodyLimit: FILE_LIMIT_BYTES }, (_req, body, done) =>
@@ -30,18 +42,74 @@ export async function reconciliationRoutes(app: TpApp): Promise<void> {
           channel: z.string().max(16).optional(),
           code: z.string().max(32).optional(),
           status: z.enum(['open', 'assigned', 'resolved', 'written_off']).optional(),
+          format: z.enum(['json', 'csv', 'xlsx']).default('json'),
+          lang: z.enum(['zh-CN', 'en']).default('zh-CN'),
         }),
       },
     },
+    async (req, reply) => {
+      const run = await withWorkflow(req.ctx, await runReconciliation(req.ctx, { date: req.query.date, storeIds: await scopedStores(req, req.query.store) }));
+      const { channel, code, status, format } = req.query;
+      const filtered = { ...run, exceptions: run.exceptions.filter((e) => (!channel || e.channel === channel) && (!code || e.code === code) && (!status || (e.status ?? 'open') === status)) };
+      if (format === 'json') return filtered;
+      void reply.header('content-disposition', `attachment; filename="recon-exceptions-${run.date}.${format}"`);
+      if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(exceptionsCsv(filtered, req.query.lang));
+      return reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(await exceptionsXlsx(filtered, req.query.lang));
+    },
+  );
+
+  app.get(
+    '/recon/calendar',
+    {
+      preHandler: requireAuth('recon.view'),
+      schema: {
+        tags: ['reconciliation'],
+        summary: 'The days of a month with recorded exceptions: how many are still open (open or assigned), how many in all, and the open money at stake',
+        querystring: z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/) }),
+      },
+    },
     async (req) => {
-      const stores = await req.ctx.db.selectFrom('stores').select(['id as storeId', 'region_id as regionId', 'code']).execute();
-      const wanted = req.query.store ? stores.filter((s) => s.code === req.query.store) : stores;
-      if (req.query.store && wanted.length === 0) throw new AppError('NOT_FOUND', `Store ${req.query.store} does not exist.`);
-      const allowed = storeFilter(actorOf(req), 'recon.view', wanted);
-      const storeIds = allowed === 'all' ? (req.query.store ? wanted.map((s) => s.storeId) : undefined) : allowed;
-      const run = await withWorkflow(req.ctx, await runReconciliation(req.ctx, { date: req.query.date, storeIds }));
-      const { channel, code, status } = req.query;
-      return { ...run, exceptions: run.exceptions.filter((e) => (!channel || e.channel === channel) && (!code || e.code === code) && (!status || (e.status ?? 'open') === status)) };
+      const storeIds = await scopedStores(req);
+      let q = req.ctx.db
+        .selectFrom('recon_exceptions')
+        .select(['business_date', 'status', 'amount_fen', 'store_ref'])
+        .where('business_date', '>=', `${req.query.month}-01`)
+        .where('business_date', '<=', `${req.query.month}-31`);
+      if (storeIds) q = q.where('store_ref', 'in', storeIds.length ? storeIds : ['']);
+      const days = new Map<string, { date: string; open: number; total: number; openAmountFen: number }>();
+      for (const r of await q.execute()) {
+        const day = days.get(r.business_date) ?? { date: r.business_date, open: 0, total: 0, openAmountFen: 0 };
+        day.total += 1;
+        if (r.status === 'open' || r.status === 'assigned') {
+          day.open += 1;
+          day.openAmountFen += Math.abs(Number(r.amount_fen));
+        }
+        days.set(r.business_date, day);
+      }
+      return { month: req.query.month, days: [...days.values()].sort((a, b) => a.date.localeCompare(b.date)) };
+    },
+  );
+
+  app.get(
+    '/recon/trend',
+    {
+      preHandler: requireAuth('recon.view'),
+      schema: {
+        tags: ['reconciliation'],
+        summary: 'Matched, pending and exceptions for each of the days up to `to` (default 14 days), with the matched share',
+        querystring: z.object({ to: DateParam, days: z.coerce.number().int().min(1).max(62).default(14), store: z.string().max(16).optional() }),
+      },
+    },
+    async (req) => {
+      const storeIds = await scopedStores(req, req.query.store);
+      const points = [];
+      for (let i = req.query.days - 1; i >= 0; i--) {
+        const run = await runReconciliation(req.ctx, { date: addDays(req.query.to, -i), storeIds });
+        const { matched, pending, exceptions } = run.summary;
+        const all = matched + pending + exceptions;
+        points.push({ date: run.date, matched, pending, exceptions, matchedPct: all === 0 ? null : Math.round((matched / all) * 1000) / 10, inTransitFen: run.inTransitFen });
+      }
+      return { to: req.query.to, points };
     },
   );
 
@@ -92,7 +160,7 @@ export async function reconciliationRoutes(app: TpApp): Promise<void> {
           source: z.enum(['wechat', 'alipay', 'aggregator', 'card', 'bank', 'settlement']),
           fileName: z.string().max(200).default('upload'),
           format: z.enum(['auto', 'mt940', 'camt053', 'csv']).default('auto'),
-          profile: z.enum(['icbc', 'cmb']).optional(),
+          profile: z.enum(['icbc', 'cmb', 'acquirer', 'chinaums']).optional(),
         }),
         response: {
           200: z.object({ fileId: z.string(), alreadyImported: z.boolean(), format: z.string(), lines: z.number().int(), totals: z.object({ grossFen: z.number().int(), feeFen: z.number().int(), netFen: z.number().int() }) }),

@@ -3,10 +3,10 @@
 // (each settlement's net against a bank credit) and the shifts' cash over/short. A file re-exported
 // later (a late file) repeats lines already imported; those count once.
 import { AppError } from '../platform/errors';
-import { applyRate } from '../platform/money';
+import { feeAtRate } from './amounts';
 import type { Ctx } from '../platform/context';
-import { matchChannelLines, matchRefunds, type BillLine, type ExceptionCode, type PosTender, type ReconException } from './match';
-import { addDays, BANK_WINDOW_DAYS, matchBankCredits, matchSettlements, summariseBillLines, type BankException, type SettlementException, type SettlementRow } from './match-settlement';
+import { matchCardLines, matchChannelLines, matchRefunds, type BillLine, type ExceptionCode, type PosTender, type ReconException } from './match';
+import { addDays, BANK_WINDOW_DAYS, matchBankCredits, matchSettlements, payingCredits, summariseBillLines, type BankException, type SettlementException, type SettlementRow } from './match-settlement';
 
 export interface LayerSummary {
   matched: number;
@@ -49,9 +49,26 @@ export interface StoreChannelSummary extends LayerSummary {
   channel: string;
 }
 
+/** A channel's money for the day, from its bill lines, and how much of it is still on its way to the bank. */
+export interface ChannelMoney {
+  channel: string;
+  count: number;
+  grossFen: number;
+  /** Fees charged less fees returned (≥ 0 when charged). */
+  feeFen: number;
+  refundFen: number;
+  netFen: number;
+  /** The day's net not yet seen in the bank: no settlement yet, or a settlement no credit has paid. */
+  inTransitFen: number;
+}
+
 export interface ReconRun {
   date: string;
   summary: LayerSummary;
+  /** Per channel (chain runs only: bills and the bank are the chain's). */
+  channels: ChannelMoney[];
+  /** Sum of the channels' money in transit. */
+  inTransitFen: number;
   layers: { sales: LayerSummary; settlement: LayerSummary; bank: LayerSummary; cash: LayerSummary };
   stores: StoreChannelSummary[];
   exceptions: RunException[];
@@ -61,7 +78,7 @@ export interface ReconRun {
 const CHANNEL_OF_METHOD: Record<string, string> = { wechat: 'wechat', alipay: 'alipay', unionpay: 'aggregator', ecny: 'aggregator' };
 
 /** Contracted fee rates per channel (the demo's 0.6 %); a merchant's contract is configuration. */
-export const DEFAULT_FEE_RATES: Readonly<Record<string, string>> = { wechat: '0.006', alipay: '0.006', aggregator: '0.006' };
+export const DEFAULT_FEE_RATES: Readonly<Record<string, string>> = { wechat: '0.006', alipay: '0.006', aggregator: '0.006', card: '0.006' };
 
 /** The Beijing calendar day of an instant: business dates and the providers' files are in +08:00. */
 export function beijingDate(at: Date): string {
@@ -125,6 +142,15 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
     .where('sales.business_date', '=', date)
     .where('sale_tenders.merchant_order_no', 'is not', null);
   if (storeList) tq = tq.where('sales.store_id', 'in', storeList);
+  // Card payments are matched by the terminal's reference (参考号), amount and time.
+  let cq = ctx.db
+    .selectFrom('sale_tenders')
+    .innerJoin('sales', (j) => j.onRef('sales.store_id', '=', 'sale_tenders.store_id').onRef('sales.id', '=', 'sale_tenders.sale_id'))
+    .select(['sale_tenders.reference as reference', 'sale_tenders.amount_fen as amountFen', 'sale_tenders.created_at as time', 'sales.id as saleId', 'sales.receipt_no as receiptNo', 'sales.store_id as storeId'])
+    .where('sales.business_date', '=', date)
+    .where('sale_tenders.method', '=', 'card')
+    .where('sale_tenders.reference', 'is not', null);
+  if (storeList) cq = cq.where('sales.store_id', 'in', storeList);
   // A refund's day is the Beijing day it succeeded: UTC 16:00 the day before to 16:00 that day.
   let rq = ctx.db
     .selectFrom('payment_refunds')
@@ -133,8 +159,9 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
     .where('updated_at', '>=', `${addDays(date, -1)}T16:00:00.000Z`)
     .where('updated_at', '<', `${date}T16:00:00.000Z`);
   if (storeList) rq = rq.where('store_id', 'in', storeList);
-  const [tenderRows, refundRows, lineRows, stores] = await Promise.all([
+  const [tenderRows, cardRows, refundRows, lineRows, stores] = await Promise.all([
     tq.execute(),
+    cq.execute(),
     rq.execute(),
     // The day's lines and the next day's (a refund billed after midnight, 日切).
     ctx.db
@@ -157,12 +184,21 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
     grossFen: Number(l.gross_fen),
     feeFen: Number(l.fee_fen),
     line: l.line,
+    channelTxnId: l.channel_txn_id,
+    time: l.time,
     onDate: l.time.startsWith(date),
   }));
   const dayLines = lines.filter((l) => l.onDate);
   const billed = new Set(dayLines.map((l) => l.channel));
   const rates = input.feeRates ?? DEFAULT_FEE_RATES;
-  const sales = matchChannelLines(tenders, dayLines, billed, (channel, grossFen) => (rates[channel] === undefined ? undefined : applyRate(grossFen, rates[channel])));
+  const contract = new Map(Object.entries(rates).map(([channel, rate]) => [channel, feeAtRate(rate)]));
+  const sales = matchChannelLines(tenders, dayLines, billed, (channel, grossFen) => contract.get(channel)?.(grossFen));
+  const cards = matchCardLines(
+    cardRows.map((r) => ({ reference: r.reference ?? '', amountFen: Number(r.amountFen), time: r.time, saleId: r.saleId, receiptNo: r.receiptNo, storeId: r.storeId })),
+    dayLines.filter((l) => l.channel === 'card'),
+    billed.has('card'),
+    (grossFen) => contract.get('card')?.(grossFen),
+  );
 
   const dayRefundLines = dayLines.filter((l) => l.kind === 'refund');
   const refundNos = [...new Set(dayRefundLines.map((l) => l.refundNo ?? ''))];
@@ -184,7 +220,7 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
   const cash = await cashExceptions(ctx, date, storeList);
 
   const exceptions: RunException[] = [
-    ...[...sales.exceptions, ...refunds.exceptions].map((e) => ({ ...e, storeId: e.storeId ?? null, key: `${date}|${e.code}|${e.channel}|${e.merchantOrderNo}|${e.refundNo ?? ''}`, amountFen: amountAtStake(e) })),
+    ...[...sales.exceptions, ...cards.exceptions, ...refunds.exceptions].map((e) => ({ ...e, storeId: e.storeId ?? null, key: `${date}|${e.code}|${e.channel}|${e.merchantOrderNo}|${e.refundNo ?? ''}`, amountFen: amountAtStake(e) })),
     ...(money?.settlement.exceptions ?? []).map((e) => ({ ...e, storeId: null, key: `${date}|${e.code}|${e.channel}`, amountFen: e.settlementNetFen === null ? -e.billNetFen : e.settlementNetFen - e.billNetFen })),
     ...(money?.bank.exceptions ?? []).map((e) => ({
       ...e,
@@ -195,7 +231,7 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
     ...cash.exceptions.map((e) => ({ ...e, key: `${date}|${e.code}|cash|shift:${e.shiftId}`, amountFen: e.overShortFen })),
   ];
   const layers: ReconRun['layers'] = {
-    sales: { matched: sales.matched + refunds.matched, pending: sales.pending + refunds.pending, exceptions: 0 },
+    sales: { matched: sales.matched + cards.matched + refunds.matched, pending: sales.pending + cards.pending + refunds.pending, exceptions: 0 },
     settlement: { matched: money?.settlement.matched ?? 0, pending: money?.settlement.pending ?? 0, exceptions: 0 },
     bank: { matched: money?.bank.matched ?? 0, pending: money?.bank.pending ?? 0, exceptions: 0 },
     cash: { matched: cash.matched, pending: 0, exceptions: 0 },
@@ -211,7 +247,7 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
     groups.set(key, found);
     return found;
   };
-  for (const result of [sales, refunds]) {
+  for (const result of [sales, cards, refunds]) {
     for (const [key, counts] of result.groups) {
       const [storeId = '', channel = ''] = key.split('\u0000');
       const g = group(storeId || null, channel);
@@ -227,7 +263,8 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
   for (const [storeId, matched] of cash.matchedByStore) group(storeId, 'cash').matched += matched;
   for (const e of exceptions) group(e.storeId, e.channel).exceptions += 1;
   const order = (g: StoreChannelSummary) => `${g.storeCode ?? '\uffff'}\u0000${g.channel}`;
-  return { date, summary, layers, stores: [...groups.values()].sort((a, b) => order(a).localeCompare(order(b))), exceptions };
+  const channels = money?.channels ?? [];
+  return { date, summary, layers, channels, inTransitFen: channels.reduce((sum, c) => sum + c.inTransitFen, 0), stores: [...groups.values()].sort((a, b) => order(a).localeCompare(order(b))), exceptions };
 }
 
 /** Layers 2 and 3 for the date, over the imported settlements and bank credits of its windows. */
@@ -275,6 +312,7 @@ async function moneyLayers(ctx: Ctx, date: string, today: string, dayLines: Read
   }));
   const settlement = matchSettlements(summariseBillLines(dayLines), settlements, { date, today });
   const bank = matchBankCredits(settlements, credits, { date, today });
+  const { paid } = payingCredits(settlements, credits, date);
   // Per channel for the store × channel view: batches on time or settled, and those still awaited.
   const byChannel: Record<string, { matched: number; pending: number }> = {};
   const days = summariseBillLines(dayLines);
@@ -283,7 +321,13 @@ async function moneyLayers(ctx: Ctx, date: string, today: string, dayLines: Read
     const missing = settlement.exceptions.some((e) => e.channel === channel);
     byChannel[channel] = { matched: has && !missing ? 1 : 0, pending: !has && !missing ? 1 : 0 };
   }
-  return { settlement, bank, byChannel };
+  const channels: ChannelMoney[] = [...new Set([...days.keys(), ...settlements.filter((s) => s.businessDate === date).map((s) => s.channel)])].sort().map((channel) => {
+    const day = days.get(channel) ?? { count: 0, grossFen: 0, feeFen: 0, refundFen: 0, netFen: 0 };
+    const batches = settlements.filter((s) => s.channel === channel && s.businessDate === date);
+    const inTransitFen = batches.length === 0 ? day.netFen : batches.filter((b) => b.netFen !== 0 && !paid.has(b)).reduce((sum, b) => sum + b.netFen, 0);
+    return { channel, count: day.count, grossFen: day.grossFen, feeFen: day.feeFen, refundFen: day.refundFen, netFen: day.netFen, inTransitFen };
+  });
+  return { settlement, bank, byChannel, channels };
 }
 
 async function cashExceptions(ctx: Ctx, date: string, storeList: string[] | null): Promise<{ exceptions: CashException[]; matched: number; matchedByStore: Map<string, number> }> {

@@ -3,8 +3,9 @@
 import { gunzipSync } from 'node:zlib';
 import Big from 'big.js';
 import { decodeText } from '../catalog/catalog-csv';
-import { AppError, isAppError } from '../platform/errors';
-import { assertFen, formatYuan, parseYuan, roundHalfEven } from '../platform/money';
+import { AppError } from '../platform/errors';
+import { assertFen, formatYuan } from '../platform/money';
+import { decimalUnits, ownCopy, yuanToFen, yuanToFenHalfEven } from './amounts';
 import type { ChannelLine } from './types';
 
 export type WechatBillLayout = 'all-27' | 'legacy';
@@ -24,6 +25,8 @@ export interface WechatBill {
   lines: ChannelLine[];
   summary: WechatBillSummary;
   layout: WechatBillLayout;
+  /** Each 商户号 in the bill with the first line it is on (a merchant's bill has one). */
+  merchants: Map<string, number>;
 }
 
 /** One order or refund as the sandbox records it, to be written as a bill row. */
@@ -134,10 +137,7 @@ interface TextLine {
  * //   time: '2021-01-28T17:07:11+08:00', store: null, terminal: null, line: 2 }
  */
 export function parseWechatBill(bytes: Buffer): WechatBill {
-  const records = decodeText(unzip(bytes))
-    .text.split(/\r\n|\n|\r/)
-    .map((text, index) => ({ line: index + 1, text: text.trim() }))
-    .filter((record) => record.text !== '');
+  const records = nonEmptyLines(decodeText(unzip(bytes)).text);
   const [header, ...rest] = records;
   if (!header) throw billError(1, null, 'the file is empty.');
   const layout = detectLayout(header);
@@ -155,10 +155,12 @@ export function parseWechatBill(bytes: Buffer): WechatBill {
   checkSummaryHeader(summaryHeader, layout);
 
   const rows = rest.slice(0, summaryAt);
-  const lines = rows.map((row) => readRow(row, layout));
+  const at = columnsAt(layout);
+  const merchants = new Map<string, number>();
+  const lines = rows.map((row) => readRow(row, layout, at, merchants));
   const summary = readSummary(summaryRow, layout);
   checkTotals(lines, rows, summary, { layout, summaryHeader, summaryRow });
-  return { lines, summary, layout: layout.name };
+  return { lines, summary, layout: layout.name, merchants };
 }
 
 /**
@@ -204,6 +206,24 @@ export function formatWechatBill(input: { lines: WechatBillRecord[] }): Buffer {
   const totals = [String(input.lines.length), formatYuan(settledFen), formatYuan(refundFen), '0.00', fee.toFixed(5), formatYuan(orderFen), formatYuan(refundFen)];
   rows.push(tickRow(totals));
   return Buffer.from(rows.map((row) => `${row}\r\n`).join(''), 'utf8');
+}
+
+/** The file's non-empty lines, trimmed, with their physical line numbers (CRLF, LF or CR ends). */
+function nonEmptyLines(text: string): TextLine[] {
+  // Splitting on a plain "\n" is several times faster than on a pattern; a CR on its own
+  // (an old Mac file) is rare enough to take the slow way.
+  const parts = /\r(?!\n)/.test(text) ? text.split(/\r\n|\n|\r/) : text.split('\n');
+  const out: TextLine[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const trimmed = (parts[i] ?? '').trim();
+    if (trimmed !== '') out.push({ line: i + 1, text: trimmed });
+  }
+  return out;
+}
+
+/** Where each named column is in a layout, computed once per file rather than per cell. */
+function columnsAt(layout: Layout): Map<string, number> {
+  return new Map(layout.columns.map((name, i) => [name, i]));
 }
 
 function unzip(bytes: Buffer): Buffer {
@@ -265,7 +285,9 @@ function tickCells(record: TextLine, width: number): string[] {
   if (!record.text.startsWith('`')) {
     throw billError(record.line, null, 'the line does not start with a backtick (`): WeChat writes every value as `value, so this line was changed or is not from the bill.');
   }
-  const cells = record.text.split(/,(?=`)/).map((cell) => cell.slice(1).trim());
+  // Split at ",`": the first cell keeps its leading backtick, the others lose theirs to the split.
+  const cells = record.text.split(',`');
+  for (let i = 0; i < cells.length; i++) cells[i] = (i === 0 ? (cells[i] ?? '').slice(1) : (cells[i] ?? '')).trim();
   if (cells.length !== width) {
     throw billError(
       record.line,
@@ -276,10 +298,12 @@ function tickCells(record: TextLine, width: number): string[] {
   return cells;
 }
 
-function readRow(record: TextLine, layout: Layout): ChannelLine {
+function readRow(record: TextLine, layout: Layout, at: Map<string, number>, merchants: Map<string, number>): ChannelLine {
   const cells = tickCells(record, layout.columns.length);
-  const cell = (name: string): string => cells[layout.columns.indexOf(name)] ?? '';
+  const cell = (name: string): string => cells[at.get(name) ?? -1] ?? '';
   const { line } = record;
+  const mchId = cell('商户号');
+  if (!merchants.has(mchId)) merchants.set(mchId, line);
 
   const time = billTimeToIso(cell('交易时间'));
   if (time === null) throw billError(line, '交易时间', `"${cell('交易时间')}" is not a time like 2021-01-28 17:07:11.`, cell('交易时间'));
@@ -289,17 +313,21 @@ function readRow(record: TextLine, layout: Layout): ChannelLine {
   const kind = KINDS.get(state);
   if (!kind) throw billError(line, '交易状态', `"${state}" is not a trade state this importer knows (SUCCESS, REFUND, REVOKED).`, state);
 
-  const amounts = new Map(layout.amountColumns.map((name) => [name, readAmount(record, name, cell(name))]));
+  let grossFen = 0;
+  for (const name of layout.amountColumns) {
+    const fen = readAmount(record, name, cell(name));
+    if (kind === 'pay' && name === layout.grossColumn) grossFen = fen;
+    else if (kind === 'refund' && name === '退款金额') grossFen = 0 - fen;
+  }
   const feeExact = cell('手续费');
   if (!FEE.test(feeExact)) throw billError(line, '手续费', `"${feeExact}" is not a fee like 0.00600 (yuan, at most 5 decimals).`, feeExact);
 
   // Fees reduce what the merchant receives; on a refund WeChat returns the fee (negative 手续费).
-  const feeFen = 0 - roundHalfEven(new Big(feeExact).times(100));
-  const grossFen = kind === 'pay' ? (amounts.get(layout.grossColumn) ?? 0) : kind === 'refund' ? 0 - (amounts.get('退款金额') ?? 0) : 0;
+  const feeFen = 0 - yuanToFenHalfEven(feeExact);
   return {
     channel: 'wechat',
-    channelTxnId,
-    merchantOrderNo: cell('商户订单号') || null,
+    channelTxnId: ownCopy(channelTxnId),
+    merchantOrderNo: ownCopy(cell('商户订单号')) || null,
     refundNo: kind === 'refund' ? cell('商户退款单号') || null : null,
     kind,
     grossFen,
@@ -314,13 +342,8 @@ function readRow(record: TextLine, layout: Layout): ChannelLine {
 }
 
 function readAmount(record: TextLine, field: string, text: string, allowNegative = false): number {
-  let fen: number;
-  try {
-    fen = parseYuan(text, field);
-  } catch (error) {
-    if (!isAppError(error)) throw error;
-    throw billError(record.line, field, `"${text}" is not an amount like 12.34 (yuan, at most two decimals).`, text);
-  }
+  const fen = yuanToFen(text);
+  if (fen === null) throw billError(record.line, field, `"${text}" is not an amount like 12.34 (yuan, at most two decimals).`, text);
   if (fen < 0 && !allowNegative) throw billError(record.line, field, `"${text}" is negative; WeChat writes this amount without a sign.`, text);
   return fen;
 }
@@ -370,22 +393,60 @@ function checkTotals(
     );
   }
 
-  const payFen = lines.filter((l) => l.kind === 'pay').reduce((sum, l) => sum + l.grossFen, 0);
+  let payFen = 0;
+  let refundFen = 0;
+  for (const l of lines) {
+    if (l.kind === 'pay') payFen += l.grossFen;
+    else if (l.kind === 'refund') refundFen -= l.grossFen;
+  }
   if (payFen !== summary.grossFen) {
     throw mismatch(file.layout.summaryGross, `${file.layout.summaryGross} is ${formatYuan(summary.grossFen)} but the SUCCESS rows add up to ${formatYuan(payFen)}.`, formatYuan(summary.grossFen), formatYuan(payFen));
   }
-  const refundFen = lines.filter((l) => l.kind === 'refund').reduce((sum, l) => sum - l.grossFen, 0);
   if (refundFen !== summary.refundFen) {
     throw mismatch(file.layout.summaryRefund, `${file.layout.summaryRefund} is ${formatYuan(summary.refundFen)} but the REFUND rows add up to ${formatYuan(refundFen)}.`, formatYuan(summary.refundFen), formatYuan(refundFen));
   }
   // Exact: WeChat sums the unrounded 5-decimal fees, so rounding each line first would drift.
-  const fee = lines.reduce((sum, l) => sum.plus(l.feeExact), new Big(0));
+  const fee = sumFees(lines);
   if (!fee.eq(summary.feeExact)) {
     throw mismatch('手续费总金额', `手续费总金额 is ${summary.feeExact} but the 手续费 column adds up to ${fee.toFixed(5)}.`, summary.feeExact, fee.toFixed(5));
   }
 }
 
+/**
+ * The exact sum of the lines' 5-decimal fees: in integer units of 0.00001 yuan while that is
+ * exact (any real bill), in Big otherwise.
+ */
+function sumFees(lines: readonly ChannelLine[]): Big {
+  let units = 0;
+  for (const l of lines) {
+    const u = decimalUnits(l.feeExact, 5);
+    units += u ?? Number.NaN;
+    if (!Number.isSafeInteger(units)) return lines.reduce((sum, x) => sum.plus(x.feeExact), new Big(0));
+  }
+  return new Big(units).div(100_000);
+}
+
+/** Dates already checked to exist: a bill has one or two, so each is checked once. */
+const realDates = new Map<string, boolean>();
+
 function billTimeToIso(text: string): string | null {
+  const m = BILL_TIME.exec(text);
+  if (!m) return null;
+  const date = m[1] ?? '';
+  const clock = m[2] ?? '';
+  // A time of day exists when its fields are in range; the date is checked once through Date.
+  if (clock.slice(0, 2) < '24' && clock.slice(3, 5) < '60' && clock.slice(6, 8) < '60') {
+    let real = realDates.get(date);
+    if (real === undefined) {
+      real = billTimeToIsoSlow(`${date} 00:00:00`) !== null;
+      if (realDates.size < 10_000) realDates.set(date, real);
+    }
+    return real ? `${date}T${clock}+08:00` : null;
+  }
+  return billTimeToIsoSlow(text);
+}
+
+function billTimeToIsoSlow(text: string): string | null {
   const m = BILL_TIME.exec(text);
   if (!m) return null;
   const local = `${m[1] ?? ''}T${m[2] ?? ''}`;

@@ -11,6 +11,8 @@ import type { Clock } from '../platform/clock';
 import { formatYuan, parseYuan } from '../platform/money';
 import { alipaySignContent, signRsa2, verifyRsa2 } from '../payments/alipay-client';
 import { openJournal } from './journal';
+import { alipayBillEndpoints, type BillDownloads } from './bill-download';
+import { DEMO_ALIPAY } from './demo-merchants';
 
 export interface AlipaySandboxRefund {
   /** out_request_no, the bill's 退款批次号/请求号. */
@@ -44,6 +46,8 @@ export function loadAlipayOrders(journalFile: string): AlipaySandboxOrder[] {
 export interface AlipaySandbox {
   url: string;
   orders: Map<string, AlipaySandboxOrder>;
+  /** The trade bill download (alipay.data.dataservice.bill.downloadurl.query, bill-download.ts). */
+  bills: BillDownloads;
   close(): Promise<void>;
 }
 
@@ -56,6 +60,8 @@ export interface AlipaySandboxOptions {
   /** The sandbox's own ("Alipay's") private key, to sign answers. */
   alipayPrivateKeyPem: string;
   clock: Clock;
+  /** The merchant's Alipay account (PID) its bills are headed with; the demo's by default. */
+  account?: string;
 }
 
 const PASSWORD_DELAY_MS = 12_000;
@@ -81,6 +87,8 @@ export async function startAlipaySandbox(options: AlipaySandboxOptions): Promise
       record(o);
     }
   };
+  let baseUrl = '';
+  const bills = alipayBillEndpoints({ clock: options.clock, account: options.account ?? DEMO_ALIPAY.account }, () => [...orders.values()], () => baseUrl);
   const handle = (form: URLSearchParams): string => {
     const params = Object.fromEntries(form.entries());
     const method = params.method ?? '';
@@ -90,6 +98,7 @@ export async function startAlipaySandbox(options: AlipaySandboxOptions): Promise
     const biz = JSON.parse(params.biz_content ?? '{}') as Record<string, string>;
     const outTradeNo = biz.out_trade_no ?? '';
     const order = orders.get(outTradeNo);
+    if (method === 'alipay.data.dataservice.bill.downloadurl.query') return answer(method, bills.query(biz));
     if (method === 'alipay.trade.pay') {
       const authCode = biz.auth_code ?? '';
       const tail = authCode.slice(-2);
@@ -153,11 +162,18 @@ export async function startAlipaySandbox(options: AlipaySandboxOptions): Promise
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const bill = bills.handle(req.method ?? 'GET', req.url ?? '');
+      if (bill) {
+        res.writeHead(bill.status, bill.headers);
+        res.end(bill.body);
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
       res.end(handle(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/gateway.do`, orders, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  baseUrl = `http://127.0.0.1:${port}`;
+  return { url: `${baseUrl}/gateway.do`, orders, bills, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }

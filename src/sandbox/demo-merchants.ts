@@ -6,3 +6,5 @@ export const DEMO_ALIPAY = { appId: '2021000000000001', account: '20885212319120
 export const DEMO_AGGREGATOR = { merchantNo: 'M8880001', secret: 'demo-aggregator-secret-change-me' };
 /** The demo merchant's bank account, where the channels pay their settlements. */
 export const DEMO_BANK = { account: '0200001234567890123', name: 'Tillpoint 演示商户' };
+/** The demo's card acquiring: merchant number at the acquirer and the sandbox terminal's id. */
+export const DEMO_CARD = { merchantNo: '898310000000001', terminalId: 'T0000001' };

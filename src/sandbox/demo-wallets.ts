@@ -10,6 +10,7 @@ import { sandboxJournals } from './export';
 import { startWechatSandbox, type WechatSandbox } from './wechat-pay';
 import { startAlipaySandbox, type AlipaySandbox } from './alipay';
 import { startAggregatorSandbox, type AggregatorSandbox } from './aggregator';
+import { keepCardJournal } from './card-terminal';
 
 export interface DemoWallets {
   /** What to pass to `configureWallets` (plus how to wait between queries). */
@@ -25,7 +26,7 @@ function rsaKeys() {
 }
 
 /**
- * Starts the three wallet sandboxes on loopback ports; with `dataDir`, WeChat and Alipay keep
+ * Starts the three wallet sandboxes on loopback ports; with `dataDir`, they and the card terminal keep
  * their orders under it for `sandbox export`; with `refundNotifyUrl`, WeChat posts refund
  * results there.
  *
@@ -42,7 +43,9 @@ export async function startDemoWallets(options: { clock: Clock; dataDir?: string
     v3: { merchantPublicKeyPem: wechatMerchant.publicKey, merchantSerialNo: DEMO_WECHAT_V3.merchantSerialNo, platformPrivateKeyPem: wechatPlatform.privateKey, platformSerialNo: DEMO_WECHAT_V3.platformSerialNo, apiV3Key: DEMO_WECHAT_V3.apiV3Key },
   });
   const alipay = await startAlipaySandbox({ appId: DEMO_ALIPAY.appId, merchantPublicKeyPem: alipayMerchant.publicKey, alipayPrivateKeyPem: alipayProvider.privateKey, clock: options.clock, journalFile: journals?.alipay });
-  const aggregator = await startAggregatorSandbox({ ...DEMO_AGGREGATOR, clock: options.clock });
+  const aggregator = await startAggregatorSandbox({ ...DEMO_AGGREGATOR, clock: options.clock, journalFile: journals?.aggregator });
+  // The till's card terminal is the sandbox's; its approvals go to the acquirer's settlement file.
+  if (journals) keepCardJournal({ journalFile: journals.card, clock: options.clock });
   const v3 = { merchantPrivateKeyPem: wechatMerchant.privateKey, merchantSerialNo: DEMO_WECHAT_V3.merchantSerialNo, platformPublicKeyPem: wechatPlatform.publicKey, platformSerialNo: DEMO_WECHAT_V3.platformSerialNo, apiV3Key: DEMO_WECHAT_V3.apiV3Key };
   return {
     settings: {
@@ -54,6 +57,7 @@ export async function startDemoWallets(options: { clock: Clock; dataDir?: string
     alipay,
     aggregator,
     close: async () => {
+      if (journals) keepCardJournal(null);
       await Promise.all([wechat.close(), alipay.close(), aggregator.close()]);
     },
   };

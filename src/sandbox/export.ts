@@ -15,7 +15,12 @@ import { formatCamt053 } from '../reconciliation/bank-camt053';
 import { formatBankCsv } from '../reconciliation/bank-csv';
 import type { BankLine, ChannelLine } from '../reconciliation/types';
 import { mulberry32 } from '../platform/random';
-import { DEMO_BANK } from './demo-merchants';
+import { DEMO_AGGREGATOR, DEMO_BANK, DEMO_CARD } from './demo-merchants';
+import { formatAggregatorBill, parseAggregatorBill, type AggregatorBillRow } from '../reconciliation/aggregator-bill';
+import { formatCardFile, parseCardFile, type CardFileRow } from '../reconciliation/card-file';
+import { applyRate } from '../platform/money';
+import type { AggregatorOrder } from './aggregator';
+import { loadCardJournal, type CardJournalEntry } from './card-terminal';
 import { openJournal } from './journal';
 import type { SandboxOrder } from './wechat-pay';
 import { loadAlipayOrders, type AlipaySandboxOrder } from './alipay';
@@ -23,8 +28,9 @@ import { loadAlipayOrders, type AlipaySandboxOrder } from './alipay';
 export const SANDBOX_FEE_RATE = '0.006';
 
 /** The journal files of the sandboxes under a data folder. */
-export function sandboxJournals(dataDir: string): { wechat: string; alipay: string } {
-  return { wechat: path.join(dataDir, 'sandbox', 'wechat-orders.jsonl'), alipay: path.join(dataDir, 'sandbox', 'alipay-orders.jsonl') };
+export function sandboxJournals(dataDir: string): { wechat: string; alipay: string; aggregator: string; card: string } {
+  const at = (name: string) => path.join(dataDir, 'sandbox', name);
+  return { wechat: at('wechat-orders.jsonl'), alipay: at('alipay-orders.jsonl'), aggregator: at('aggregator-orders.jsonl'), card: at('card-journal.jsonl') };
 }
 
 /** Beijing wall time `YYYY-MM-DD HH:mm:ss` of an epoch millisecond. */
@@ -46,7 +52,7 @@ export type SandboxFaultKind = 'drop' | 'amount' | 'fee' | 'duplicate' | 'late-s
 
 export interface SandboxFault {
   kind: SandboxFaultKind;
-  channel: 'wechat' | 'alipay';
+  channel: 'wechat' | 'alipay' | 'aggregator' | 'card';
   /** Line faults: the order whose bill line was changed. */
   merchantOrderNo: string | null;
   /** The exception code reconciliation should find for it. */
@@ -69,6 +75,9 @@ export interface SandboxExport {
   files: string[];
   wechatLines: number;
   alipayLines: number;
+  /** Lines of the aggregator's bill and the card acquirer's file (written only on a day that has some). */
+  aggregatorLines: number;
+  cardLines: number;
   settlements: SettlementBatch[];
   /** The credits on the bank statement (value date T+1). */
   bankCredits: number;
@@ -79,6 +88,8 @@ export interface SandboxExport {
 const PAYERS = {
   wechat: { name: '财付通支付科技有限公司', summary: '微信支付结算', batch: 'WX' },
   alipay: { name: '支付宝（中国）网络技术有限公司', summary: '支付宝结算', batch: 'AP' },
+  aggregator: { name: '聚合支付科技有限公司', summary: '聚合支付结算', batch: 'AG' },
+  card: { name: '银联商务股份有限公司', summary: 'POS结算', batch: 'CD' },
 } as const;
 const OPENING_BALANCE_FEN = 100_000_000;
 
@@ -104,78 +115,40 @@ export function exportSandboxBills(input: { dataDir: string; date: string; outDi
     return kinds.length > 0 && rate > 0 && random() < rate ? (kinds[Math.floor(random() * kinds.length)] ?? null) : null;
   };
 
-  const wechatOrders = openJournal<SandboxOrder>(journals.wechat, 'outTradeNo').load();
-  const wechatRecord = (o: SandboxOrder, at: number) => ({
-    time: `${beijing(at).replace(' ', 'T')}+08:00`,
-    appId: input.wechat.appId,
-    mchId: input.wechat.mchId,
-    deviceInfo: null,
-    transactionId: o.transactionId,
-    outTradeNo: o.outTradeNo,
-    openId: 'oSandboxOpenId0000000000000',
-    totalFen: o.totalFee,
-    body: 'Tillpoint 消费',
-    rate: '0.60%',
-  });
-  const wechatLines: WechatBillRecord[] = [];
-  for (const o of wechatOrders.sort((a, b) => a.outTradeNo.localeCompare(b.outTradeNo))) {
-    if (onDate(o.paidAt, input.date) && (o.state === 'SUCCESS' || o.state === 'REVOKED')) {
-      const line: WechatBillRecord = { ...wechatRecord(o, o.paidAt), state: o.state, feeExact: o.state === 'SUCCESS' ? fee(o.totalFee, 5) : '0.00000' };
-      const fault = o.state === 'SUCCESS' ? pick(LINE_FAULTS) : null;
-      if (fault) faults.push({ kind: fault, channel: 'wechat', merchantOrderNo: o.outTradeNo, expectedCode: EXPECTED_CODE[fault] });
-      if (fault === 'amount') wechatLines.push({ ...line, totalFen: line.totalFen + 1, feeExact: fee(line.totalFen + 1, 5) });
-      else if (fault === 'fee') wechatLines.push({ ...line, feeExact: offContract(line.totalFen, 5) });
-      else if (fault === 'duplicate') wechatLines.push(line, line);
-      else if (fault !== 'drop') wechatLines.push(line);
-    }
-    // One REFUND row per refund that went through that day; WeChat returns its share of the fee.
-    for (const r of o.refunds ?? []) {
-      if (r.status !== 'SUCCESS' || !onDate(r.successAt, input.date)) continue;
-      const returned = fee(r.refundFee, 5);
-      wechatLines.push({ ...wechatRecord(o, r.successAt), state: 'REFUND', refundId: r.refundId, outRefundNo: r.outRefundNo, refundFen: r.refundFee, feeExact: Number(returned) === 0 ? returned : `-${returned}` });
-    }
-  }
-  // Beijing times with one offset sort as text.
-  wechatLines.sort((a, b) => a.time.localeCompare(b.time));
+  const onFault = (fault: SandboxFault) => faults.push(fault);
+  const write = (name: string, bytes: Buffer): Buffer => {
+    const file = path.join(input.outDir, name);
+    fs.writeFileSync(file, bytes);
+    files.push(file);
+    return bytes;
+  };
+  const wechatLines = wechatBillRecords(openJournal<SandboxOrder>(journals.wechat, 'outTradeNo').load(), input.date, input.wechat, { pick, onFault });
   const wechatFile = path.join(input.outDir, `wechat-tradebill-${input.date}.csv`);
   const wechatBill = formatWechatBill({ lines: wechatLines });
   fs.writeFileSync(wechatFile, wechatBill);
   files.push(wechatFile);
 
-  const alipayOrders = loadAlipayOrders(journals.alipay);
-  const rows: AlipayBillRow[] = [];
-  const base = (o: AlipaySandboxOrder) => ({ tradeNo: o.tradeNo, outTradeNo: o.outTradeNo, subject: 'Tillpoint 消费', createdAt: beijing(o.createdAt), storeId: '', storeName: '', operator: '', terminalId: '', buyer: '*顾(138****0000)', orderFen: o.totalFen });
-  for (const o of alipayOrders.sort((a, b) => a.outTradeNo.localeCompare(b.outTradeNo))) {
-    if (onDate(o.paidAt, input.date)) {
-      const row: AlipayBillRow = { ...base(o), kind: '交易', finishedAt: beijing(o.paidAt), receivedFen: o.totalFen, refundRequestNo: '', serviceFeeExact: `-${fee(o.totalFen, 2)}` };
-      // A paid order the till cancelled is not a sale: faults go where reconciliation has a sale to hold them against.
-      const fault = o.refunds.some((r) => r.outRequestNo === `R${o.outTradeNo}`) ? null : pick(LINE_FAULTS);
-      if (fault) faults.push({ kind: fault, channel: 'alipay', merchantOrderNo: o.outTradeNo, expectedCode: EXPECTED_CODE[fault] });
-      if (fault === 'amount') rows.push({ ...row, orderFen: row.orderFen + 1, receivedFen: row.receivedFen + 1, serviceFeeExact: `-${fee(o.totalFen + 1, 2)}` });
-      else if (fault === 'fee') rows.push({ ...row, serviceFeeExact: `-${offContract(o.totalFen, 2)}` });
-      else if (fault === 'duplicate') rows.push(row, row);
-      else if (fault !== 'drop') rows.push(row);
-    }
-    // One 退款 row per partial refund, under its request number; Alipay returns its share of the fee.
-    for (const r of o.refunds) {
-      if (onDate(r.refundedAt, input.date)) rows.push({ ...base(o), kind: '退款', finishedAt: beijing(r.refundedAt), receivedFen: -r.refundFen, refundRequestNo: r.outRequestNo, serviceFeeExact: fee(r.refundFen, 2) });
-    }
-  }
-  rows.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
   const compact = input.date.replace(/-/g, '');
-  const csv = formatAlipayBill({ account: input.alipayAccount, from: `${input.date} 00:00:00`, to: `${input.date} 23:59:59`, exportedAt: `${input.date} 23:59:59`, lines: rows });
   const alipayFile = path.join(input.outDir, `${input.alipayAccount}_${compact}.zip`);
-  const alipayZip = zipAlipayBill(csv, `${input.alipayAccount}_${compact}`);
+  const alipayZip = alipayBillZip(loadAlipayOrders(journals.alipay), input.date, input.alipayAccount, { pick, onFault });
   fs.writeFileSync(alipayFile, alipayZip);
+  const alipayLines = parseAlipayBill(alipayZip).lines;
   files.push(alipayFile);
 
   // T+1 settlements, made from the bills as written (so only the money faults below show in layer 2).
   const settleDate = addDays(input.date, 1);
   const settlements: SettlementBatch[] = [];
   const credits: BankLine[] = [];
-  const billed: Array<['wechat' | 'alipay', string, ChannelLine[]]> = [
+  // The aggregator's bill and the acquirer's card file, on a day with such payments.
+  const aggregatorRows = aggregatorBillRows(openJournal<AggregatorOrder>(journals.aggregator, 'outTradeNo').load(), input.date, DEMO_AGGREGATOR.merchantNo);
+  const cardRows = cardFileRows(loadCardJournal(journals.card), input.date);
+  const aggregatorLines = aggregatorRows.length > 0 ? parseAggregatorBill(write(`aggregator-bill-${input.date}.csv`, formatAggregatorBill(aggregatorRows))).lines : [];
+  const cardLines = cardRows.length > 0 ? parseCardFile(write(`card-settlement-detail-${input.date}.csv`, formatCardFile(cardRows))).lines : [];
+  const billed: Array<readonly ['wechat' | 'alipay' | 'aggregator' | 'card', string, ChannelLine[]]> = [
     ['wechat', input.wechat.mchId, parseWechatBill(wechatBill).lines],
-    ['alipay', input.alipayAccount, parseAlipayBill(alipayZip).lines],
+    ['alipay', input.alipayAccount, alipayLines],
+    ...(aggregatorLines.length > 0 ? [['aggregator', DEMO_AGGREGATOR.merchantNo, aggregatorLines] as const] : []),
+    ...(cardLines.length > 0 ? [['card', DEMO_CARD.merchantNo, cardLines] as const] : []),
   ];
   for (const [channel, merchantId, lines] of billed) {
     const day = summariseBillLines(lines).get(channel) ?? { count: 0, grossFen: 0, feeFen: 0, refundFen: 0, netFen: 0 };
@@ -204,7 +177,127 @@ export function exportSandboxBills(input: { dataDir: string; date: string; outDi
     fs.writeFileSync(manifest, `${JSON.stringify(faults, null, 2)}\n`);
     files.push(manifest);
   }
-  return { files, wechatLines: wechatLines.length, alipayLines: rows.length, settlements, bankCredits: credits.length, faults };
+  return { files, wechatLines: wechatLines.length, alipayLines: alipayLines.length, aggregatorLines: aggregatorLines.length, cardLines: cardLines.length, settlements, bankCredits: credits.length, faults };
+}
+
+/**
+ * The aggregator's bill rows for a Beijing date: each order paid that day (a cancelled one moved
+ * no money and is left out), then each refund made that day; fees at the contract rate.
+ *
+ * @example formatAggregatorBill(aggregatorBillRows(orders, '2026-11-29', 'M8880001'))
+ */
+export function aggregatorBillRows(orders: readonly AggregatorOrder[], date: string, merchantNo: string): AggregatorBillRow[] {
+  const rows: AggregatorBillRow[] = [];
+  const wallet = (o: AggregatorOrder) => (o.wallet === 'ecny' ? 'ecny' : 'unionpay');
+  for (const o of [...orders].sort((a, b) => a.outTradeNo.localeCompare(b.outTradeNo))) {
+    if (o.status !== 'CLOSED' && onDate(o.paidAt, date)) {
+      rows.push({ merchantNo, time: beijing(o.paidAt), kind: 'pay', wallet: wallet(o), tradeNo: o.tradeNo, outTradeNo: o.outTradeNo, outRefundNo: '', amountFen: o.totalFen, feeFen: applyRate(o.totalFen, SANDBOX_FEE_RATE), terminal: '' });
+    }
+    for (const r of o.refunds) {
+      if (onDate(r.refundedAt, date)) rows.push({ merchantNo, time: beijing(r.refundedAt), kind: 'refund', wallet: wallet(o), tradeNo: r.refundId, outTradeNo: o.outTradeNo, outRefundNo: r.outRefundNo, amountFen: -r.refundFen, feeFen: -applyRate(r.refundFen, SANDBOX_FEE_RATE), terminal: '' });
+    }
+  }
+  return rows.sort((a, b) => a.time.localeCompare(b.time));
+}
+
+/**
+ * The acquirer's card settlement rows for a Beijing date, from the sandbox terminal's journal.
+ *
+ * @example formatCardFile(cardFileRows(loadCardJournal(file), '2026-11-29'))
+ */
+export function cardFileRows(entries: readonly CardJournalEntry[], date: string): CardFileRow[] {
+  return entries
+    .filter((e) => onDate(e.at, date))
+    .sort((a, b) => a.at - b.at || a.reference.localeCompare(b.reference))
+    .map((e) => ({ merchantNo: DEMO_CARD.merchantNo, terminal: e.terminalId, time: beijing(e.at), kind: e.kind === 'charge' ? 'pay' : 'refund', batch: e.batch, voucher: e.voucher, reference: e.reference, cardMasked: `622588******${e.cardLast4}`, amountFen: e.amountFen, feeFen: applyRate(e.amountFen, SANDBOX_FEE_RATE) }));
+}
+
+/** How an export injects line faults; without it the bill is written as the provider would. */
+interface LineFaults {
+  pick: (among: readonly SandboxFaultKind[]) => SandboxFaultKind | null;
+  onFault: (fault: SandboxFault) => void;
+}
+
+/**
+ * The WeChat ALL trade bill's rows for a Beijing business date, from the sandbox's orders: each
+ * order paid (or reversed) that day, then one REFUND row per refund that went through that day.
+ *
+ * @example formatWechatBill({ lines: wechatBillRecords([...sandbox.orders.values()], '2026-11-29', DEMO_WECHAT) })
+ */
+export function wechatBillRecords(orders: readonly SandboxOrder[], date: string, merchant: { appId: string; mchId: string }, faults?: LineFaults): WechatBillRecord[] {
+  const wechatRecord = (o: SandboxOrder, at: number) => ({
+    time: `${beijing(at).replace(' ', 'T')}+08:00`,
+    appId: merchant.appId,
+    mchId: merchant.mchId,
+    deviceInfo: null,
+    transactionId: o.transactionId,
+    outTradeNo: o.outTradeNo,
+    openId: 'oSandboxOpenId0000000000000',
+    totalFen: o.totalFee,
+    body: 'Tillpoint 消费',
+    rate: '0.60%',
+  });
+  const wechatLines: WechatBillRecord[] = [];
+  for (const o of [...orders].sort((a, b) => a.outTradeNo.localeCompare(b.outTradeNo))) {
+    if (onDate(o.paidAt, date) && (o.state === 'SUCCESS' || o.state === 'REVOKED')) {
+      const line: WechatBillRecord = { ...wechatRecord(o, o.paidAt), state: o.state, feeExact: o.state === 'SUCCESS' ? fee(o.totalFee, 5) : '0.00000' };
+      const fault = o.state === 'SUCCESS' && faults ? faults.pick(LINE_FAULTS) : null;
+      if (fault) faults?.onFault({ kind: fault, channel: 'wechat', merchantOrderNo: o.outTradeNo, expectedCode: EXPECTED_CODE[fault] });
+      if (fault === 'amount') wechatLines.push({ ...line, totalFen: line.totalFen + 1, feeExact: fee(line.totalFen + 1, 5) });
+      else if (fault === 'fee') wechatLines.push({ ...line, feeExact: offContract(line.totalFen, 5) });
+      else if (fault === 'duplicate') wechatLines.push(line, line);
+      else if (fault !== 'drop') wechatLines.push(line);
+    }
+    // One REFUND row per refund that went through that day; WeChat returns its share of the fee.
+    for (const r of o.refunds ?? []) {
+      if (r.status !== 'SUCCESS' || !onDate(r.successAt, date)) continue;
+      const returned = fee(r.refundFee, 5);
+      wechatLines.push({ ...wechatRecord(o, r.successAt), state: 'REFUND', refundId: r.refundId, outRefundNo: r.outRefundNo, refundFen: r.refundFee, feeExact: Number(returned) === 0 ? returned : `-${returned}` });
+    }
+  }
+  // Beijing times with one offset sort as text.
+  wechatLines.sort((a, b) => a.time.localeCompare(b.time));
+  return wechatLines;
+}
+
+/**
+ * The Alipay 业务明细 rows for a Beijing business date, from the sandbox's orders: each order
+ * paid that day, then one 退款 row per refund made that day.
+ *
+ * @example formatAlipayBill({ account, from, to, exportedAt, lines: alipayBillRows([...sandbox.orders.values()], '2026-11-29') })
+ */
+export function alipayBillRows(orders: readonly AlipaySandboxOrder[], date: string, faults?: LineFaults): AlipayBillRow[] {
+  const rows: AlipayBillRow[] = [];
+  const base = (o: AlipaySandboxOrder) => ({ tradeNo: o.tradeNo, outTradeNo: o.outTradeNo, subject: 'Tillpoint 消费', createdAt: beijing(o.createdAt), storeId: '', storeName: '', operator: '', terminalId: '', buyer: '*顾(138****0000)', orderFen: o.totalFen });
+  for (const o of [...orders].sort((a, b) => a.outTradeNo.localeCompare(b.outTradeNo))) {
+    if (onDate(o.paidAt, date)) {
+      const row: AlipayBillRow = { ...base(o), kind: '交易', finishedAt: beijing(o.paidAt), receivedFen: o.totalFen, refundRequestNo: '', serviceFeeExact: `-${fee(o.totalFen, 2)}` };
+      // A paid order the till cancelled is not a sale: faults go where reconciliation has a sale to hold them against.
+      const fault = !faults || o.refunds.some((r) => r.outRequestNo === `R${o.outTradeNo}`) ? null : faults.pick(LINE_FAULTS);
+      if (fault) faults?.onFault({ kind: fault, channel: 'alipay', merchantOrderNo: o.outTradeNo, expectedCode: EXPECTED_CODE[fault] });
+      if (fault === 'amount') rows.push({ ...row, orderFen: row.orderFen + 1, receivedFen: row.receivedFen + 1, serviceFeeExact: `-${fee(o.totalFen + 1, 2)}` });
+      else if (fault === 'fee') rows.push({ ...row, serviceFeeExact: `-${offContract(o.totalFen, 2)}` });
+      else if (fault === 'duplicate') rows.push(row, row);
+      else if (fault !== 'drop') rows.push(row);
+    }
+    // One 退款 row per partial refund, under its request number; Alipay returns its share of the fee.
+    for (const r of o.refunds) {
+      if (onDate(r.refundedAt, date)) rows.push({ ...base(o), kind: '退款', finishedAt: beijing(r.refundedAt), receivedFen: -r.refundFen, refundRequestNo: r.outRequestNo, serviceFeeExact: fee(r.refundFen, 2) });
+    }
+  }
+  rows.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
+  return rows;
+}
+
+/**
+ * The Alipay bill zip for a business date as `bill.downloadurl.query` serves it.
+ *
+ * @example alipayBillZip([...sandbox.orders.values()], '2026-11-29', DEMO_ALIPAY.account)
+ */
+export function alipayBillZip(orders: readonly AlipaySandboxOrder[], date: string, account: string, faults?: LineFaults): Buffer {
+  const compact = date.replace(/-/g, '');
+  const csv = formatAlipayBill({ account, from: `${date} 00:00:00`, to: `${date} 23:59:59`, exportedAt: `${date} 23:59:59`, lines: alipayBillRows(orders, date, faults) });
+  return zipAlipayBill(csv, `${account}_${compact}`);
 }
 
 /** A fee off the contract: the contract's plus five fen, more than any rounding explains. */

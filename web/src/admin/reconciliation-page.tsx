@@ -1,11 +1,13 @@
 // Back office: reconciliation of a business date — import bills, settlements and statements, see
 // the three layers and each store × channel (matched, pending, exceptions), and work each exception
-// in a drawer: assign, note, resolve by manual match, write off with a reason.
+// in a drawer: assign, note, resolve by manual match, write off with a reason. The dashboard above
+// it (recon-dashboard.tsx) charts the day.
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, Button, Card, Descriptions, Drawer, Input, Select, Space, Statistic, Table, Tag, Timeline, Typography, Upload } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, problemText } from '../api';
 import { formatMoney } from '../money';
+import { ReconDashboard, type ChannelMoney } from './recon-dashboard';
 
 type Status = 'open' | 'assigned' | 'resolved' | 'written_off';
 interface ReconException {
@@ -35,6 +37,8 @@ interface ReconRun {
   summary: Summary;
   layers: Record<'sales' | 'settlement' | 'bank' | 'cash', Summary>;
   stores: Array<Summary & { storeId: string | null; storeCode: string | null; channel: string }>;
+  channels?: ChannelMoney[];
+  inTransitFen?: number;
   exceptions: ReconException[];
 }
 interface ExceptionView {
@@ -66,7 +70,7 @@ export function ReconciliationPage() {
   const [run, setRun] = useState<ReconRun | null>(null);
   const [recorded, setRecorded] = useState(true);
   const [statusFilter, setStatusFilter] = useState<Status | ''>('');
-  const [source, setSource] = useState<'wechat' | 'alipay' | 'settlement' | 'bank'>('wechat');
+  const [source, setSource] = useState<'wechat' | 'alipay' | 'aggregator' | 'card' | 'settlement' | 'bank'>('wechat');
   const [message, setMessage] = useState<{ type: 'success' | 'error'; text: string } | null>(null);
   const [open, setOpen] = useState<ExceptionView | null>(null);
   const [form, setForm] = useState({ username: '', note: '', resolveNote: '', matchWith: '', reason: '' });
@@ -142,6 +146,8 @@ export function ReconciliationPage() {
           options={[
             { value: 'wechat', label: t('recon.wechat') },
             { value: 'alipay', label: t('recon.alipay') },
+            { value: 'aggregator', label: t('recon.aggregator') },
+            { value: 'card', label: t('recon.card') },
             { value: 'settlement', label: t('recon.settlement') },
             { value: 'bank', label: t('recon.bank') },
           ]}
@@ -150,6 +156,7 @@ export function ReconciliationPage() {
           <Button type="primary">{t('recon.import')}</Button>
         </Upload>
       </Space>
+      <ReconDashboard run={run} date={date} onPickDate={setDate} />
       <Space size="large" wrap>
         <Card><Statistic title={t('recon.matched')} value={run?.summary.matched ?? 0} data-testid="recon-matched" /></Card>
         <Card><Statistic title={t('recon.pending')} value={run?.summary.pending ?? 0} /></Card>
@@ -178,7 +185,7 @@ export function ReconciliationPage() {
           data-testid="recon-stores"
           columns={[
             { title: t('recon.store'), dataIndex: 'storeCode', render: (code: string | null) => code ?? t('recon.chain') },
-            { title: t('recon.channel'), dataIndex: 'channel' },
+            { title: t('recon.channel'), dataIndex: 'channel', render: (channel: string) => t(`recon.channels.${channel}`, { defaultValue: channel }) },
             { title: t('recon.matched'), dataIndex: 'matched', align: 'right' },
             { title: t('recon.pending'), dataIndex: 'pending', align: 'right' },
             { title: t('recon.exceptions'), dataIndex: 'exceptions', align: 'right', render: (n: number) => (n ? <Typography.Text type="danger">{n}</Typography.Text> : n) },
@@ -196,6 +203,7 @@ export function ReconciliationPage() {
         rowKey="key"
         size="small"
         dataSource={shown}
+        data-testid="recon-list"
         locale={{ emptyText: t('recon.none') }}
         onRow={(e) => ({ onClick: () => e.id && void show(e.id), style: { cursor: e.id ? 'pointer' : undefined } })}
         columns={[

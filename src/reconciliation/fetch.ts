@@ -1,0 +1,122 @@
+// Fetching the channels' bills and reconciling (issue 7 §2): each configured channel's trade bill
+// for a business date is downloaded through the Payments adapters, imported (the same file twice
+// changes nothing; a bad file is refused whole) and then the date is reconciled and its exceptions
+// recorded. A schedule runs it at a configurable Beijing time (default 10:00) on T+1, when the
+// providers have published the bill, and again on T+2 for a bill that came late or was re-issued.
+import { AppError, isAppError } from '../platform/errors';
+import type { Ctx } from '../platform/context';
+import { downloadWechatTradeBill, type WechatConfig } from '../payments/wechat-client';
+import { downloadAlipayBill, type AlipayConfig } from '../payments/alipay-client';
+import { ChannelUnreachable } from '../payments/code-channel';
+import { importStatementFile } from './import';
+import { recordReconciliation } from './exceptions';
+import { beijingDate, type LayerSummary } from './run';
+import { addDays } from './match-settlement';
+
+/** A channel whose bill can be downloaded (a strategy: the real provider, or its sandbox). */
+export interface BillSource {
+  channel: 'wechat' | 'alipay';
+  /** The merchant account the bill must be of (WeChat 商户号, Alipay PID). */
+  merchantId: string;
+  download(date: string): Promise<Buffer>;
+}
+
+/**
+ * The bill sources of the configured wallets.
+ *
+ * @example billSources({ wechat: settings.wechat, alipay: settings.alipay, alipayAccount: '2088…' })
+ */
+export function billSources(input: { wechat?: WechatConfig; alipay?: AlipayConfig; alipayAccount?: string }): BillSource[] {
+  const sources: BillSource[] = [];
+  const { wechat, alipay, alipayAccount } = input;
+  if (wechat?.v3) sources.push({ channel: 'wechat', merchantId: wechat.mchId, download: (date) => downloadWechatTradeBill(wechat, date) });
+  if (alipay && alipayAccount) sources.push({ channel: 'alipay', merchantId: alipayAccount, download: (date) => downloadAlipayBill(alipay, date) });
+  return sources;
+}
+
+export interface BillFetch {
+  channel: string;
+  /** imported: new lines; unchanged: this exact bill was imported before; not_ready: try later; refused: a bad file. */
+  status: 'imported' | 'unchanged' | 'not_ready' | 'refused';
+  fileId?: string;
+  lines?: number;
+  code?: string;
+  message?: string;
+}
+
+export interface FetchRun {
+  date: string;
+  bills: BillFetch[];
+  summary: LayerSummary;
+}
+
+/**
+ * Downloads and imports each source's bill for `date`, then reconciles the date (recording its
+ * exceptions). A bill not published yet or refused is reported, not thrown: the other channels and
+ * the run go ahead, and the next scheduled run tries again.
+ *
+ * @example await fetchAndReconcile(ctx, { date: '2026-11-29', sources })
+ */
+export async function fetchAndReconcile(ctx: Ctx, input: { date: string; sources: readonly BillSource[] }): Promise<FetchRun> {
+  const bills: BillFetch[] = [];
+  for (const source of input.sources) {
+    try {
+      const bytes = await source.download(input.date);
+      const fileName = source.channel === 'wechat' ? `wechat-tradebill-${input.date}.csv` : `${source.merchantId}_${input.date.replace(/-/g, '')}.zip`;
+      const result = await importStatementFile(ctx, { source: source.channel, fileName, bytes, expect: { merchantId: source.merchantId, date: input.date } });
+      bills.push({ channel: source.channel, status: result.alreadyImported ? 'unchanged' : 'imported', fileId: result.fileId, lines: result.lines });
+    } catch (error) {
+      if (!isAppError(error) && !(error instanceof ChannelUnreachable)) throw error;
+      const code = isAppError(error) ? error.code : 'CHANNEL_UNREACHABLE';
+      const notReady = code === 'BILL_NOT_AVAILABLE' || code === 'CHANNEL_UNREACHABLE';
+      ctx.log.warn({ channel: source.channel, date: input.date, code }, notReady ? 'bill not available yet' : 'bill refused');
+      bills.push({ channel: source.channel, status: notReady ? 'not_ready' : 'refused', code, message: error.message });
+    }
+  }
+  const run = await recordReconciliation(ctx, { date: input.date });
+  return { date: input.date, bills, summary: run.summary };
+}
+
+export interface BillFetchSchedule {
+  /** Called every minute: runs what is due (T+1 and T+2 at the set time); returns the runs made. */
+  tick(ctx: Ctx): Promise<FetchRun[]>;
+}
+
+/**
+ * Fetches at `at` (HH:MM, Beijing time) each day for the day before (T+1) and the day before that
+ * (T+2). A date whose bills did not all arrive is tried again every `retryMinutes` that day.
+ *
+ * @example const schedule = billFetchSchedule({ at: '10:00', sources }); setInterval(() => schedule.tick(ctx), 60_000)
+ */
+export function billFetchSchedule(options: { at?: string; retryMinutes?: number; sources: readonly BillSource[] }): BillFetchSchedule {
+  const at = options.at ?? '10:00';
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(at)) throw new AppError('VALIDATION_FAILED', `The bill fetch time "${at}" must be HH:MM (Beijing time), e.g. 10:00.`);
+  const retryMs = (options.retryMinutes ?? 30) * 60_000;
+  const done = new Set<string>();
+  const tried = new Map<string, number>();
+  let running = false;
+  return {
+    async tick(ctx) {
+      const now = ctx.clock.now();
+      const today = beijingDate(now);
+      const clock = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(11, 16);
+      if (running || clock < at || options.sources.length === 0) return [];
+      running = true;
+      try {
+        const runs: FetchRun[] = [];
+        for (const date of [addDays(today, -1), addDays(today, -2)]) {
+          const key = `${today}|${date}`;
+          const last = tried.get(key);
+          if (done.has(key) || (last !== undefined && now.getTime() - last < retryMs)) continue;
+          tried.set(key, now.getTime());
+          const run = await fetchAndReconcile(ctx, { date, sources: options.sources });
+          if (run.bills.every((b) => b.status === 'imported' || b.status === 'unchanged')) done.add(key);
+          runs.push(run);
+        }
+        return runs;
+      } finally {
+        running = false;
+      }
+    },
+  };
+}
