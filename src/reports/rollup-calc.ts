@@ -2,7 +2,7 @@
 // `report verify` (which recomputes from raw lines) share one definition of every measure.
 import { zeroMeasures, type Measures } from './measures';
 
-export const DIM_KINDS = ['total', 'category', 'product', 'hour', 'tender', 'cashier', 'rate'] as const;
+export const DIM_KINDS = ['total', 'category', 'product', 'hour', 'tender', 'cashier', 'rate', 'member', 'promotion', 'reason'] as const;
 export type DimKind = (typeof DIM_KINDS)[number];
 
 export interface SaleDoc {
@@ -11,8 +11,12 @@ export interface SaleDoc {
   /** Local hour '00'–'23' the sale completed in. */
   hour: string;
   cashierId: string;
+  /** The member on the sale (member share of sales), or null for a guest. */
+  memberId: string | null;
   lines: Array<{ skuId: string; categoryId: string; vatRate: string; unit: string; qty: number; listFen: number; discountFen: number; totalFen: number; costFen: number }>;
   tenders: Array<{ method: string; amountFen: number }>;
+  /** What each promotion took off the sale (sale_promotions). */
+  promotions: Array<{ promotionId: string; savingFen: number }>;
 }
 
 export interface ReturnDoc {
@@ -20,6 +24,9 @@ export interface ReturnDoc {
   businessDate: string;
   hour: string;
   cashierId: string;
+  reasonCode: string;
+  /** Whether the returned sale had a member on it (a return without a receipt is a guest's). */
+  memberSale: boolean;
   lines: Array<{ skuId: string; categoryId: string; vatRate: string; qty: number; refundFen: number; costFen: number }>;
   refunds: Array<{ method: string; amountFen: number }>;
 }
@@ -56,13 +63,15 @@ function rowOf(into: Rollups, doc: { storeId: string; businessDate: string }, di
  * Adds sales and returns to `into` (a fresh map by default). Per line: gross = list price,
  * discounts, net = line total (a return's refund is subtracted from net and counted in
  * returns), cost, quantity. A sale counts once as a transaction in each dimension value it
- * touches; tender rows hold the money taken per method (net of refunds to that method).
+ * touches; tender rows hold the money taken per method (net of refunds to that method); member
+ * rows split sales between members and guests; promotion rows hold each promotion's discount;
+ * reason rows hold returns by their reason code.
  *
  * @example rollupDeltas([sale], []).get(rollupKey(storeId, '2026-11-30', 'total', ''))?.netFen
  */
 export function rollupDeltas(sales: readonly SaleDoc[], returns: readonly ReturnDoc[], into: Rollups = new Map()): Rollups {
   for (const s of sales) {
-    const wholeSale: Array<[DimKind, string]> = [['total', ''], ['hour', s.hour], ['cashier', s.cashierId]];
+    const wholeSale: Array<[DimKind, string]> = [['total', ''], ['hour', s.hour], ['cashier', s.cashierId], ['member', s.memberId ? 'member' : 'guest']];
     const lineDims = (l: SaleDoc['lines'][number]): Array<[DimKind, string]> => [...wholeSale, ['category', l.categoryId], ['product', l.skuId], ['rate', l.vatRate]];
     const touched = new Set<RollupRow>();
     for (const l of s.lines) {
@@ -83,10 +92,16 @@ export function rollupDeltas(sales: readonly SaleDoc[], returns: readonly Return
       row.netFen += t.amountFen;
       touched.add(row);
     }
+    // A promotion row holds only what that promotion took off, and the sales it applied to.
+    for (const p of s.promotions) {
+      const row = rowOf(into, s, 'promotion', p.promotionId);
+      row.discountFen += p.savingFen;
+      touched.add(row);
+    }
     for (const row of touched) row.transactions += 1;
   }
   for (const r of returns) {
-    const wholeReturn: Array<[DimKind, string]> = [['total', ''], ['hour', r.hour], ['cashier', r.cashierId]];
+    const wholeReturn: Array<[DimKind, string]> = [['total', ''], ['hour', r.hour], ['cashier', r.cashierId], ['member', r.memberSale ? 'member' : 'guest'], ['reason', r.reasonCode]];
     const touched = new Set<RollupRow>();
     for (const l of r.lines) {
       for (const [kind, ref] of [...wholeReturn, ['category', l.categoryId], ['product', l.skuId], ['rate', l.vatRate]] as Array<[DimKind, string]>) {

@@ -38,7 +38,7 @@ async function storeZones(db: Db): Promise<Map<string, string>> {
 /** Loads completed sales with their lines and tenders, as the rollup calculation reads them. */
 export async function loadSaleDocs(db: Db, storeId: string, ids: readonly string[], timeZone: string): Promise<SaleDoc[]> {
   if (ids.length === 0) return [];
-  const heads = await db.selectFrom('sales').select(['id', 'business_date', 'created_at', 'cashier_id']).where('store_id', '=', storeId).where('id', 'in', ids).where('status', '=', 'completed').execute();
+  const heads = await db.selectFrom('sales').select(['id', 'business_date', 'created_at', 'cashier_id', 'member_id']).where('store_id', '=', storeId).where('id', 'in', ids).where('status', '=', 'completed').execute();
   const lines = await db
     .selectFrom('sale_lines')
     .select(['sale_id', 'sku_id', 'category_id', 'vat_rate', 'unit', 'qty', 'list_fen', 'discount_fen', 'total_fen', 'cost_fen'])
@@ -46,13 +46,15 @@ export async function loadSaleDocs(db: Db, storeId: string, ids: readonly string
     .where('sale_id', 'in', ids)
     .execute();
   const tenders = await db.selectFrom('sale_tenders').select(['sale_id', 'method', 'amount_fen']).where('store_id', '=', storeId).where('sale_id', 'in', ids).where('status', '=', 'succeeded').execute();
+  const promotions = await db.selectFrom('sale_promotions').select(['sale_id', 'promotion_id', 'saving_fen']).where('store_id', '=', storeId).where('sale_id', 'in', ids).execute();
   const docs = new Map<string, SaleDoc>(
-    heads.map((h) => [h.id, { storeId, businessDate: h.business_date, hour: localHour(h.created_at, timeZone), cashierId: h.cashier_id, lines: [], tenders: [] }]),
+    heads.map((h) => [h.id, { storeId, businessDate: h.business_date, hour: localHour(h.created_at, timeZone), cashierId: h.cashier_id, memberId: h.member_id, lines: [], tenders: [], promotions: [] }]),
   );
   for (const l of lines) {
     docs.get(l.sale_id)?.lines.push({ skuId: l.sku_id, categoryId: l.category_id, vatRate: l.vat_rate, unit: l.unit, qty: l.qty, listFen: l.list_fen, discountFen: l.discount_fen, totalFen: l.total_fen, costFen: l.cost_fen });
   }
   for (const t of tenders) docs.get(t.sale_id)?.tenders.push({ method: t.method, amountFen: t.amount_fen });
+  for (const p of promotions) docs.get(p.sale_id)?.promotions.push({ promotionId: p.promotion_id, savingFen: p.saving_fen });
   return [...docs.values()];
 }
 
@@ -62,7 +64,14 @@ export async function loadSaleDocs(db: Db, storeId: string, ids: readonly string
  */
 export async function loadReturnDocs(db: Db, storeId: string, ids: readonly string[], timeZone: string): Promise<ReturnDoc[]> {
   if (ids.length === 0) return [];
-  const heads = await db.selectFrom('returns').select(['id', 'business_date', 'created_at', 'cashier_id']).where('store_id', '=', storeId).where('id', 'in', ids).where('status', '=', 'completed').execute();
+  const heads = await db
+    .selectFrom('returns as r')
+    .leftJoin('sales as s', (j) => j.onRef('s.store_id', '=', 'r.sale_store_id').onRef('s.id', '=', 'r.sale_id'))
+    .select(['r.id', 'r.business_date', 'r.created_at', 'r.cashier_id', 'r.reason_code', 's.member_id'])
+    .where('r.store_id', '=', storeId)
+    .where('r.id', 'in', ids)
+    .where('r.status', '=', 'completed')
+    .execute();
   const lines = await db
     .selectFrom('return_lines as rl')
     .innerJoin('returns as r', (j) => j.onRef('r.store_id', '=', 'rl.store_id').onRef('r.id', '=', 'rl.return_id'))
@@ -73,7 +82,12 @@ export async function loadReturnDocs(db: Db, storeId: string, ids: readonly stri
     .where('rl.return_id', 'in', ids)
     .execute();
   const refunds = await db.selectFrom('return_refunds').select(['return_id', 'method', 'amount_fen']).where('store_id', '=', storeId).where('return_id', 'in', ids).where('status', '=', 'succeeded').execute();
-  const docs = new Map<string, ReturnDoc>(heads.map((h) => [h.id, { storeId, businessDate: h.business_date, hour: localHour(h.created_at, timeZone), cashierId: h.cashier_id, lines: [], refunds: [] }]));
+  const docs = new Map<string, ReturnDoc>(
+    heads.map((h) => [
+      h.id,
+      { storeId, businessDate: h.business_date, hour: localHour(h.created_at, timeZone), cashierId: h.cashier_id, reasonCode: h.reason_code, memberSale: h.member_id !== null, lines: [], refunds: [] },
+    ]),
+  );
   for (const l of lines) {
     const costFen =
       l.sold_cost_fen !== null && l.sold_qty ? Math.round((l.sold_cost_fen * l.qty) / l.sold_qty) : l.unit === 'kg' ? Math.round((l.sku_cost_fen * l.qty) / 1000) : l.sku_cost_fen * l.qty;

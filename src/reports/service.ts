@@ -1,6 +1,7 @@
-// Sales reports read from the rollups only (never raw lines): by period, store, category,
-// product, cashier, payment method or hour, with comparisons, rankings and the manager's
-// dashboard; and `verifyRollups`, which recomputes rollups from raw lines and compares.
+// Sales reports read from the rollups only (never raw lines): by period, region, store, category
+// (a parent rolls up its children), product, cashier, payment method or hour, filtered by region,
+// store and category for drill-down, with comparisons, rankings and the manager's dashboard; and
+// `verifyRollups`, which recomputes rollups from raw lines and compares.
 import { AppError } from '../platform/errors';
 import { businessDate } from '../platform/business-date';
 import { can, storeFilter, type Actor } from '../platform/auth/permissions';
@@ -11,8 +12,9 @@ import { addDays, assertDate, datesBetween, dayCount, isoWeek, monthOf, previous
 import { addMeasures, changePct, derive, MEASURE_KEYS, sharePct, zeroMeasures, type Derived, type Measures } from './measures';
 import { recomputeRollups, refreshRollups } from './rollups';
 import { rollupKey, type DimKind, type RollupRow } from './rollup-calc';
+import { loadCategoryTree, type CategoryTree } from './category-tree';
 
-export const REPORT_BYS = ['day', 'week', 'month', 'store', 'category', 'product', 'cashier', 'payment', 'hour'] as const;
+export const REPORT_BYS = ['day', 'week', 'month', 'region', 'store', 'category', 'product', 'cashier', 'payment', 'hour'] as const;
 export type ReportBy = (typeof REPORT_BYS)[number];
 /** The longest range one report may cover (a year and a day, so a leap year fits). */
 export const MAX_RANGE_DAYS = 366;
@@ -34,6 +36,16 @@ export interface ReportLine extends Measures, Derived {
   to?: string;
   /** This row's share of the total net, %. */
   sharePct: string | null;
+  /** What opening this row shows: the next level of the drill-down with the filter it adds. */
+  drill?: Drill;
+}
+
+/** region → store → category (down its tree) → product. */
+export interface Drill {
+  by: 'store' | 'category' | 'product';
+  region?: string;
+  store?: string;
+  category?: string;
 }
 
 export interface Changes {
@@ -62,22 +74,45 @@ export interface SalesReport {
   to: string;
   by: ReportBy;
   stores: Array<Pick<ReportStore, 'id' | 'code' | 'name'>>;
+  /** The filters applied, with names (for the breadcrumb). */
+  filters: { region?: Named; store?: Named; category?: Named & { parentCode: string | null } };
   rows: ReportLine[];
   totals: ReportLine;
+  /** With a category filter, tax per rate uses each category's current rate. */
   taxByRate: TaxGroup[];
+  /** Empty with a category filter: a payment is not split by category. */
   paymentMix: PaymentShare[];
   comparison: { previous: Comparison; lastYear: Comparison };
 }
 
-export interface SalesReportInput {
+interface Named {
+  code: string;
+  name: string;
+}
+
+export interface ScopeInput {
+  /** Limit to these stores (each must be in the actor's scope); all in scope by default. */
+  storeIds?: readonly string[];
+  /** Limit to the stores of this region (code). */
+  regionCode?: string;
+}
+
+export interface SalesReportInput extends ScopeInput {
   from: string;
   to: string;
   by: ReportBy;
-  /** Limit to these stores (each must be in the actor's scope); all in scope by default. */
-  storeIds?: readonly string[];
+  /**
+   * Only this category and those below it (code). Money and quantities are exact; a basket with
+   * lines in two categories of the subtree counts as a transaction in each (rollups keep
+   * transactions per category), so the filtered transaction count can exceed the baskets.
+   */
+  categoryCode?: string;
 }
 
-interface Scope {
+/** The report dimensions a category filter can cut (the others' rollups know no category). */
+const CATEGORY_FILTER_BYS: readonly ReportBy[] = ['day', 'week', 'month', 'region', 'store', 'category', 'product'];
+
+export interface Scope {
   stores: ReportStore[];
   /** 'all' when no store filter is needed (every store, whole chain). */
   ids: string[] | 'all';
@@ -106,6 +141,17 @@ export async function reportScope(ctx: Ctx, actor: Actor | null, storeIds?: read
   return { stores: wanted, ids: storeIds ? wanted.map((s) => s.id) : 'all' };
 }
 
+/** The scope of `reportScope`, first narrowed to a region's stores when a region code is given. */
+export async function scopeOf(ctx: Ctx, actor: Actor | null, input: ScopeInput): Promise<Scope & { region?: Named }> {
+  if (!input.regionCode) return reportScope(ctx, actor, input.storeIds);
+  const region = await ctx.db.selectFrom('regions').select(['id', 'code', 'name']).where('code', '=', input.regionCode).executeTakeFirst();
+  if (!region) throw new AppError('NOT_FOUND', `There is no region ${input.regionCode}. Check the region code.`);
+  const inRegion = (await ctx.db.selectFrom('stores').select('id').where('region_id', '=', region.id).execute()).map((r) => r.id);
+  const storeIds = input.storeIds ? input.storeIds.filter((id) => inRegion.includes(id)) : inRegion;
+  if (storeIds.length === 0) throw new AppError('NOT_FOUND', `Region ${region.code} has no such store.`, { details: { region: region.code } });
+  return { ...(await reportScope(ctx, actor, storeIds)), region: { code: region.code, name: region.name } };
+}
+
 /** Checks a report range: real dates, not inverted, at most MAX_RANGE_DAYS. */
 export function checkRange(from: string, to: string): { from: string; to: string } {
   assertDate(from, 'from');
@@ -121,11 +167,16 @@ export function checkRange(from: string, to: string): { from: string; to: string
 type GroupColumn = 'store_id' | 'business_date' | 'dim_ref';
 type SumRow = Measures & Partial<Record<GroupColumn, string>>;
 
-/** Sums rollup measures of one dimension over a date range, grouped by `group`. */
-async function sumRollups(db: Db, scope: Scope, q: { from: string; to: string; kind: DimKind; group: readonly GroupColumn[] }): Promise<SumRow[]> {
+/**
+ * Sums rollup measures of one dimension over a date range, grouped by `group`. With
+ * `categoryIds`, totals come from the category rows of those categories and products are the
+ * SKUs now filed under them.
+ */
+export async function sumRollups(db: Db, scope: Scope, q: { from: string; to: string; kind: DimKind; group: readonly GroupColumn[]; categoryIds?: readonly string[] }): Promise<SumRow[]> {
+  const kind = q.categoryIds && q.kind === 'total' ? 'category' : q.kind;
   let query = db
     .selectFrom('report_sales_daily')
-    .where('dim_kind', '=', q.kind)
+    .where('dim_kind', '=', kind)
     .where('business_date', '>=', q.from)
     .where('business_date', '<=', q.to)
     .select((eb) => [
@@ -140,6 +191,8 @@ async function sumRollups(db: Db, scope: Scope, q: { from: string; to: string; k
       eb.fn.sum<number>('return_count').as('returnCount'),
     ]);
   if (scope.ids !== 'all') query = query.where('store_id', 'in', scope.ids);
+  if (q.categoryIds && kind === 'category') query = query.where('dim_ref', 'in', q.categoryIds);
+  if (q.categoryIds && kind === 'product') query = query.where('dim_ref', 'in', db.selectFrom('skus').select('id').where('category_id', 'in', q.categoryIds));
   for (const column of q.group) query = query.select(column).groupBy(column);
   const rows = (await query.execute()) as unknown as SumRow[];
   // An empty range sums to NULL; every measure is a whole number either way.
@@ -164,19 +217,15 @@ function changes(current: ReportLine, before: ReportLine): Changes {
   };
 }
 
-async function totalsOf(db: Db, scope: Scope, from: string, to: string): Promise<ReportLine> {
-  const [row] = await sumRollups(db, scope, { from, to, kind: 'total', group: [] });
+async function totalsOf(db: Db, scope: Scope, from: string, to: string, categoryIds?: readonly string[]): Promise<ReportLine> {
+  const [row] = await sumRollups(db, scope, { from, to, kind: 'total', group: [], categoryIds });
   return lineOf('total', 'total', row ?? zeroMeasures(), row?.netFen ?? 0);
 }
 
-const KIND_OF: Record<Exclude<ReportBy, 'day' | 'week' | 'month' | 'store'>, DimKind> = { category: 'category', product: 'product', cashier: 'cashier', payment: 'tender', hour: 'hour' };
+const KIND_OF: Record<Exclude<ReportBy, 'day' | 'week' | 'month' | 'region' | 'store' | 'category'>, DimKind> = { product: 'product', cashier: 'cashier', payment: 'tender', hour: 'hour' };
 
 async function labelsOf(db: Db, by: ReportBy, refs: string[]): Promise<Map<string, { key: string; label: string }>> {
   if (refs.length === 0) return new Map();
-  if (by === 'category') {
-    const rows = await db.selectFrom('categories').select(['id', 'code', 'name']).where('id', 'in', refs).execute();
-    return new Map(rows.map((r) => [r.id, { key: r.code, label: r.name }]));
-  }
   if (by === 'product') {
     const rows = await db.selectFrom('skus').select(['id', 'code', 'name']).where('id', 'in', refs).execute();
     return new Map(rows.map((r) => [r.id, { key: r.code, label: r.name }]));
@@ -188,10 +237,58 @@ async function labelsOf(db: Db, by: ReportBy, refs: string[]): Promise<Map<strin
   return new Map(refs.map((r) => [r, { key: r, label: by === 'hour' ? `${r}:00` : r }]));
 }
 
-async function rowsOf(db: Db, scope: Scope, input: SalesReportInput, totalNetFen: number): Promise<ReportLine[]> {
-  const { from, to, by } = input;
+interface RowsQuery {
+  from: string;
+  to: string;
+  by: ReportBy;
+  tree: CategoryTree;
+  /** The category filter (id) and its subtree. */
+  category?: { id: string; ids: string[] };
+}
+
+const byNet = (a: ReportLine, b: ReportLine) => b.netFen - a.netFen || (a.key < b.key ? -1 : 1);
+
+/** Rows per region (stores without one under key ''), each drilling into its stores. */
+async function regionRows(db: Db, scope: Scope, q: RowsQuery, totalNetFen: number): Promise<ReportLine[]> {
+  const sums = await sumRollups(db, scope, { from: q.from, to: q.to, kind: 'total', group: ['store_id'], categoryIds: q.category?.ids });
+  const regions = new Map((await db.selectFrom('regions').select(['id', 'code', 'name']).execute()).map((r) => [r.id, r]));
+  const byStore = new Map(sums.map((s) => [s.store_id ?? '', s]));
+  const rows = new Map<string, { key: string; label: string; m: Measures }>();
+  for (const store of scope.stores) {
+    const region = store.regionId ? regions.get(store.regionId) : undefined;
+    const key = region?.code ?? '';
+    const row = rows.get(key) ?? { key, label: region?.name ?? '', m: zeroMeasures() };
+    addMeasures(row.m, byStore.get(store.id) ?? zeroMeasures());
+    rows.set(key, row);
+  }
+  return [...rows.values()].map((r) => ({ ...lineOf(r.key, r.label, r.m, totalNetFen), ...(r.key ? { drill: { by: 'store' as const, region: r.key } } : {}) })).sort(byNet);
+}
+
+/** Rows per child of the filtered category (the roots without a filter), each rolling up its subtree. */
+async function categoryRows(db: Db, scope: Scope, q: RowsQuery, totalNetFen: number): Promise<ReportLine[]> {
+  const sums = await sumRollups(db, scope, { from: q.from, to: q.to, kind: 'category', group: ['dim_ref'], categoryIds: q.category?.ids });
+  let heads = q.tree.children(q.category?.id ?? null);
+  if (heads.length === 0 && q.category) heads = [q.tree.byId.get(q.category.id) as NonNullable<ReturnType<CategoryTree['byId']['get']>>];
+  const headIds = new Set(heads.map((h) => h.id));
+  const rows = new Map(heads.map((h) => [h.id, { key: h.code, label: h.name, m: zeroMeasures(), leaf: q.tree.children(h.id).length === 0 }]));
+  for (const s of sums) {
+    const ref = s.dim_ref ?? '';
+    const head = q.tree.headOf(ref, headIds);
+    // A category deleted since its sales keeps its own row, so the rows still add up.
+    const row = head ? rows.get(head) : (rows.get(ref) ?? rows.set(ref, { key: ref, label: ref, m: zeroMeasures(), leaf: true }).get(ref));
+    if (row) addMeasures(row.m, s);
+  }
+  return [...rows.values()]
+    .filter((r) => r.m.transactions !== 0 || r.m.returnCount !== 0)
+    .map((r) => ({ ...lineOf(r.key, r.label, r.m, totalNetFen), drill: { by: r.leaf ? ('product' as const) : ('category' as const), category: r.key } }))
+    .sort(byNet);
+}
+
+async function rowsOf(db: Db, scope: Scope, q: RowsQuery, totalNetFen: number): Promise<ReportLine[]> {
+  const { from, to, by } = q;
+  const categoryIds = q.category?.ids;
   if (by === 'day' || by === 'week' || by === 'month') {
-    const sums = await sumRollups(db, scope, { from, to, kind: 'total', group: ['business_date'] });
+    const sums = await sumRollups(db, scope, { from, to, kind: 'total', group: ['business_date'], categoryIds });
     const byDate = new Map(sums.map((s) => [s.business_date ?? '', s]));
     const buckets = new Map<string, { bucket: Bucket; m: Measures }>();
     // Every date of the range gets its bucket, so a chart shows the quiet days too.
@@ -204,12 +301,14 @@ async function rowsOf(db: Db, scope: Scope, input: SalesReportInput, totalNetFen
     }
     return [...buckets.values()].map(({ bucket, m }) => lineOf(bucket.key, bucket.key, m, totalNetFen, bucket));
   }
+  if (by === 'region') return regionRows(db, scope, q, totalNetFen);
+  if (by === 'category') return categoryRows(db, scope, q, totalNetFen);
   if (by === 'store') {
-    const sums = await sumRollups(db, scope, { from, to, kind: 'total', group: ['store_id'] });
+    const sums = await sumRollups(db, scope, { from, to, kind: 'total', group: ['store_id'], categoryIds });
     const byStore = new Map(sums.map((s) => [s.store_id ?? '', s]));
-    return scope.stores.map((s) => lineOf(s.code, s.name, byStore.get(s.id) ?? zeroMeasures(), totalNetFen));
+    return scope.stores.map((s) => ({ ...lineOf(s.code, s.name, byStore.get(s.id) ?? zeroMeasures(), totalNetFen), drill: { by: 'category' as const, store: s.code } }));
   }
-  const sums = await sumRollups(db, scope, { from, to, kind: KIND_OF[by], group: ['dim_ref'] });
+  const sums = await sumRollups(db, scope, { from, to, kind: KIND_OF[by], group: ['dim_ref'], categoryIds });
   const labels = await labelsOf(db, by, sums.map((s) => s.dim_ref ?? ''));
   const rows = sums.map((s) => {
     const ref = s.dim_ref ?? '';
@@ -218,7 +317,7 @@ async function rowsOf(db: Db, scope: Scope, input: SalesReportInput, totalNetFen
     // Money taken by a payment method carries no cost price: it has no margin.
     return by === 'payment' ? { ...line, marginFen: 0, marginPct: null } : line;
   });
-  return by === 'hour' ? rows.sort((a, b) => (a.key < b.key ? -1 : 1)) : rows.sort((a, b) => b.netFen - a.netFen || (a.key < b.key ? -1 : 1));
+  return by === 'hour' ? rows.sort((a, b) => (a.key < b.key ? -1 : 1)) : rows.sort(byNet);
 }
 
 async function paymentMixOf(db: Db, scope: Scope, from: string, to: string): Promise<PaymentShare[]> {
@@ -239,25 +338,44 @@ export async function salesReport(ctx: Ctx, actor: Actor | null, input: SalesRep
   if (!(REPORT_BYS as readonly string[]).includes(input.by)) {
     throw new AppError('VALIDATION_FAILED', `A report goes by ${REPORT_BYS.join(', ')}; not "${String(input.by)}".`, { details: { field: 'by' } });
   }
-  const scope = await reportScope(ctx, actor, input.storeIds);
+  if (input.categoryCode && !CATEGORY_FILTER_BYS.includes(input.by)) {
+    throw new AppError('FILTER_NOT_SUPPORTED', `A category filter works with by=${CATEGORY_FILTER_BYS.join('|')}; the ${input.by} figures are not kept per category. Remove the category or pick another grouping.`, {
+      status: 400,
+      details: { field: 'category' },
+    });
+  }
+  const scope = await scopeOf(ctx, actor, input);
+  const tree = await loadCategoryTree(ctx.db);
+  const categoryNode = input.categoryCode ? tree.byCode.get(input.categoryCode) : undefined;
+  if (input.categoryCode && !categoryNode) throw new AppError('NOT_FOUND', `There is no category ${input.categoryCode}. Check the category code.`, { details: { field: 'category' } });
+  const category = categoryNode ? { id: categoryNode.id, ids: tree.subtree(categoryNode.id) } : undefined;
   await refreshRollups(ctx, { storeIds: scope.ids === 'all' ? undefined : scope.ids });
-  const totals = await totalsOf(ctx.db, scope, from, to);
-  const rows = await rowsOf(ctx.db, scope, { ...input, from, to }, totals.netFen);
-  const rates = await sumRollups(ctx.db, scope, { from, to, kind: 'rate', group: ['dim_ref'] });
+  const totals = await totalsOf(ctx.db, scope, from, to, category?.ids);
+  const rows = await rowsOf(ctx.db, scope, { from, to, by: input.by, tree, category }, totals.netFen);
+  const rates = category
+    ? (await sumRollups(ctx.db, scope, { from, to, kind: 'category', group: ['dim_ref'], categoryIds: category.ids })).map((r) => ({ netFen: r.netFen, dim_ref: tree.byId.get(r.dim_ref ?? '')?.vatRate ?? '0' }))
+    : await sumRollups(ctx.db, scope, { from, to, kind: 'rate', group: ['dim_ref'] });
   const prev = previousPeriod(from, to);
   const lastYear = sameLastYear(from, to);
-  const prevTotals = await totalsOf(ctx.db, scope, prev.from, prev.to);
-  const lastYearTotals = await totalsOf(ctx.db, scope, lastYear.from, lastYear.to);
+  const prevTotals = await totalsOf(ctx.db, scope, prev.from, prev.to, category?.ids);
+  const lastYearTotals = await totalsOf(ctx.db, scope, lastYear.from, lastYear.to, category?.ids);
+  const onlyStore = input.storeIds?.length === 1 ? scope.stores[0] : undefined;
+  const parent = categoryNode?.parentId ? tree.byId.get(categoryNode.parentId) : undefined;
   return {
     from,
     to,
     by: input.by,
     stores: scope.stores.map((s) => ({ id: s.id, code: s.code, name: s.name })),
+    filters: {
+      ...(scope.region ? { region: scope.region } : {}),
+      ...(onlyStore ? { store: { code: onlyStore.code, name: onlyStore.name } } : {}),
+      ...(categoryNode ? { category: { code: categoryNode.code, name: categoryNode.name, parentCode: parent?.code ?? null } } : {}),
+    },
     rows,
     totals,
     // Tax is taken out of each rate's net once, as on receipts (prices include VAT).
     taxByRate: taxBreakdown(rates.map((r) => ({ totalFen: r.netFen, vatRate: r.dim_ref ?? '0' }))),
-    paymentMix: await paymentMixOf(ctx.db, scope, from, to),
+    paymentMix: category ? [] : await paymentMixOf(ctx.db, scope, from, to),
     comparison: {
       previous: { ...prev, totals: prevTotals, changePct: changes(totals, prevTotals) },
       lastYear: { ...lastYear, totals: lastYearTotals, changePct: changes(totals, lastYearTotals) },
@@ -344,6 +462,14 @@ export interface Dashboard {
   /** Over the last 30 days. */
   slow: SellerRow[];
   paymentMix: PaymentShare[];
+  /** Reconciliation exceptions still open or assigned, for the stores in scope (HQ also sees those of no store). */
+  openExceptions: number;
+}
+
+async function openExceptionsIn(db: Db, scope: Scope): Promise<number> {
+  let query = db.selectFrom('recon_exceptions').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['open', 'assigned']);
+  if (scope.ids !== 'all') query = query.where('store_ref', 'in', scope.ids);
+  return Number((await query.executeTakeFirst())?.n ?? 0);
 }
 
 /** The manager's home: today so far against the same weekday last week, by hour. */
@@ -377,6 +503,7 @@ export async function salesDashboard(ctx: Ctx, actor: Actor | null, input: { sto
     top: todaySellers.byRevenue,
     slow: monthSellers.slow,
     paymentMix: await paymentMixOf(ctx.db, scope, date, date),
+    openExceptions: await openExceptionsIn(ctx.db, scope),
   };
 }
 

@@ -10,13 +10,19 @@ echarts.use([BarChart, LineChart, HeatmapChart, PieChart, GridComponent, LegendC
 
 export type ChartOption = echarts.EChartsCoreOption;
 
-export function EChart({ option, height = 320, testId }: { option: ChartOption; height?: number; testId?: string }) {
+/** Calls `onClick` with the index of the clicked data item (a bar, a point, a slice). */
+export function EChart({ option, height = 320, testId, onClick }: { option: ChartOption; height?: number; testId?: string; onClick?: (dataIndex: number) => void }) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
+  const clicked = useRef(onClick);
+  clicked.current = onClick;
   useEffect(() => {
     if (!el.current) return undefined;
     const instance = echarts.init(el.current);
     chart.current = instance;
+    instance.on('click', (params: { dataIndex?: number }) => {
+      if (params.dataIndex !== undefined) clicked.current?.(params.dataIndex);
+    });
     const resize = () => instance.resize();
     window.addEventListener('resize', resize);
     return () => {

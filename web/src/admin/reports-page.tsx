@@ -1,13 +1,14 @@
 // Back office: sales reports (filters, totals with comparisons, a chart, a day × hour heat map, a
 // table, CSV/XLSX downloads) and the manager's dashboard (today so far against last week).
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Alert, Button, Card, Col, Input, Row, Select, Space, Statistic, Table, Typography } from 'antd';
+import { Alert, Breadcrumb, Button, Card, Col, Input, Row, Select, Space, Statistic, Table, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, problemText, type Me } from '../api';
 import { formatMoney } from '../money';
 import { EChart, type ChartOption } from './echart';
+import { CashiersCard, DailyReportsCard, RepurchaseCard, StoreMeasuresCard } from './reports-more';
 
-const BYS = ['day', 'week', 'month', 'store', 'category', 'product', 'cashier', 'payment', 'hour'] as const;
+const BYS = ['day', 'week', 'month', 'region', 'store', 'category', 'product', 'cashier', 'payment', 'hour'] as const;
 type By = (typeof BYS)[number];
 
 interface Line {
@@ -24,6 +25,14 @@ interface Line {
   marginFen: number;
   marginPct: string | null;
   sharePct: string | null;
+  /** What opening this row shows (region → store → category → product). */
+  drill?: { by: 'store' | 'category' | 'product'; region?: string; store?: string; category?: string };
+}
+interface Category {
+  id: string;
+  code: string;
+  name: string;
+  parentId: string | null;
 }
 interface Changes {
   netFen: string | null;
@@ -54,6 +63,19 @@ interface Dashboard {
   top: SellerRow[];
   slow: SellerRow[];
   paymentMix: Array<{ method: string; netFen: number; sharePct: string | null }>;
+  openExceptions: number;
+}
+
+/** Categories in tree order: each parent followed by its children. */
+function tree(categories: Category[]): Category[] {
+  const byCode = (a: Category, b: Category) => (a.code < b.code ? -1 : 1);
+  const ids = new Set(categories.map((c) => c.id));
+  const under = (parentId: string | null): Category[] =>
+    categories
+      .filter((c) => (parentId === null ? c.parentId === null || !ids.has(c.parentId) : c.parentId === parentId))
+      .sort(byCode)
+      .flatMap((c) => [c, ...under(c.id)]);
+  return under(null);
 }
 
 function todayInShanghai(): string {
@@ -68,30 +90,69 @@ function Change({ label, value }: { label: string; value: string | null }) {
   return <Typography.Text style={{ color }}>{`${label} ${value === null ? '—' : `${value.startsWith('-') ? '' : '+'}${value}%`}`}</Typography.Text>;
 }
 
+interface View {
+  by: By;
+  region: string;
+  store: string;
+  category: string;
+}
+
 export function ReportsPage({ me }: { me: Me }) {
   const { t } = useTranslation();
   const today = todayInShanghai();
   const [from, setFrom] = useState(`${today.slice(0, 8)}01`);
   const [to, setTo] = useState(today);
-  const [by, setBy] = useState<By>('day');
-  const [store, setStore] = useState(me.stores.length === 1 ? (me.stores[0]?.code ?? '') : '');
+  const [view, setView] = useState<View>({ by: 'day', region: '', store: me.stores.length === 1 ? (me.stores[0]?.code ?? '') : '', category: '' });
+  // The drill-down so far: each step remembers the view it left and what the breadcrumb calls it.
+  const [trail, setTrail] = useState<Array<{ view: View; label: string }>>([]);
+  const [here, setHere] = useState('');
+  const [categories, setCategories] = useState<Category[]>([]);
   const [report, setReport] = useState<SalesReport | null>(null);
   const [heat, setHeat] = useState<Array<{ date: string; hour: string; netFen: number }>>([]);
   const [error, setError] = useState<string | null>(null);
+  const { by } = view;
 
-  const query = `from=${from}&to=${to}${store ? `&store=${encodeURIComponent(store)}` : ''}`;
+  useEffect(() => {
+    api<{ categories: Category[] }>('GET', '/categories')
+      .then((r) => setCategories(r.categories))
+      .catch((err: unknown) => setError(problemText(err, t)));
+  }, [t]);
+
+  const scope = `from=${from}&to=${to}${view.store ? `&store=${encodeURIComponent(view.store)}` : ''}${view.region ? `&region=${encodeURIComponent(view.region)}` : ''}`;
+  const query = `${scope}${view.category ? `&category=${encodeURIComponent(view.category)}` : ''}&by=${by}`;
   const load = useCallback(async () => {
     try {
       setError(null);
-      setReport(await api<SalesReport>('GET', `/reports/sales?${query}&by=${by}`));
-      setHeat((await api<{ cells: Array<{ date: string; hour: string; netFen: number }> }>('GET', `/reports/heatmap?${query}`)).cells);
+      setReport(await api<SalesReport>('GET', `/reports/sales?${query}`));
+      setHeat((await api<{ cells: Array<{ date: string; hour: string; netFen: number }> }>('GET', `/reports/heatmap?from=${from}&to=${to}${view.store ? `&store=${encodeURIComponent(view.store)}` : ''}`)).cells);
     } catch (err) {
       setError(problemText(err, t));
     }
-  }, [query, by, t]);
+  }, [query, from, to, view.store, t]);
   useEffect(() => {
     void load();
   }, [load]);
+
+  /** A filter chosen by hand starts a new drill-down. */
+  const choose = (change: Partial<View>) => {
+    setTrail([]);
+    setHere('');
+    setView({ ...view, ...change });
+  };
+  const drillInto = (row: Line | undefined) => {
+    if (!row?.drill) return;
+    const { drill } = row;
+    setTrail([...trail, { view, label: here || t('reports.drillStart') }]);
+    setHere(row.label || row.key);
+    setView({ by: drill.by, region: drill.region ?? view.region, store: drill.store ?? view.store, category: drill.category ?? view.category });
+  };
+  const backTo = (index: number) => {
+    const step = trail[index];
+    if (!step) return;
+    setView(step.view);
+    setHere(index === 0 ? '' : step.label);
+    setTrail(trail.slice(0, index));
+  };
 
   const chart = useMemo<ChartOption>(() => {
     const rows = report?.rows ?? [];
@@ -99,7 +160,7 @@ export function ReportsPage({ me }: { me: Me }) {
       tooltip: { trigger: 'axis' },
       legend: { data: [t('reports.net'), t('reports.transactions')] },
       grid: { left: 60, right: 60, bottom: 60 },
-      xAxis: { type: 'category', data: rows.map((r) => r.label), axisLabel: { rotate: rows.length > 8 ? 30 : 0 } },
+      xAxis: { type: 'category', data: rows.map((r) => r.label || r.key), axisLabel: { rotate: rows.length > 8 ? 30 : 0 } },
       yAxis: [{ type: 'value', name: '¥' }, { type: 'value', name: t('reports.transactions') }],
       series: [
         { name: t('reports.net'), type: 'bar', data: rows.map((r) => yuan(r.netFen)) },
@@ -123,21 +184,24 @@ export function ReportsPage({ me }: { me: Me }) {
   }, [heat, t]);
 
   const totals = report?.totals;
-  const download = (format: 'csv' | 'xlsx') => `/api/v1/reports/sales?${query}&by=${by}&format=${format}`;
+  const download = (format: 'csv' | 'xlsx') => `/api/v1/reports/sales?${query}&format=${format}`;
+  const depth = (c: Category): number => (c.parentId ? 1 + depth(categories.find((p) => p.id === c.parentId) ?? { ...c, parentId: null }) : 0);
+  const categoryOptions = [{ value: '', label: t('reports.allCategories') }, ...tree(categories).map((c) => ({ value: c.code, label: `${'　'.repeat(depth(c))}${c.code} · ${c.name}` }))];
   return (
     <Space direction="vertical" style={{ width: '100%' }} data-testid="reports-page">
       {error && <Alert type="error" title={error} data-testid="reports-error" />}
       <Space wrap>
         <Input type="date" value={from} onChange={(e) => setFrom(e.target.value)} style={{ width: 160 }} data-testid="reports-from" />
         <Input type="date" value={to} onChange={(e) => setTo(e.target.value)} style={{ width: 160 }} data-testid="reports-to" />
-        <Select value={by} onChange={setBy} style={{ width: 140 }} options={BYS.map((b) => ({ value: b, label: t(`reports.by.${b}`) }))} data-testid="reports-by" />
+        <Select value={by} onChange={(value: By) => choose({ by: value })} style={{ width: 140 }} options={BYS.map((b) => ({ value: b, label: t(`reports.by.${b}`) }))} data-testid="reports-by" />
         <Select
-          value={store}
-          onChange={setStore}
+          value={view.store}
+          onChange={(value: string) => choose({ store: value, region: '' })}
           style={{ width: 200 }}
           options={[...(me.stores.length > 1 ? [{ value: '', label: t('reports.allStores') }] : []), ...me.stores.map((s) => ({ value: s.code, label: `${s.code} · ${s.name}` }))]}
           data-testid="reports-store"
         />
+        <Select showSearch={{ optionFilterProp: 'label' }} value={view.category} onChange={(value: string) => choose({ category: value })} style={{ width: 220 }} options={categoryOptions} data-testid="reports-category" />
         <Button href={download('csv')} data-testid="reports-csv">
           {t('reports.downloadCsv')}
         </Button>
@@ -145,6 +209,21 @@ export function ReportsPage({ me }: { me: Me }) {
           {t('reports.downloadXlsx')}
         </Button>
       </Space>
+      {trail.length > 0 && (
+        <Breadcrumb
+          data-testid="reports-breadcrumb"
+          items={[
+            ...trail.map((step, i) => ({
+              title: (
+                <Typography.Link onClick={() => backTo(i)} data-testid={`reports-crumb-${i}`}>
+                  {step.label}
+                </Typography.Link>
+              ),
+            })),
+            { title: here },
+          ]}
+        />
+      )}
       <Row gutter={16}>
         <Col span={6}>
           <Card>
@@ -170,8 +249,8 @@ export function ReportsPage({ me }: { me: Me }) {
           </Card>
         </Col>
       </Row>
-      <Card title={t(`reports.by.${by}`)}>
-        <EChart option={chart} testId="reports-chart" />
+      <Card title={`${t(`reports.by.${by}`)}${report?.rows.some((r) => r.drill) ? ` · ${t('reports.drillHint')}` : ''}`}>
+        <EChart option={chart} testId="reports-chart" onClick={(i) => drillInto(report?.rows[i])} />
       </Card>
       <Card title={t('reports.heatmap')}>
         <EChart option={heatmap} height={Math.max(240, 60 + 22 * new Set(heat.map((c) => c.date)).size)} testId="reports-heatmap" />
@@ -182,9 +261,10 @@ export function ReportsPage({ me }: { me: Me }) {
         data-testid="reports-table"
         dataSource={report?.rows ?? []}
         pagination={{ pageSize: 31 }}
+        onRow={(row) => (row.drill ? { onClick: () => drillInto(row), style: { cursor: 'pointer' } } : {})}
         columns={[
           { title: t('reports.key'), dataIndex: 'key' },
-          { title: t('reports.name'), dataIndex: 'label' },
+          { title: t('reports.name'), dataIndex: 'label', render: (label: string) => label || '—' },
           { title: t('reports.gross'), dataIndex: 'grossFen', align: 'right', render: formatMoney },
           { title: t('reports.discounts'), dataIndex: 'discountFen', align: 'right', render: formatMoney },
           { title: t('reports.returns'), dataIndex: 'returnsFen', align: 'right', render: formatMoney },
@@ -204,6 +284,11 @@ export function ReportsPage({ me }: { me: Me }) {
           ))}
         </Card>
       )}
+      {view.category && <Typography.Text type="secondary">{t('reports.sectionsNotByCategory')}</Typography.Text>}
+      <StoreMeasuresCard query={scope} />
+      <CashiersCard query={scope} />
+      <RepurchaseCard query={scope} />
+      <DailyReportsCard query={scope} />
     </Space>
   );
 }
@@ -250,20 +335,25 @@ export function DashboardPage({ me }: { me: Me }) {
         <Select value={store} onChange={setStore} style={{ width: 200 }} options={[{ value: '', label: t('reports.allStores') }, ...me.stores.map((s) => ({ value: s.code, label: `${s.code} · ${s.name}` }))]} />
       )}
       <Row gutter={16}>
-        <Col span={8}>
+        <Col span={6}>
           <Card>
             <Statistic title={`${t('reports.todayNet')} (${data?.date ?? ''})`} value={formatMoney(data?.today.netFen ?? 0)} data-testid="dashboard-net" />
             {data && <Change label={t('reports.vsLastWeek')} value={data.changePct.netFen} />}
           </Card>
         </Col>
-        <Col span={8}>
+        <Col span={6}>
           <Card>
             <Statistic title={t('reports.transactions')} value={data?.today.transactions ?? 0} data-testid="dashboard-transactions" />
           </Card>
         </Col>
-        <Col span={8}>
+        <Col span={6}>
           <Card>
             <Statistic title={t('reports.avgTicket')} value={formatMoney(data?.today.avgTicketFen ?? 0)} />
+          </Card>
+        </Col>
+        <Col span={6}>
+          <Card>
+            <Statistic title={t('reports.openExceptions')} value={data?.openExceptions ?? 0} data-testid="dashboard-exceptions" />
           </Card>
         </Col>
       </Row>
