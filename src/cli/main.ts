@@ -15,9 +15,9 @@ import { findStoreByCode } from '../platform/stores/service';
 import { createTillpoint } from '../app';
 import { seedDemo } from './demo-seed';
 import { seedDemoHistory } from './demo-history';
-import { REPORT_BYS, refreshRollups, reportCsv, reportXlsx, salesReport, verifyRollups, type ReportBy } from '../reports/index';
+import { REPORT_BYS, deliverDailyReports, refreshRollups, reportCsv, reportXlsx, salesReport, verifyRollups, writeDailyReports, type ReportBy } from '../reports/index';
 import { configureAuditNode, loadAuditKey, verifyAudit } from '../audit/index';
-import { importStatementFile, recordReconciliation, runReconciliation } from '../reconciliation/index';
+import { billFetchSchedule, billSources, importStatementFile, recordReconciliation, runReconciliation, type BillFetchSchedule } from '../reconciliation/index';
 import { configureWallets, recoverPayments, settleRefunds } from '../payments/index';
 import { isCartOpen } from '../checkout/index';
 import { resumeReturns } from '../returns/index';
@@ -28,6 +28,7 @@ import { configureMemberKeys, configureMessaging, deliverMessages, ensureMemberK
 import { exportSandboxBills } from '../sandbox/export';
 import { DEMO_ALIPAY, DEMO_WECHAT } from '../sandbox/demo-merchants';
 import { ensureWebBuilt } from './web-build';
+import { credentialFile, registerNode, startStoreNode, syncKeyOf, writeCredential } from '../sync/index';
 
 /** Exit codes: 1 = the command could not do its work, 2 = the command line is wrong. */
 class UsageError extends Error {}
@@ -95,8 +96,14 @@ export function buildProgram(): Command {
     .option('--no-demo', 'do not seed the demo store on first start')
     .option('--allow-demo-remote', 'let demo users sign in from other machines')
     .option('--log-level <level>', 'fatal|error|warn|info|debug')
-    .action(async (opts: ConfigInput & { logLevel?: string }) => {
+    .option('--store <code>', 'with --role store: the store this node serves (env TILLPOINT_STORE)')
+    .option('--hq-url <url>', 'with --role store: where HQ listens (env TILLPOINT_HQ_URL)')
+    .action(async (opts: ConfigInput & { logLevel?: string; store?: string; hqUrl?: string }) => {
       const config = loadConfig(opts);
+      const storeCode = opts.store ?? process.env.TILLPOINT_STORE;
+      const hqUrl = opts.hqUrl ?? process.env.TILLPOINT_HQ_URL;
+      if (config.role === 'store' && (!storeCode || !hqUrl)) throw new UsageError('A store node needs --store CODE and --hq-url URL.');
+      if (hqUrl && !/^https?:\/\/[^/]+/.test(hqUrl)) throw new UsageError(`--hq-url must be an http(s) address, got "${hqUrl}".`);
       const log = createLogger(config.logLevel);
       // The database first: a bad --db or data folder should fail before any slower work.
       const handle = await openDatabase(config.db);
@@ -104,12 +111,19 @@ export function buildProgram(): Command {
       const tp = await createTillpoint({ config, clock: systemClock, log, webDir, handle });
       const closers: Array<() => Promise<void>> = [];
       const ctx: Ctx = { actor: null, db: tp.handle.db, clock: systemClock, nodeId: tp.nodeId, log };
-      if (config.demo && (await seedDemo(ctx))) process.stdout.write('Seeded the demo store S001 (users admin, manager, cashier… password "demo").\n');
+      // A store node's master data comes from HQ (its first pull), never from a local seed.
+      if (config.demo && config.role !== 'store' && (await seedDemo(ctx))) process.stdout.write('Seeded the demo store S001 (users admin, manager, cashier… password "demo").\n');
+      let billFetch: BillFetchSchedule | null = null;
       if (config.demo) {
         // The demo's wallets talk to local sandboxes speaking the providers' protocols; WeChat and
-        // Alipay keep their orders under the data folder for bill exports.
-        const wallets = await startDemoWallets({ clock: systemClock, dataDir: config.dataDir });
+        // Alipay keep their orders under the data folder for bill exports; WeChat posts refund
+        // results back to this server.
+        const self = `http://${['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host}:${config.port}`;
+        const wallets = await startDemoWallets({ clock: systemClock, dataDir: config.dataDir, refundNotifyUrl: `${self}/api/v1/payments/wechat/refund-notify` });
         configureWallets('*', wallets.settings);
+        // The channels' bills are fetched and the day reconciled at 10:00 Beijing time on T+1 and T+2
+        // (TILLPOINT_RECON_FETCH_AT=HH:MM to change it).
+        billFetch = billFetchSchedule({ at: process.env.TILLPOINT_RECON_FETCH_AT, sources: billSources({ ...wallets.settings, alipayAccount: DEMO_ALIPAY.account }) });
         // Members' SMS go to a local gateway; its inbox is the demo's "phone" (/api/v1/sandbox/sms).
         const sms = await startSmsSandbox();
         configureMessaging('*', smsGateway({ url: sms.url, ...DEMO_SMS, timeoutMs: 10_000 }));
@@ -145,10 +159,23 @@ export function buildProgram(): Command {
             .catch((err: unknown) => log.error({ err }, 'members daily jobs failed'));
         }
         // Report rollups follow new sales and returns (reports also refresh when read).
-        refreshRollups(ctx).catch((err: unknown) => log.error({ err }, 'report rollup refresh failed'));
+        // Then each closed business day's report is stored once and sent where a webhook is set.
+        refreshRollups(ctx)
+          .then(() => writeDailyReports(ctx))
+          .then(() => deliverDailyReports(ctx))
+          .then((r) => r.failed > 0 && log.warn(r, 'daily report messages not delivered'))
+          .catch((err: unknown) => log.error({ err }, 'report rollup refresh or daily reports failed'));
+        billFetch
+          ?.tick(ctx)
+          .then((runs) => runs.forEach((r) => log.info({ date: r.date, bills: r.bills.map((b) => `${b.channel}:${b.status}`), summary: r.summary }, 'fetched bills and reconciled')))
+          .catch((err: unknown) => log.error({ err }, 'bill fetch and reconciliation failed'));
       }, 60_000);
       sweep.unref();
       closers.push(async () => clearInterval(sweep));
+      if (config.role === 'store' && storeCode && hqUrl) {
+        const sync = await startStoreNode(ctx, { dataDir: config.dataDir, hqUrl, storeCode, dbKind: tp.handle.kind });
+        closers.push(() => sync.stop());
+      }
       try {
         await tp.app.listen({ port: config.port, host: config.host });
       } catch (err) {
@@ -169,6 +196,25 @@ export function buildProgram(): Command {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+    });
+
+  const syncCmd = program.command('sync').description('store ↔ HQ sync');
+  withDbOptions(syncCmd.command('register'))
+    .description('on HQ: register a store node and issue its credential (shown once)')
+    .requiredOption('--store <code>', 'the store the node serves')
+    .option('--key-out <file>', `write the credential to FILE (copy it to the store node's <data>/keys/${credentialFile('').split('/').slice(-2).join('/')})`)
+    .option('--json', 'print the credential as one JSON document')
+    .action(async (opts: DbFlags & { store: string; keyOut?: string; json?: boolean }) => {
+      const config = dbConfig(opts);
+      const { handle, ctx } = await openMigrated(config);
+      try {
+        const credential = await registerNode(ctx, syncKeyOf(ctx.nodeId, config.dataDir), opts.store);
+        if (opts.keyOut) writeCredential(path.resolve(opts.keyOut), credential);
+        if (opts.json) process.stdout.write(`${JSON.stringify(credential)}\n`);
+        else process.stdout.write(`Registered node ${credential.nodeId} for store ${credential.storeCode}.${opts.keyOut ? ` Credential written to ${path.resolve(opts.keyOut)}.` : ` Secret (shown once): ${credential.secret}`}\n`);
+      } finally {
+        await handle.close();
+      }
     });
 
   withDbOptions(program.command('migrate'))
@@ -283,9 +329,9 @@ export function buildProgram(): Command {
     .description('import a channel bill or bank statement; the same file twice changes nothing')
     .requiredOption('--channel <source>', 'wechat | alipay | aggregator | card | bank | settlement')
     .addOption(new Option('--format <format>', 'for bank statements').choices(['auto', 'mt940', 'camt053', 'csv']).default('auto'))
-    .addOption(new Option('--profile <name>', 'bank CSV profile').choices(['icbc', 'cmb']))
+    .addOption(new Option('--profile <name>', 'bank CSV profile (icbc, cmb) or card acquirer layout (acquirer, chinaums)').choices(['icbc', 'cmb', 'acquirer', 'chinaums']))
     .option('--json', 'print the result as one JSON document')
-    .action(async (file: string, opts: DbFlags & { channel: string; format: 'auto' | 'mt940' | 'camt053' | 'csv'; profile?: 'icbc' | 'cmb'; json?: boolean }) => {
+    .action(async (file: string, opts: DbFlags & { channel: string; format: 'auto' | 'mt940' | 'camt053' | 'csv'; profile?: 'icbc' | 'cmb' | 'acquirer' | 'chinaums'; json?: boolean }) => {
       const sources = ['wechat', 'alipay', 'aggregator', 'card', 'bank', 'settlement'] as const;
       const source = sources.find((s) => s === opts.channel);
       if (!source) throw new UsageError(`--channel must be one of ${sources.join(', ')}; got "${opts.channel}".`);
@@ -305,9 +351,25 @@ export function buildProgram(): Command {
       }
     });
 
-  program
-    .command('sandbox')
-    .description('the payment sandboxes')
+  const sandboxCmd = program.command('sandbox').description('the payment sandboxes');
+  sandboxCmd
+    .command('serve')
+    .description('run the wallet and SMS sandboxes alone (WeChat Pay, Alipay, aggregator, SMS gateway) and print where they listen and the merchant settings that talk to them')
+    .option('--data <dir>', 'data folder for their order journals (env TILLPOINT_DATA)')
+    .action(async (opts: { data?: string }) => {
+      const config = loadConfig({ data: opts.data });
+      const wallets = await startDemoWallets({ clock: systemClock, dataDir: config.dataDir });
+      const sms = await startSmsSandbox();
+      // One JSON line: the merchant side's settings, keys made for this run included (sandbox only).
+      const { clock: _clock, ...wechat } = wallets.settings.wechat ?? {};
+      process.stdout.write(`${JSON.stringify({ wechat, alipay: wallets.settings.alipay, aggregator: wallets.settings.aggregator, sms: { url: sms.url, ...DEMO_SMS } })}\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await Promise.all([wallets.close(), sms.close()]);
+    });
+  sandboxCmd
     .command('export')
     .description("write the sandboxes' files for a business date: bills (WeChat trade bill, Alipay 业务明细 zip), T+1 settlements, the bank statement (MT940, camt.053, CSV)")
     .requiredOption('--date <date>', 'YYYY-MM-DD (Beijing time)')
@@ -420,13 +482,15 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv', 'xlsx']).default('json'))
     .addOption(new Option('--lang <lang>', 'CSV/XLSX headers').choices(['zh-CN', 'en']).default('zh-CN'))
     .option('--store <code>', 'one store only')
+    .option('--region <code>', "only the region's stores")
+    .option('--category <code>', 'only this category and those below it')
     .option('--out <file>', 'write to FILE instead of standard output (required for xlsx)')
-    .action(async (opts: DbFlags & { from: string; to: string; by: ReportBy; format: 'json' | 'csv' | 'xlsx'; lang: 'zh-CN' | 'en'; store?: string; out?: string }) => {
+    .action(async (opts: DbFlags & { from: string; to: string; by: ReportBy; format: 'json' | 'csv' | 'xlsx'; lang: 'zh-CN' | 'en'; store?: string; region?: string; category?: string; out?: string }) => {
       if (opts.format === 'xlsx' && !opts.out) throw new UsageError('XLSX is binary: give --out FILE.xlsx.');
       const { handle, ctx } = await openMigrated(dbConfig(opts));
       try {
         const storeIds = opts.store ? [(await findStoreByCode(ctx, opts.store)).id] : undefined;
-        const result = await salesReport(ctx, null, { from: opts.from, to: opts.to, by: opts.by, storeIds });
+        const result = await salesReport(ctx, null, { from: opts.from, to: opts.to, by: opts.by, storeIds, regionCode: opts.region, categoryCode: opts.category });
         const body = opts.format === 'json' ? `${JSON.stringify(result)}\n` : opts.format === 'csv' ? reportCsv(result, opts.lang) : await reportXlsx(result, opts.lang);
         if (!opts.out) process.stdout.write(body);
         else {

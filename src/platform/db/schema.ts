@@ -643,6 +643,23 @@ export interface ReportAppliedTable {
   at: string;
 }
 
+/** A store's stored daily report, written once after its business day closed (src/reports/daily-report.ts). */
+export interface ReportDailyTable {
+  store_id: string;
+  business_date: string;
+  generated_at: string;
+  net_fen: number;
+  transactions: number;
+  /** The report as JSON. */
+  body: string;
+  /** none | queued | sent | failed */
+  notify_status: string;
+  notify_to: string | null;
+  notify_attempts: number;
+  notify_error: string | null;
+  notified_at: string | null;
+}
+
 /** A channel's settlement batch for one business date (layer 2 of reconciliation). */
 export interface SettlementsTable {
   id: string;
@@ -855,6 +872,7 @@ export interface Database {
   report_sales_daily: ReportSalesDailyTable;
   report_watermarks: ReportWatermarksTable;
   report_applied: ReportAppliedTable;
+  report_daily: ReportDailyTable;
   settlements: SettlementsTable;
   recon_exceptions: ReconExceptionsTable;
   recon_exception_events: ReconExceptionEventsTable;

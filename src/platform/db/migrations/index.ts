@@ -11,6 +11,7 @@ import { reports0008 } from './0008-reports';
 import { inventory0009 } from './0009-inventory';
 import { settlement0010 } from './0010-settlement';
 import { sync0011 } from './0011-sync';
+import { reportsMore0013 } from './0013-reports-more';
 import { paymentNotifications0014 } from './0014-payment-notifications';
 
 export const migrations: Record<string, Migration> = {
@@ -25,5 +26,6 @@ export const migrations: Record<string, Migration> = {
   '0009-inventory': inventory0009,
   '0010-settlement': settlement0010,
   '0011-sync': sync0011,
+  '0013-reports-more': reportsMore0013,
   '0014-payment-notifications': paymentNotifications0014,
 };
