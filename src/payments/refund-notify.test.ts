@@ -60,7 +60,7 @@ describeEachDb('WeChat Pay refund notifications', (handle) => {
     const settled = await row('NTF-OK');
     expect(settled).toMatchObject({ status: 'succeeded', amount_fen: 507, merchant_order_no: order, error_code: null });
     expect(settled.channel_refund_id).toMatch(/^503\d+/);
-    expect(await seen(idOf(sent?.body ?? '{}'))).toEqual([expect.objectContaining({ channel: 'wechat', event_type: 'REFUND.SUCCESS', store_id: storeId, refund_no: 'NTF-OK' })]);
+    expect(await seen(idOf(sent?.body ?? '{}'))).toEqual([expect.objectContaining({ channel: 'wechat', event_type: 'REFUND.SUCCESS', store_ref: storeId, refund_no: 'NTF-OK' })]);
 
     // The same notification sent again (a replay inside the 5 minutes) is refused and changes nothing.
     t.clock.advance(60_000);
