@@ -2,6 +2,8 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import pg from 'pg';
+import { openDatabase, type DbHandle } from '../src/platform/db/index';
 
 export interface HttpFigures {
   name: string;
@@ -90,4 +92,29 @@ export async function pacedLoad(
   const sorted = samples.sort((a, b) => a - b);
   const at = (q: number) => Number((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0).toFixed(2));
   return { name, offeredPerSec: Math.round((options.clients * 1000) / options.intervalMs), requests: samples.length, errors, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1) };
+}
+
+/**
+ * Runs `fn` on a fresh database of the PostgreSQL server named by TILLPOINT_BENCH_PG (dropped
+ * after), or returns undefined when none is named.
+ *
+ * @example const pg = await onBenchPostgres('tp_bench_sync', (handle) => drainTo(handle, n))
+ */
+export async function onBenchPostgres<T>(prefix: string, fn: (handle: DbHandle) => Promise<T>): Promise<T | undefined> {
+  const pgUrl = process.env.TILLPOINT_BENCH_PG;
+  if (!pgUrl) return undefined;
+  const name = `${prefix}_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: pgUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(pgUrl);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ kind: 'postgres', url: url.toString() });
+  try {
+    return await fn(handle);
+  } finally {
+    await handle.close();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
 }

@@ -10,14 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { migrate, openDatabase, type DbHandle } from '../src/platform/db/index';
 import { manualClock } from '../src/platform/clock';
 import { createLogger } from '../src/platform/logging';
 import { newId } from '../src/platform/ids';
 import type { Ctx } from '../src/platform/context';
 import { salesReport } from '../src/reports/index';
-import { machine } from './harness';
+import { machine, onBenchPostgres } from './harness';
 
 const STORES = 100;
 const DAYS = 30;
@@ -140,22 +139,7 @@ export async function benchReports(): Promise<unknown> {
     await sqlite.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const pgUrl = process.env.TILLPOINT_BENCH_PG;
-  if (pgUrl) {
-    const name = `tp_bench_reports_${Date.now().toString(36)}`;
-    const admin = new pg.Client({ connectionString: pgUrl });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    const url = new URL(pgUrl);
-    url.pathname = `/${name}`;
-    const handle = await openDatabase({ kind: 'postgres', url: url.toString() });
-    try {
-      results.push(await benchOn(handle));
-    } finally {
-      await handle.close();
-      await admin.query(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    }
-  }
+  const onPg = await onBenchPostgres('tp_bench_reports', benchOn);
+  if (onPg) results.push(onPg);
   return { subject: 'reports', machine: machine(), stores: STORES, days: DAYS, repeats: REPEATS, results };
 }

@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createTillpoint, type Tillpoint } from '../src/app';
 import { seedDemo } from '../src/cli/demo-seed';
 import { loadConfig } from '../src/platform/config';
@@ -21,7 +20,7 @@ import type { Ctx } from '../src/platform/context';
 import { insertSales, type SaleRecord } from '../src/checkout/index';
 import { generateKeyRing, memberKeysFrom } from '../src/members/index';
 import { configureSyncKey, registerNode, StoreSync } from '../src/sync/index';
-import { machine } from './harness';
+import { machine, onBenchPostgres } from './harness';
 
 const log = createLogger('silent');
 const keys = () => ({ auditKey: randomBytes(32), memberKeys: memberKeysFrom(generateKeyRing()) });
@@ -119,23 +118,8 @@ export async function benchSync(n = Number(process.env.TILLPOINT_BENCH_SYNC_N ??
     } finally {
       await sqlite.close();
     }
-    const pgUrl = process.env.TILLPOINT_BENCH_PG;
-    if (pgUrl) {
-      const name = `tp_bench_sync_${Date.now().toString(36)}`;
-      const admin = new pg.Client({ connectionString: pgUrl });
-      await admin.connect();
-      await admin.query(`create database ${name}`);
-      const url = new URL(pgUrl);
-      url.pathname = `/${name}`;
-      const handle = await openDatabase({ kind: 'postgres', url: url.toString() });
-      try {
-        results.push(await drainTo(handle, n, path.join(dir, 'b')));
-      } finally {
-        await handle.close();
-        await admin.query(`drop database if exists ${name} with (force)`);
-        await admin.end();
-      }
-    }
+    const onPg = await onBenchPostgres('tp_bench_sync', (handle) => drainTo(handle, n, path.join(dir, 'b')));
+    if (onPg) results.push(onPg);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import type { Ctx } from '../platform/context';
 import type { Actor } from '../platform/auth/permissions';
 import { addSku, addTender, closeShift, completeSale, createCart, openShift, shiftReport } from '../checkout/index';
 import { recordStockMoves } from '../inventory/index';
+import { mulberry32 } from '../platform/random';
 
 export interface HistoryOptions {
   days: number;
@@ -21,17 +22,6 @@ export interface HistoryOptions {
 /** Relative footfall per opening hour, 08:00–21:00: a lunch and an after-work peak. */
 const FOOTFALL = [2, 3, 4, 6, 5, 3, 3, 4, 6, 8, 7, 5, 3, 2];
 const OPEN_HOUR = 8;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The instant of local time `hh:mm` on `date` in a UTC+8 store (China keeps no summer time). */
 function shanghaiInstant(date: string, minutes: number): Date {

@@ -6,7 +6,7 @@ import { AppError } from '../platform/errors';
 import { feeAtRate } from './amounts';
 import type { Ctx } from '../platform/context';
 import { matchCardLines, matchChannelLines, matchRefunds, type BillLine, type ExceptionCode, type PosTender, type ReconException } from './match';
-import { addDays, BANK_WINDOW_DAYS, matchBankCredits, matchSettlements, payingCredits, summariseBillLines, type BankException, type SettlementException, type SettlementRow } from './match-settlement';
+import { addDays, BANK_WINDOW_DAYS, matchBankCredits, matchSettlements, payingCredits, summariseBillLines, type BankException, type ChannelDay, type SettlementException, type SettlementRow } from './match-settlement';
 
 export interface LayerSummary {
   matched: number;
@@ -49,15 +49,8 @@ export interface StoreChannelSummary extends LayerSummary {
   channel: string;
 }
 
-/** A channel's money for the day, from its bill lines, and how much of it is still on its way to the bank. */
-export interface ChannelMoney {
-  channel: string;
-  count: number;
-  grossFen: number;
-  /** Fees charged less fees returned (≥ 0 when charged). */
-  feeFen: number;
-  refundFen: number;
-  netFen: number;
+/** A channel's money for the day, from its bill lines (fees charged less fees returned), and how much of it is still on its way to the bank. */
+export interface ChannelMoney extends ChannelDay {
   /** The day's net not yet seen in the bank: no settlement yet, or a settlement no credit has paid. */
   inTransitFen: number;
 }

@@ -3,25 +3,10 @@
 import { AppError } from '../platform/errors';
 import { allocateByLargestRemainder, formatMoney } from '../platform/money';
 import { priceCart } from '../checkout/index';
-import type { AppliedPromotion, PricingLine, Promotion } from '../checkout/index';
-import type { Unit } from '../catalog/index';
+import type { PricingLine, Promotion, SaleLineRecord } from '../checkout/index';
 
-/** A line of the original sale, as the sale recorded it. */
-export interface SoldLine {
-  lineNo: number;
-  skuId: string;
-  name: string;
-  unit: Unit;
-  /** Pieces, or grams for kg SKUs. */
-  qty: number;
-  unitPriceFen: number;
-  listFen: number;
-  discountFen: number;
-  totalFen: number;
-  categoryId: string;
-  vatRate: string;
-  promotions: AppliedPromotion[];
-}
+/** A line of the original sale, as the sale recorded it (its cost and bundle parts aside). */
+export type SoldLine = Omit<SaleLineRecord, 'costFen' | 'components'>;
 
 export interface ReturnRequestLine {
   lineNo: number;
