@@ -243,7 +243,7 @@ export function buildProgram(): Command {
         const seeded = await seedDemo(ctx, { stores: opts.stores, products: opts.products, seed: opts.seed });
         process.stdout.write(seeded ? `Seeded ${opts.stores} demo store(s) and ${opts.products} products.\n` : 'The demo is already seeded; nothing changed.\n');
         if (opts.days) {
-          const sales = await seedDemoHistory(ctx, { days: opts.days, seed: opts.seed, salesPerDay: opts.salesPerDay });
+          const sales = await seedDemoHistory(ctx, { days: opts.days, seed: opts.seed, salesPerDay: opts.salesPerDay, dataDir: dbConfig(opts).dataDir });
           process.stdout.write(sales ? `Sold ${sales} sales over the ${opts.days} days before today.\n` : 'Sales history was seeded before; nothing changed.\n');
         }
       } finally {

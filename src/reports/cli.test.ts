@@ -43,6 +43,15 @@ describe('tillpoint report (CLI)', () => {
     expect(twin.totals.costFen).toBe(report.totals.costFen);
   }, 120_000);
 
+  it('the seeded days were paid partly by WeChat and Alipay code and reconciled against the sandboxes’ bills', async () => {
+    const res = await runTillpoint(['recon', 'run', '--date', first, '--json', '--data', data]);
+    expect(res.code, res.stderr).toBe(0);
+    const run = JSON.parse(res.stdout) as { summary: { matched: number }; channels: Array<{ channel: string; count: number }> };
+    expect(run.summary.matched).toBeGreaterThan(0);
+    expect(run.channels.map((c) => c.channel).sort()).toEqual(expect.arrayContaining(['alipay', 'wechat']));
+    expect(run.channels.reduce((s, c) => s + c.count, 0)).toBeGreaterThan(0);
+  }, 120_000);
+
   it('writes CSV and XLSX files', async () => {
     const csv = path.join(tmp, 'days.csv');
     const res = await runTillpoint(['report', 'sales', '--from', first, '--to', yesterday, '--format', 'csv', '--out', csv, '--data', data]);
