@@ -53,6 +53,8 @@ export interface Cart {
   lines: CartLine[];
   tenders: CartTender[];
   memberId: string | null;
+  /** When the first and the last item were scanned, and how many scans: the cashier's scan speed. */
+  scans?: { first: string; last: string; count: number };
   /** The member's tier and points as scanned (pricing and points payments use them). */
   member: CartMember | null;
   /** 抹零 taken off when cash settled the sale. */

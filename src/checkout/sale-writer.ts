@@ -23,6 +23,8 @@ export interface SalePlan {
   moves: StockMoveInput[];
   /** The member's points: earned by this sale, and spent on it (points tenders). */
   points: { memberId: string; earned: number; redeemed: number } | null;
+  /** From the first to the last scan, and how many scans (cashier scan speed in the reports). */
+  scan: { ms: number; scans: number } | null;
   /** Price overrides and manual discounts, for the audit entry. */
   overrides: Array<{ skuId: string; unitPriceFen: number; discountFen: number; reason?: string }>;
 }
@@ -105,6 +107,7 @@ export const saleWriter: BatchWriter<SalePlan, SaleRecord> = {
           byVat: taxBreakdown(r.lines),
           tenders: r.tenders.map((x) => ({ method: x.method, amountFen: x.amountFen })),
           overrides: plans[i]?.overrides ?? [],
+          scan: plans[i]?.scan ?? null,
         },
       })),
     );

@@ -71,6 +71,12 @@ export async function getCartView(ctx: Ctx, cartId: string): Promise<CartView> {
   return view(ctx, cartFor(ctx, cartId));
 }
 
+/** Notes an item scanned or added now (the cashier's scan speed is the time between scans). */
+function noteScan(ctx: Ctx, cart: Cart): void {
+  const now = ctx.clock.now().toISOString();
+  cart.scans = cart.scans ? { first: cart.scans.first, last: now, count: cart.scans.count + 1 } : { first: now, last: now, count: 1 };
+}
+
 function addLine(cart: Cart, sku: Sku, vatRate: string, line: Pick<CartLine, 'qty' | 'unitPriceFen' | 'labelTotalFen'>): void {
   // Another scan of the same piece item adds to its line, as a receipt reads best.
   const same = line.labelTotalFen === undefined && sku.unit === 'piece' ? cart.lines.find((l) => l.skuId === sku.id && !l.priceOverridden && l.labelTotalFen === undefined) : undefined;
@@ -125,6 +131,7 @@ export async function scan(ctx: Ctx, cartId: string, input: { code: string; qty?
       const sku = sellable(result.kind === 'gtin' ? index.byBarcodeKey(result.code) : (index.byInternalCode(result.code) ?? index.byPluCode(result.code)), result.code);
       if (sku.unit === 'kg') throw new AppError('WEIGHT_REQUIRED', `${sku.name} is sold by weight: weigh it on the scale and scan the label.`);
       addLine(cart, sku, vat(sku), { qty, unitPriceFen: index.priceFor(cart.storeId, sku) });
+      noteScan(ctx, cart);
       break;
     }
     case 'scale': {
@@ -132,8 +139,10 @@ export async function scan(ctx: Ctx, cartId: string, input: { code: string; qty?
       if (result.label.kind === 'weight') {
         if (sku.unit !== 'kg') throw new AppError('SCALE_LABEL_INVALID', `PLU ${result.label.plu} (${sku.name}) is not sold by weight; check the scale's PLU table.`);
         addLine(cart, sku, vat(sku), { qty: result.label.grams, unitPriceFen: index.priceFor(cart.storeId, sku) });
+        noteScan(ctx, cart);
       } else {
         addLine(cart, sku, vat(sku), { qty: 1, unitPriceFen: result.label.priceFen, labelTotalFen: result.label.priceFen });
+        noteScan(ctx, cart);
       }
       break;
     }
@@ -176,6 +185,7 @@ export async function addSku(ctx: Ctx, cartId: string, input: { skuId: string; q
   const qty = input.qty ?? 1;
   assertPieces(qty);
   addLine(cart, sku, index.category(sku.categoryId)?.vatRate ?? '0.13', { qty, unitPriceFen: index.priceFor(cart.storeId, sku) });
+  noteScan(ctx, cart);
   return view(ctx, cart);
 }
 
@@ -539,6 +549,7 @@ async function completeOnce(ctx: Ctx, cart: Cart, input: { idempotencyKey?: stri
     },
     moves,
     points,
+    scan: cart.scans ? { ms: Date.parse(cart.scans.last) - Date.parse(cart.scans.first), scans: cart.scans.count } : null,
     overrides: cart.lines.filter((l) => l.priceOverridden || l.manualDiscountFen > 0).map((l) => ({ skuId: l.skuId, unitPriceFen: l.unitPriceFen, discountFen: l.manualDiscountFen, reason: l.reason })),
   };
   let sale: SaleRecord;

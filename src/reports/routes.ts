@@ -71,7 +71,7 @@ export async function reportsRoutes(app: TpApp): Promise<void> {
 
   app.get(
     '/reports/cashiers',
-    { ...view, schema: { tags, summary: 'Per cashier: net sales, transactions, average ticket, items, returns and line voids (scan speed is not recorded)', querystring: z.object(scoped) } },
+    { ...view, schema: { tags, summary: 'Per cashier: net sales, transactions, average ticket, items, returns, line voids and seconds between scans', querystring: z.object(scoped) } },
     async (req) => cashierPerformance(req.ctx, actorOf(req), { from: req.query.from, to: req.query.to, storeIds: await storeIdsOf(req.ctx, req.query.store), regionCode: req.query.region }),
   );
 

@@ -2,6 +2,7 @@
 // share of sales, new members per day, cash over/short of closed shifts, returns by reason, and
 // cashier performance. Sales figures come from the rollups; the rest from small tables (members,
 // shifts, the audit log's line voids), never from raw sale lines.
+import Big from 'big.js';
 import { businessDate } from '../platform/business-date';
 import type { Actor } from '../platform/auth/permissions';
 import type { Ctx } from '../platform/context';
@@ -164,13 +165,15 @@ export interface CashierRow {
   returnsFen: number;
   /** Lines voided from carts before payment (audit action cart.line_voided). */
   voids: number;
+  /** Seconds between one scan and the next, over the cashier's sales (two decimals); null without two scans in a sale. */
+  avgScanSeconds: string | null;
 }
 
 /** The audit action a line void writes (src/checkout/service.ts voidLine). */
 export const LINE_VOID_ACTION = 'cart.line_voided';
 
 /**
- * Cashier performance: sales, transactions, average ticket, returns and line voids per cashier.
+ * Cashier performance: sales, transactions, average ticket, returns, line voids and scan speed per cashier.
  * Scan speed is not reported: carts live in memory and no scan is timestamped.
  */
 export async function cashierPerformance(ctx: Ctx, actor: Actor | null, input: Input): Promise<{ from: string; to: string; rows: CashierRow[] }> {
@@ -187,6 +190,18 @@ export async function cashierPerformance(ctx: Ctx, actor: Actor | null, input: I
   const voidRows = (await voidQuery.execute()).map((v) => ({ at: v.at, storeId: v.store_ref ?? '', actorId: v.actor_id ?? '' }));
   const voids = new Map<string, number>();
   for (const v of onBusinessDates(voidRows, scope, from, to)) voids.set(v.actorId, (voids.get(v.actorId) ?? 0) + 1);
+  // Scan speed from each sale's audit record (first to last scan, and how many): time ÷ gaps between scans.
+  let saleQuery = ctx.db.selectFrom('audit_log').select(['actor_id', 'store_ref', 'at', 'data']).where('action', '=', 'sale.completed').where('at', '>=', since).where('at', '<', until);
+  if (scope.ids !== 'all') saleQuery = saleQuery.where('store_ref', 'in', scope.ids);
+  const saleRows = (await saleQuery.execute()).map((r) => ({ at: r.at, storeId: r.store_ref ?? '', actorId: r.actor_id ?? '', scan: (JSON.parse(r.data) as { scan?: { ms: number; scans: number } | null }).scan ?? null }));
+  const scanning = new Map<string, { ms: number; gaps: number }>();
+  for (const r of onBusinessDates(saleRows, scope, from, to)) {
+    if (!r.scan || r.scan.scans < 2) continue;
+    const sum = scanning.get(r.actorId) ?? { ms: 0, gaps: 0 };
+    sum.ms += r.scan.ms;
+    sum.gaps += r.scan.scans - 1;
+    scanning.set(r.actorId, sum);
+  }
   const ids = [...new Set([...sums.map((s) => s.dim_ref ?? ''), ...voids.keys()])].filter(Boolean);
   const users = ids.length ? new Map((await ctx.db.selectFrom('users').select(['id', 'username', 'display_name']).where('id', 'in', ids).execute()).map((u) => [u.id, u])) : new Map<string, { username: string; display_name: string }>();
   const byId = new Map(sums.map((s) => [s.dim_ref ?? '', s]));
@@ -204,6 +219,7 @@ export async function cashierPerformance(ctx: Ctx, actor: Actor | null, input: I
       returnCount: m?.returnCount ?? 0,
       returnsFen: m?.returnsFen ?? 0,
       voids: voids.get(id) ?? 0,
+      avgScanSeconds: scanning.has(id) ? new Big(scanning.get(id)?.ms ?? 0).div(1000).div(scanning.get(id)?.gaps ?? 1).round(2, Big.roundHalfEven).toFixed(2) : null,
     };
   });
   return { from, to, rows: rows.sort((a, b) => b.netFen - a.netFen || (a.username < b.username ? -1 : 1)) };

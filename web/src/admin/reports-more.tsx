@@ -105,6 +105,7 @@ interface CashierRow {
   returnCount: number;
   returnsFen: number;
   voids: number;
+  avgScanSeconds: string | null;
 }
 
 export function CashiersCard({ query }: { query: string }) {
@@ -127,6 +128,7 @@ export function CashiersCard({ query }: { query: string }) {
           { title: t('reports.returnCount'), dataIndex: 'returnCount', align: 'right' },
           { title: t('reports.returns'), dataIndex: 'returnsFen', align: 'right', render: formatMoney },
           { title: t('reports.voids'), dataIndex: 'voids', align: 'right' },
+          { title: t('reports.scanSpeed'), dataIndex: 'avgScanSeconds', align: 'right', render: (v: string | null) => (v === null ? '—' : `${v} s`) },
         ]}
       />
     </Card>

@@ -407,6 +407,7 @@ export const en: typeof zhCN = {
     cashiers: 'Cashier performance',
     scanSpeedNotRecorded: 'Scan speed is not recorded',
     cashier: 'Cashier',
+    scanSpeed: 'Avg seconds between scans',
     voids: 'Line voids',
     repurchase: 'Member repurchase',
     cameBackWithin: 'Back within {{days}} days',

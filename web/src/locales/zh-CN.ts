@@ -408,6 +408,7 @@ export const zhCN = {
     cashiers: '收银员绩效',
     scanSpeedNotRecorded: '扫码速度未记录，不统计',
     cashier: '收银员',
+    scanSpeed: '平均扫码间隔',
     voids: '删行次数',
     repurchase: '会员复购',
     cameBackWithin: '{{days}} 天内复购',
