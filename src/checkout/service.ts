@@ -510,10 +510,10 @@ async function completeOnce(ctx: Ctx, cart: Cart, input: { idempotencyKey?: stri
     };
   });
   const pointsTenders = cart.tenders.filter((t) => t.method === 'points');
-  const points = cart.memberId
+  const points = cart.member
     ? {
-        memberId: cart.memberId,
-        earned: await pointsEarnedBy(ctx, cart.memberId, lines.map((l) => ({ categoryId: l.categoryId, paidFen: l.totalFen })), pointsTenders.reduce((s, t) => s + t.amountFen, 0)),
+        memberId: cart.member.id,
+        earned: await pointsEarnedBy(ctx, cart.member.tierCode, lines.map((l) => ({ categoryId: l.categoryId, paidFen: l.totalFen })), pointsTenders.reduce((s, t) => s + t.amountFen, 0)),
         redeemed: pointsTenders.reduce((s, t) => s + Number(t.reference ?? 0), 0),
       }
     : null;

@@ -6,6 +6,7 @@ import { AppError } from '../platform/errors';
 import { newId } from '../platform/ids';
 import { can, requirePermission, type Actor, type StoreScope } from '../platform/auth/permissions';
 import type { Ctx } from '../platform/context';
+import { storeScopeById } from '../platform/stores/service';
 import type { Selectable } from 'kysely';
 import type { MembersTable } from '../platform/db/schema';
 import { appendAudit } from '../audit/index';
@@ -74,12 +75,6 @@ function viewOf(ctx: Ctx, row: Selectable<MembersTable>, tiers: readonly Tier[],
   };
 }
 
-async function storeScopeOf(ctx: Ctx, storeId: string): Promise<StoreScope> {
-  const store = await ctx.db.selectFrom('stores').select('region_id').where('id', '=', storeId).executeTakeFirst();
-  if (!store) throw new AppError('NOT_FOUND', 'No such store.');
-  return { storeId, regionId: store.region_id };
-}
-
 /** Cashiers register and look up members at their store's till; managers and HQ everywhere they may. */
 function requireMemberDesk(actor: Actor, scope: StoreScope): void {
   if (!can(actor, 'pos.sell', scope)) requirePermission(actor, 'members.manage', scope);
@@ -98,7 +93,7 @@ export interface RegisterInput {
  * consent to the current text is required and recorded (version, its hash, the time).
  */
 export async function registerMember(ctx: Ctx, actor: Actor, storeId: string, input: RegisterInput): Promise<MemberView> {
-  requireMemberDesk(actor, await storeScopeOf(ctx, storeId));
+  requireMemberDesk(actor, await storeScopeById(ctx, storeId));
   const config = await membersConfig(ctx);
   if (!input.consentAccepted || input.consentVersion !== config.consent.version) {
     throw new AppError('CONSENT_REQUIRED', `The member must accept the current terms (version ${config.consent.version}) before registering.`, { status: 400, details: { field: 'consentAccepted' } });
@@ -240,11 +235,13 @@ export async function cartMember(ctx: Ctx, memberId: string): Promise<CartMember
   return { id: row.id, cardNo: row.card_no, phone, tierCode: tier.code, tierName: tier.name, tierDiscountPercent: tier.discountPercent, pointsBalance: row.points_balance };
 }
 
-/** The points a sale earns (points paid with points earn nothing), by the chain's rules and the member's tier. */
-export async function pointsEarnedBy(ctx: Ctx, memberId: string, lines: readonly EarnLine[], paidByPointsFen: number): Promise<number> {
+/**
+ * The points a sale earns (points paid with points earn nothing), by the chain's rules and the
+ * tier the member had when scanned (the tier the sale was priced at).
+ */
+export async function pointsEarnedBy(ctx: Ctx, tierCode: string, lines: readonly EarnLine[], paidByPointsFen: number): Promise<number> {
   const config = await membersConfig(ctx);
-  const row = await memberRow(ctx, memberId);
-  return pointsForSale(config.earn, tierOf(config.tiers, row.tier_code), lines, paidByPointsFen);
+  return pointsForSale(config.earn, tierOf(config.tiers, tierCode), lines, paidByPointsFen);
 }
 
 export interface SalePoints {

@@ -7,6 +7,7 @@ import { newId } from '../platform/ids';
 import { can, requirePermission, rolesAt, type Actor, type RoleGrant, type StoreScope } from '../platform/auth/permissions';
 import type { VerifiedPerson } from '../platform/auth/sessions';
 import type { Ctx } from '../platform/context';
+import { storeScopeById } from '../platform/stores/service';
 import { appendAudit } from '../audit/index';
 import { ladderLevel, RETURN_LADDER, type ReturnRole } from './policy';
 import { planReturn, type ReturnInput, type ReturnPlan } from './service';
@@ -113,8 +114,7 @@ export async function requestApproval(ctx: Ctx, requester: Actor, input: { retur
 async function approvalRow(ctx: Ctx, id: string) {
   const row = await ctx.db.selectFrom('approvals').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new AppError('APPROVAL_NOT_FOUND', 'No such approval.', { status: 404 });
-  const store = await ctx.db.selectFrom('stores').select('region_id').where('id', '=', row.store_id).executeTakeFirstOrThrow();
-  return { row, scope: { storeId: row.store_id, regionId: store.region_id } };
+  return { row, scope: await storeScopeById(ctx, row.store_id) };
 }
 
 export async function getApprovalView(ctx: Ctx, storeId: string, id: string): Promise<ApprovalView> {

@@ -3,6 +3,7 @@
 import { AppError } from '../platform/errors';
 import { readSetting, writeSetting } from '../platform/db/index';
 import type { Ctx } from '../platform/context';
+import { storeScopeById } from '../platform/stores/service';
 import { DEFAULT_RETURN_POLICY, returnPolicySchema, type ReturnPolicy } from './policy';
 
 export type PolicyScope = { kind: 'store'; id: string } | { kind: 'region'; id: string } | { kind: 'chain' };
@@ -10,8 +11,8 @@ export type PolicyScope = { kind: 'store'; id: string } | { kind: 'region'; id: 
 const key = (scope: PolicyScope) => (scope.kind === 'chain' ? 'returns:policy' : `returns:policy:${scope.kind}:${scope.id}`);
 
 export async function returnPolicyFor(ctx: Ctx, storeId: string): Promise<ReturnPolicy> {
-  const store = await ctx.db.selectFrom('stores').select('region_id').where('id', '=', storeId).executeTakeFirst();
-  const scopes: PolicyScope[] = [{ kind: 'store', id: storeId }, ...(store?.region_id ? [{ kind: 'region' as const, id: store.region_id }] : []), { kind: 'chain' }];
+  const { regionId } = await storeScopeById(ctx, storeId);
+  const scopes: PolicyScope[] = [{ kind: 'store', id: storeId }, ...(regionId ? [{ kind: 'region' as const, id: regionId }] : []), { kind: 'chain' }];
   for (const scope of scopes) {
     const raw = await readSetting(ctx.db, key(scope));
     if (raw) return returnPolicySchema.parse(JSON.parse(raw));

@@ -16,12 +16,13 @@ import type { Tx } from '../platform/db/index';
 import type { ReturnLinesTable, ReturnRefundsTable, ReturnsTable } from '../platform/db/schema';
 import { appendAudit, canonicalJson } from '../audit/index';
 import { catalogIndex, promotionsByIds } from '../catalog/index';
+import { storeScopeById } from '../platform/stores/service';
 import { loadSale, resolveTill, taxBreakdown, type SaleRecord, type TillContext } from '../checkout/index';
 import { recordStockMoves, type StockMoveInput } from '../inventory/index';
 import { cardTerminalFor, refundPayment } from '../payments/index';
 import { writeReturnPoints } from '../members/index';
 import { decideReturn, RETURN_LADDER, type ReturnDecision, type ReturnPolicy, type ReturnRole } from './policy';
-import { quoteReturn, routeRefund, type ReturnQuote, type RoutedRefund, type SoldLine } from './refund-calc';
+import { quoteReturn, routeRefund, type ReturnQuote, type RoutedRefund } from './refund-calc';
 import { returnPolicyFor } from './policy-store';
 import { REASON_CODES, type ReasonCode } from './schema';
 
@@ -139,9 +140,6 @@ async function findSaleByReceipt(ctx: Ctx, receiptNo: string): Promise<SaleRecor
   return sale;
 }
 
-function soldLines(sale: SaleRecord): SoldLine[] {
-  return sale.lines.map((l) => ({ ...l }));
-}
 
 /** A return without a receipt: today's price of each item, pieces only, cash back. */
 async function quoteWithoutReceipt(ctx: Ctx, till: TillContext, input: ReturnInput): Promise<{ quote: ReturnQuote; byLine: Map<number, { skuId: string }> }> {
@@ -196,7 +194,7 @@ export async function planReturn(ctx: Ctx, actor: Actor, input: ReturnInput): Pr
     });
     const promotionIds = [...new Set(sale.lines.flatMap((l) => l.promotions.map((p) => p.promotionId)))];
     quote = quoteReturn({
-      lines: soldLines(sale),
+      lines: sale.lines,
       promotions: await promotionsByIds(ctx, promotionIds),
       saleAt: new Date(sale.createdAt),
       paidFen: sale.tenders.reduce((s, t) => s + t.amountFen, 0),
@@ -430,8 +428,7 @@ export async function createReturn(ctx: Ctx, actor: Actor, input: ReturnInput): 
 export async function retryReturn(ctx: Ctx, actor: Actor, storeId: string, id: string): Promise<ReturnView> {
   const view = await loadReturn(ctx.db, storeId, id);
   if (!view) throw new AppError('NOT_FOUND', 'No such return.');
-  const store = await ctx.db.selectFrom('stores').select('region_id').where('id', '=', storeId).executeTakeFirstOrThrow();
-  requirePermission(actor, 'returns.create', { storeId, regionId: store.region_id });
+  requirePermission(actor, 'returns.create', await storeScopeById(ctx, storeId));
   if (view.status === 'completed') return view;
   // A refused refund is final under its number at the provider; the retry asks under a new one.
   const failed = await ctx.db.selectFrom('return_refunds').select(['id', 'method']).where('store_id', '=', storeId).where('return_id', '=', id).where('status', '=', 'failed').execute();

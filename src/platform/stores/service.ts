@@ -86,6 +86,13 @@ export function scopeOf(store: Store): StoreScope {
   return { storeId: store.id, regionId: store.regionId };
 }
 
+/** The scope (store and region) of a store known by id, for permission checks. */
+export async function storeScopeById(ctx: Ctx, storeId: string): Promise<StoreScope> {
+  const store = await ctx.db.selectFrom('stores').select('region_id').where('id', '=', storeId).executeTakeFirst();
+  if (!store) throw new AppError('NOT_FOUND', 'No such store.');
+  return { storeId, regionId: store.region_id };
+}
+
 export async function createTerminal(ctx: Ctx, storeId: string, input: { code: string; name: string }): Promise<Terminal> {
   assertCode(input.code, 'Terminal');
   const existing = await ctx.db.selectFrom('terminals').select('id').where('store_id', '=', storeId).where('code', '=', input.code).executeTakeFirst();
