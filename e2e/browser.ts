@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../src/platform/testing/cli';
+import { runTillpoint, startServer, type RunningServer } from '../src/platform/testing/cli';
 
 export const CHROMIUM = process.env.TILLPOINT_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -29,15 +29,20 @@ export function chromiumMissing(): boolean {
 
 /**
  * Starts a demo server on a fresh data folder (the sandboxes' journals are under it) and a
- * browser for the suite, and stops both after.
+ * browser for the suite, and stops both after. `stores` seeds a demo chain of that many stores
+ * (S001, S002…, one region) instead of the single demo store.
  *
- * @example const env = serverAndBrowser('tp-e2e-'); … await env.browser().newPage()
+ * @example const env = serverAndBrowser('tp-e2e-', { stores: 2 }); … await env.browser().newPage()
  */
-export function serverAndBrowser(prefix: string): { server: () => RunningServer; browser: () => Browser; dataDir: () => string } {
+export function serverAndBrowser(prefix: string, options: { stores?: number } = {}): { server: () => RunningServer; browser: () => Browser; dataDir: () => string } {
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   const data = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   beforeAll(async () => {
+    if (options.stores) {
+      const seeded = await runTillpoint(['seed', '--demo', '--stores', String(options.stores), '--data', data]);
+      if (seeded.code !== 0) throw new Error(`seed --demo --stores ${options.stores} failed:\n${seeded.stdout}${seeded.stderr}`);
+    }
     server = await startServer(['--data', data]);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
   });

@@ -52,6 +52,9 @@ describe.skipIf(chromiumMissing())('browser: the member portal', () => {
     // Progress to 银卡 (¥2,000 within 12 months) and the e-receipt of the sale.
     await expect(page.getByTestId('portal-next-tier').textContent()).resolves.toContain('银卡会员');
     await expect(page.getByTestId('portal-receipt').first().getAttribute('href')).resolves.toBe(sale.receiptUrl);
+    // Binding WeChat (the demo's WeChat sandbox stands in for wx.login): messages then come on WeChat.
+    await page.getByTestId('portal-bind-wechat').click();
+    await page.getByTestId('portal-wechat-bound').waitFor();
     await page.close();
   });
 });

@@ -2,6 +2,7 @@
 // payment that has no sale flagged, with the bill line behind it; then writes it off with a reason.
 import { describe, expect, it } from 'vitest';
 import { formatWechatBill } from '../src/reconciliation/wechat-bill';
+import { formatMt940 } from '../src/reconciliation/bank-mt940';
 import type { Page } from 'playwright-core';
 import { chromiumMissing, serverAndBrowser } from './browser';
 
@@ -77,6 +78,25 @@ describe.skipIf(chromiumMissing())('browser: reconciliation', () => {
     await page.getByTestId('recon-drawer-status').getByText('已核销').waitFor();
     await drawer.getByText('顾客重复扫码，已线下退回').first().waitFor();
     await page.getByRole('cell', { name: '已核销' }).waitFor();
+    await page.close();
+  });
+
+  it("records a store's cash deposit and finds the bank's credit ¥10.00 short of it", async () => {
+    const page = await env.browser().newPage();
+    await openReconciliationAsFinance(page, env.server().url);
+    await page.getByTestId('recon-date').fill('2026-11-28');
+    await page.getByTestId('recon-deposit-amount').fill('500.00');
+    await page.getByPlaceholder('缴款单号').fill('JK20261128S001');
+    await page.getByTestId('recon-deposit').click();
+    await expect(page.getByTestId('recon-message').textContent().then((x) => x ?? '')).resolves.toContain('已登记存款 ¥500.00');
+    const credit = { valueDate: '2026-11-29', bookingDate: '2026-11-29', amountFen: 49_000, currency: 'CNY', counterparty: null, reference: 'JK20261128S001', description: '现金存款 缴款单号JK20261128S001', line: 0 };
+    const statement = formatMt940([{ account: '6222000000000001', currency: 'CNY', openingFen: 100_000, closingFen: 149_000, fromDate: '2026-11-29', toDate: '2026-11-29', lines: [credit] }], 'STMT20261129');
+    await page.getByText('微信支付账单').click();
+    await page.getByTitle('银行对账单').click();
+    await page.locator('input[type=file]').setInputFiles({ name: 'bank-2026-11-29.mt940', mimeType: 'text/plain', buffer: Buffer.from(statement) });
+    await page.getByText('现金短款').waitFor();
+    const row = page.getByTestId('recon-list').getByRole('row', { name: /现金短款/ });
+    await expect(row.textContent()).resolves.toMatch(/现金短款cashJK20261128S001.*¥500\.00¥490\.00-¥10\.00/);
     await page.close();
   });
 });

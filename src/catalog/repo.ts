@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely';
 import type { Database, Db } from '../platform/db/index';
 import type { Promotion } from '../checkout/pricing-types';
 import type { CatalogSnapshot } from './catalog-index';
+import { PRICE_OVERRIDE_SETTINGS_PREFIX, type StoredOverride } from './price-override-policy';
 import type { Category, Sku, Unit } from './types';
 
 /** Reads the whole catalog for the in-memory index (four queries, no per-SKU round trips). */
@@ -167,4 +168,18 @@ export async function loadPromotionsByIds(db: Db, ids: readonly string[]): Promi
   if (ids.length === 0) return [];
   const rows = await db.selectFrom('promotions').selectAll().where('id', 'in', [...ids]).orderBy('priority').orderBy('id').execute();
   return rows.map(toPromotion);
+}
+
+/** What decides which store price overrides take effect: the overrides, HQ's policy settings, the stores' regions. */
+export async function loadOverrideState(db: Db): Promise<{ overrides: StoredOverride[]; settings: Map<string, string>; stores: Array<{ storeId: string; regionId: string | null }> }> {
+  const [overrides, settings, stores] = await Promise.all([
+    db.selectFrom('store_price_overrides').select(['store_id', 'sku_id', 'price_fen', 'set_at', 'revoked_at']).execute(),
+    db.selectFrom('settings').select(['key', 'value']).where('key', 'like', `${PRICE_OVERRIDE_SETTINGS_PREFIX}%`).execute(),
+    db.selectFrom('stores').select(['id', 'region_id']).execute(),
+  ]);
+  return {
+    overrides: overrides.map((o) => ({ storeId: o.store_id, skuId: o.sku_id, priceFen: o.price_fen, setAt: o.set_at, revokedAt: o.revoked_at })),
+    settings: new Map(settings.map((s) => [s.key, s.value])),
+    stores: stores.map((s) => ({ storeId: s.id, regionId: s.region_id })),
+  };
 }

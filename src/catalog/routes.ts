@@ -9,6 +9,7 @@ import { formatCatalogCsv, parseCatalogCsv } from './catalog-csv';
 import { catalogIndex, createPromotion, exportSkus, importCategories, importSkus, setStorePrice } from './service';
 import type { Sku } from './types';
 import { ProductOut } from './schema';
+import { priceOverrideRoutes } from './price-override-routes';
 
 const SkuIn = z.object({
   code: z.string().min(1).max(32),
@@ -105,6 +106,9 @@ export async function catalogRoutes(app: TpApp): Promise<void> {
     '/stores/:store/prices/:code',
     { preHandler: requireAuth('store.manage'), schema: { tags: ['catalog'], summary: 'Set a store price override', params: z.object({ store: z.string().max(16), code: z.string().max(32) }), body: z.object({ priceFen: z.number().int() }) } },
     async (req, reply) => {
+      if (app.deps.config.role === 'store') {
+        throw new AppError('PRICE_OWNED_BY_HQ', `Prices are HQ's: this store node cannot change them (the next pull would undo it). Set the store's own price with PUT /stores/${req.params.store}/price-overrides/${req.params.code} if HQ's policy allows.`, { status: 409 });
+      }
       const store = await findStoreByCode(req.ctx, req.params.store);
       requirePermission(actorOf(req), 'store.manage', scopeOf(store));
       const sku = (await catalogIndex(req.ctx)).byInternalCode(req.params.code);
@@ -113,6 +117,8 @@ export async function catalogRoutes(app: TpApp): Promise<void> {
       return reply.status(204).send();
     },
   );
+
+  await priceOverrideRoutes(app);
 
   app.post(
     '/promotions',

@@ -7,6 +7,7 @@ import type { Ctx } from '../platform/context';
 import type { Promotion } from '../checkout/pricing-types';
 import { isValidGtin, normalizeGtin } from './barcode';
 import { CatalogIndex } from './catalog-index';
+import { pricesWithOverrides } from './price-override-policy';
 import {
   insertCategoryRows,
   insertPromotionRow,
@@ -14,6 +15,7 @@ import {
   loadActivePromotions,
   loadPromotionsByIds,
   loadCatalogSnapshot,
+  loadOverrideState,
   updateSkuRow,
   upsertStorePrice,
 } from './repo';
@@ -41,8 +43,8 @@ async function current(ctx: Ctx): Promise<{ index: CatalogIndex; promotions: Pro
   const version = entry.version;
   if (!entry.building) {
     entry.building = (async () => {
-      const [snapshot, promotions] = await Promise.all([loadCatalogSnapshot(ctx.db), loadActivePromotions(ctx.db)]);
-      return { version, index: new CatalogIndex(snapshot), promotions };
+      const [snapshot, promotions, overrides] = await Promise.all([loadCatalogSnapshot(ctx.db), loadActivePromotions(ctx.db), loadOverrideState(ctx.db)]);
+      return { version, index: new CatalogIndex({ ...snapshot, storePrices: pricesWithOverrides(snapshot, overrides) }), promotions };
     })().finally(() => {
       entry.building = undefined;
     });

@@ -4,6 +4,7 @@ import type { Unit } from '../catalog/types';
 import type { AppliedPromotion, PricedCart, PricedLine, PricingLine } from './pricing-types';
 import type { TillContext } from './terminals';
 import type { CartMember } from '../members/index';
+import { COUPON_PROMOTION_ID } from './promotions';
 
 export type TenderMethod = 'cash' | 'card' | 'wechat' | 'alipay' | 'unionpay' | 'ecny' | 'points';
 
@@ -24,6 +25,8 @@ export interface CartLine {
   priceOverridden: boolean;
   /** Why the price was overridden or discounted by hand (shown in the audit trail). */
   reason?: string;
+  /** A gift the member takes for points (积分兑换礼品): unitPriceFen is its cash part; no promotions, earns no points. */
+  gift?: { points: number };
 }
 
 export interface CartTender {
@@ -57,11 +60,22 @@ export interface Cart {
   scans?: { first: string; last: string; count: number };
   /** The member's tier and points as scanned (pricing and points payments use them). */
   member: CartMember | null;
+  /** The member's coupon applied to the cart (marked used when the sale completes). */
+  coupon?: CartCoupon | null;
   /** 抹零 taken off when cash settled the sale. */
   roundingFen: number;
   nextLineNo: number;
   saleId: string | null;
   createdAt: string;
+}
+
+export interface CartCoupon {
+  id: string;
+  code: string;
+  name: string;
+  valueFen: number;
+  minSpendFen: number;
+  lastDay: string;
 }
 
 export const MAX_PIECES = 9999;
@@ -77,8 +91,19 @@ export function toPricingLines(cart: Cart): PricingLine[] {
     unitPriceFen: l.unitPriceFen,
     labelTotalFen: l.labelTotalFen,
     manualDiscountFen: l.manualDiscountFen,
-    priceOverridden: l.priceOverridden,
+    // A gift's price is set by the points offer: no promotion, tier discount or coupon touches it.
+    priceOverridden: l.priceOverridden || l.gift !== undefined,
   }));
+}
+
+/**
+ * Points this cart already spends: points tenders and gift lines.
+ *
+ * @example pointsOnCart({ tenders: [], lines: [{ gift: { points: 3000 }, qty: 1 }] }) // 3000
+ */
+export function pointsOnCart(cart: { tenders: ReadonlyArray<Pick<CartTender, 'method' | 'reference'>>; lines: ReadonlyArray<Pick<CartLine, 'gift' | 'qty'>> }): number {
+  const tendered = cart.tenders.filter((t) => t.method === 'points').reduce((s, t) => s + Number(t.reference ?? 0), 0);
+  return tendered + cart.lines.reduce((s, l) => s + (l.gift ? l.gift.points * l.qty : 0), 0);
 }
 
 export function assertOpen(cart: Cart): void {
@@ -131,8 +156,11 @@ export interface CartView {
   status: Cart['status'];
   terminalId: string;
   memberId: string | null;
-  member: { cardNo: string; phone: string | null; tierName: string; pointsBalance: number } | null;
-  lines: Array<Pick<CartLine, 'lineId' | 'skuId' | 'code' | 'name' | 'unit' | 'qty' | 'unitPriceFen' | 'isBundle'> & Pick<PricedLine, 'listFen' | 'discountFen' | 'totalFen' | 'promotions'>>;
+  /** availablePoints: the balance less what this cart already spends (points tenders, gifts). */
+  member: { cardNo: string; phone: string | null; tierName: string; pointsBalance: number; availablePoints: number } | null;
+  lines: Array<Pick<CartLine, 'lineId' | 'skuId' | 'code' | 'name' | 'unit' | 'qty' | 'unitPriceFen' | 'isBundle'> & Pick<PricedLine, 'listFen' | 'discountFen' | 'totalFen' | 'promotions'> & { giftPoints: number }>;
+  /** The coupon on the cart and what it takes off now (0 while the cart is under its minimum spend). */
+  coupon: (Omit<CartCoupon, 'id'> & { discountFen: number }) | null;
   subtotalFen: number;
   discountFen: number;
   totalFen: number;
@@ -152,7 +180,8 @@ export function viewOf(cart: Cart, priced: PricedCart): CartView {
     status: cart.status,
     terminalId: cart.terminalId,
     memberId: cart.memberId,
-    member: cart.member ? { cardNo: cart.member.cardNo, phone: cart.member.phone, tierName: cart.member.tierName, pointsBalance: cart.member.pointsBalance } : null,
+    member: cart.member ? { cardNo: cart.member.cardNo, phone: cart.member.phone, tierName: cart.member.tierName, pointsBalance: cart.member.pointsBalance, availablePoints: cart.member.pointsBalance - pointsOnCart(cart) } : null,
+    coupon: cart.coupon ? { code: cart.coupon.code, name: cart.coupon.name, valueFen: cart.coupon.valueFen, minSpendFen: cart.coupon.minSpendFen, lastDay: cart.coupon.lastDay, discountFen: priced.promotions.find((p) => p.promotionId === COUPON_PROMOTION_ID)?.discountFen ?? 0 } : null,
     lines: cart.lines.map((l, i) => {
       const p = priced.lines[i];
       return {
@@ -168,6 +197,7 @@ export function viewOf(cart: Cart, priced: PricedCart): CartView {
         totalFen: p?.totalFen ?? 0,
         isBundle: l.isBundle,
         promotions: p?.promotions ?? [],
+        giftPoints: l.gift ? l.gift.points * l.qty : 0,
       };
     }),
     subtotalFen: priced.subtotalFen,

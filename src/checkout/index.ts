@@ -2,7 +2,7 @@
 export { isCartOpen } from './cart-store';
 export { completeSale, createCart, addSku, addTender, scan, getSale, type SaleView } from './service';
 export { openShift, closeShift, shiftReport } from './shifts';
-export { priceCart } from './promotions';
+export { priceCart, COUPON_PROMOTION_ID } from './promotions';
 export { loadSale, insertSales, type SaleRecord, type SaleLineRecord } from './sale-repo';
 export type { AppliedPromotion, PricingLine, Promotion } from './pricing-types';
 export type { TenderMethod } from './cart';

@@ -56,9 +56,18 @@ export interface MemberPricing {
   tierDiscountPercent?: string;
 }
 
+/** A member's coupon on the cart: `offFen` off once the eligible lines reach `minSpendFen`. */
+export interface CouponPricing {
+  couponId: string;
+  name: string;
+  offFen: number;
+  minSpendFen: number;
+}
+
 export interface PricingContext {
   now: Date;
   member?: MemberPricing;
+  coupon?: CouponPricing;
 }
 
 export interface AppliedPromotion {

@@ -26,7 +26,9 @@ interface DiscountSource {
 
 const TIER: DiscountSource = { promotionId: 'tier', name: '会员折扣', exclusive: false };
 const MANUAL: DiscountSource = { promotionId: 'manual', name: '手工折扣', exclusive: false };
-const RESERVED_IDS = new Set([TIER.promotionId, MANUAL.promotionId]);
+/** The promotion id a member's coupon is recorded under on lines and on the sale. */
+export const COUPON_PROMOTION_ID = 'coupon';
+const RESERVED_IDS = new Set([TIER.promotionId, MANUAL.promotionId, COUPON_PROMOTION_ID]);
 
 const PERCENT = /^\d+(\.\d+)?$/;
 // An instant needs its offset: without one, Date.parse reads the time in the server's zone.
@@ -44,7 +46,7 @@ interface LineState {
 
 /**
  * Prices a cart: list amount per line, then active promotions by priority (item rules, then 满减),
- * then the member's tier discount, then each line's manual discount. Every discount is in whole
+ * then the member's tier discount, then the member's coupon, then each line's manual discount. Every discount is in whole
  * fen on a line, so line totals add up to the cart total, and the result does not depend on the
  * order of `lines` (they are processed by lineId and returned in the caller's order).
  * A promotion counts as applied to a line only when it takes at least one fen off it.
@@ -92,6 +94,18 @@ export function priceCart(lines: PricingLine[], promotions: Promotion[], ctx: Pr
     // Computed once on the total, so the member saves what the percentage promises on the cart.
     const offFen = applyRate(baseFen, new Big(tierPercent).times('0.01'));
     grantAll(eligible, allocateByLargestRemainder(offFen, eligible.map((s) => s.remainingFen)), TIER, savings);
+  }
+
+  const coupon = ctx.coupon;
+  if (coupon) {
+    // Like 满减 on what the member pays after the tier discount; a cart under the minimum spend
+    // simply gets no coupon discount (the till refuses to apply it, see the checkout service).
+    const eligible = states.filter((s) => !s.line.priceOverridden && !s.closed);
+    const baseFen = sumRemaining(eligible);
+    if (baseFen > 0 && baseFen >= coupon.minSpendFen) {
+      const source = { promotionId: COUPON_PROMOTION_ID, name: coupon.name, exclusive: false };
+      grantAll(eligible, allocateByLargestRemainder(Math.min(baseFen, coupon.offFen), eligible.map((s) => s.remainingFen)), source, savings);
+    }
   }
 
   for (const s of states) grant(s, Math.min(s.line.manualDiscountFen ?? 0, s.remainingFen), MANUAL, savings);
@@ -257,6 +271,11 @@ function validateContext(ctx: PricingContext): void {
   if (!(ctx.now instanceof Date) || Number.isNaN(ctx.now.getTime())) {
     throw new AppError('VALIDATION_FAILED', 'The pricing clock gave no valid time: check the till clock.', {
       details: { field: 'now' },
+    });
+  }
+  if (ctx.coupon && (!isWhole(ctx.coupon.offFen, 1) || !isWhole(ctx.coupon.minSpendFen, 0))) {
+    throw new AppError('VALIDATION_FAILED', `Coupon ${JSON.stringify(ctx.coupon.couponId)}: its value must be whole fen above 0 and its minimum spend whole fen, 0 or more.`, {
+      details: { field: 'coupon' },
     });
   }
   const percent = ctx.member?.tierDiscountPercent;

@@ -8,7 +8,7 @@ import { checkoutSettings, saveCheckoutSettings } from './settings';
 import { renderEscPos } from './receipt-escpos';
 import { renderReceiptHtml } from './receipt-html';
 import { receiptViewOf } from './receipt-data';
-import { addSku, addTender, cancelWalletPayment, changeLine, clearCart, completeSale, createCart, getCartView, getSale, holdCart, listHeldCarts, recallCart, removeTender, saleByReceiptToken, scan, setCartMember, voidLine } from './service';
+import { addSku, addTender, applyCoupon, cancelWalletPayment, changeLine, clearCart, completeSale, createCart, getCartView, getSale, holdCart, listHeldCarts, recallCart, redeemGift, removeCoupon, removeTender, saleByReceiptToken, scan, setCartMember, voidLine } from './service';
 import { closeShift, currentShift, moveCash, openShift, shiftReport } from './shifts';
 import { CartOut, SaleOut, ShiftOut, ShiftReportOut, TillIn } from './schema';
 
@@ -71,6 +71,17 @@ export async function checkoutRoutes(app: TpApp): Promise<void> {
     { ...sell, schema: { tags, summary: 'Attach the member with this phone number to the cart (null detaches); scanning a member code does the same', params: CartParams, body: z.object({ phone: z.string().max(32).nullable() }), response: { 200: CartOut } } },
     (req) => setCartMember(req.ctx, req.params.id, req.body),
   );
+  app.post(
+    '/carts/:id/gifts',
+    { ...sell, schema: { tags, summary: 'Redeem a points gift (积分兑换礼品) for the cart’s member: a line at the gift’s cash part, points debited on completion', params: CartParams, body: z.object({ skuId: z.string().max(64).describe('the gift’s SKU id or code') }), response: { 200: CartOut } } },
+    (req) => redeemGift(req.ctx, req.params.id, req.body),
+  );
+  app.post(
+    '/carts/:id/coupon',
+    { ...sell, schema: { tags, summary: 'Apply one of the member’s coupons (refused when used, expired or under its minimum spend)', params: CartParams, body: z.object({ code: z.string().max(64) }), response: { 200: CartOut } } },
+    (req) => applyCoupon(req.ctx, req.params.id, req.body),
+  );
+  app.delete('/carts/:id/coupon', { ...sell, schema: { tags, summary: 'Take the coupon off the cart', params: CartParams, response: { 200: CartOut } } }, (req) => removeCoupon(req.ctx, req.params.id));
   app.post(
     '/carts/:id/payments/cancel',
     { ...sell, schema: { tags, summary: 'Stop waiting for the customer to confirm a wallet payment (it is reversed)', params: CartParams, response: { 200: z.object({ cancelling: z.boolean() }) } } },

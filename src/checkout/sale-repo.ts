@@ -21,6 +21,8 @@ export interface SaleLineRecord {
   categoryId: string;
   promotions: AppliedPromotion[];
   components: Array<{ skuId: string; qty: number; revenueFen: number }>;
+  /** Points the member paid for this line as a gift (its totalFen is the gift's cash part); 0 otherwise. */
+  giftPoints?: number;
 }
 
 /** A sale's tender is the cart's tender as it was when the sale completed. */
@@ -104,6 +106,7 @@ export async function insertSales(db: Db, sales: readonly SaleRecord[]): Promise
         vat_rate: l.vatRate,
         category_id: l.categoryId,
         promotions: JSON.stringify(l.promotions),
+        gift_points: l.giftPoints ?? 0,
       })),
     ),
   );
@@ -189,6 +192,7 @@ export async function loadSale(db: Db, by: { storeId: string; id: string } | { r
       categoryId: l.category_id,
       promotions: JSON.parse(l.promotions) as AppliedPromotion[],
       components: components.filter((c) => c.line_no === l.line_no).map((c) => ({ skuId: c.sku_id, qty: c.qty, revenueFen: c.revenue_fen })),
+      giftPoints: l.gift_points,
     })),
     tenders: tenders.map((t) => ({
       id: t.id,

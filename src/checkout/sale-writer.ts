@@ -14,6 +14,7 @@ import { writeSalePoints } from '../members/index';
 import { insertSales, type SaleRecord } from './sale-repo';
 import type { Cart } from './cart';
 import { taxBreakdown } from './tax';
+import { COUPON_PROMOTION_ID } from './promotions';
 
 /** Everything a sale will write, decided before the transaction; numbers come at write time. */
 export interface SalePlan {
@@ -21,8 +22,8 @@ export interface SalePlan {
   cart: Cart;
   record: Omit<SaleRecord, 'receiptNo' | 'shiftId'>;
   moves: StockMoveInput[];
-  /** The member's points: earned by this sale, and spent on it (points tenders). */
-  points: { memberId: string; earned: number; redeemed: number } | null;
+  /** The member's points: earned by this sale, spent on it (points tenders, gifts), and the coupon it uses. */
+  points: { memberId: string; earned: number; redeemed: number; giftPoints: number; couponId: string | null } | null;
   /** From the first to the last scan, and how many scans (cashier scan speed in the reports). */
   scan: { ms: number; scans: number } | null;
   /** Price overrides and manual discounts, for the audit entry. */
@@ -62,6 +63,19 @@ async function receiptSeqs(tx: Tx, plans: readonly SalePlan[]): Promise<number[]
   return seqs;
 }
 
+/** Points spent on gifts and the coupon used, in the sale's audit entry like its points tenders (only when there are any). */
+function rewardsAudit(r: SaleRecord): { rewards?: { giftPoints: number; gifts: Array<{ skuId: string; points: number; cashFen: number }>; couponId: string | null; couponFen: number } } {
+  if (!r.points || (r.points.giftPoints === 0 && !r.points.couponId)) return {};
+  return {
+    rewards: {
+      giftPoints: r.points.giftPoints,
+      gifts: r.lines.filter((l) => (l.giftPoints ?? 0) > 0).map((l) => ({ skuId: l.skuId, points: l.giftPoints ?? 0, cashFen: l.totalFen })),
+      couponId: r.points.couponId,
+      couponFen: r.promotions.find((p) => p.promotionId === COUPON_PROMOTION_ID)?.savingFen ?? 0,
+    },
+  };
+}
+
 export const saleWriter: BatchWriter<SalePlan, SaleRecord> = {
   async write(tx, plans) {
     const base = plans[0]?.ctx;
@@ -80,7 +94,7 @@ export const saleWriter: BatchWriter<SalePlan, SaleRecord> = {
     for (const [i, p] of plans.entries()) {
       const r = records[i];
       if (!p.points || !r) continue;
-      r.points = await writeSalePoints(t, { storeId: r.storeId, saleId: r.id, memberId: p.points.memberId, earned: p.points.earned, redeemed: p.points.redeemed, netFen: r.totalFen, businessDate: r.businessDate, at: r.createdAt, receiptToken: r.receiptToken });
+      r.points = await writeSalePoints(t, { storeId: r.storeId, saleId: r.id, memberId: p.points.memberId, earned: p.points.earned, redeemed: p.points.redeemed, giftPoints: p.points.giftPoints, couponId: p.points.couponId, netFen: r.totalFen, businessDate: r.businessDate, at: r.createdAt, receiptToken: r.receiptToken });
     }
     const cash = records.flatMap((r) =>
       r.tenders
@@ -108,6 +122,7 @@ export const saleWriter: BatchWriter<SalePlan, SaleRecord> = {
           tenders: r.tenders.map((x) => ({ method: x.method, amountFen: x.amountFen })),
           overrides: plans[i]?.overrides ?? [],
           scan: plans[i]?.scan ?? null,
+          ...rewardsAudit(r),
         },
       })),
     );

@@ -20,7 +20,8 @@ export const CartOut = z.object({
   status: z.enum(['open', 'completed']),
   terminalId: z.string(),
   memberId: z.string().nullable(),
-  member: z.object({ cardNo: z.string(), phone: z.string().nullable().describe('masked'), tierName: z.string(), pointsBalance: z.number().int() }).nullable(),
+  member: z.object({ cardNo: z.string(), phone: z.string().nullable().describe('masked'), tierName: z.string(), pointsBalance: z.number().int(), availablePoints: z.number().int().describe('balance less the points this cart already spends') }).nullable(),
+  coupon: z.object({ code: z.string(), name: z.string(), valueFen: Fen, minSpendFen: Fen, lastDay: z.string(), discountFen: Fen.describe('what it takes off now') }).nullable(),
   lines: z.array(
     z.object({
       lineId: z.string(),
@@ -35,6 +36,7 @@ export const CartOut = z.object({
       totalFen: Fen,
       isBundle: z.boolean(),
       promotions: z.array(Promo),
+      giftPoints: z.number().int().describe('points paid for this line as a gift; 0 on other lines'),
     }),
   ),
   subtotalFen: Fen,
@@ -85,11 +87,12 @@ export const SaleOut = z.object({
       categoryId: z.string(),
       promotions: z.array(Promo),
       components: z.array(z.object({ skuId: z.string(), qty: z.number().int(), revenueFen: Fen })),
+      giftPoints: z.number().int().optional(),
     }),
   ),
   tenders: z.array(TenderOut),
   promotions: z.array(z.object({ promotionId: z.string(), name: z.string(), savingFen: Fen })),
-  points: z.object({ memberId: z.string(), earned: z.number().int(), redeemed: z.number().int(), balance: z.number().int(), tier: z.object({ code: z.string(), name: z.string() }), upgraded: z.boolean() }).optional(),
+  points: z.object({ memberId: z.string(), earned: z.number().int(), redeemed: z.number().int(), giftPoints: z.number().int(), couponId: z.string().nullable(), balance: z.number().int(), tier: z.object({ code: z.string(), name: z.string() }), upgraded: z.boolean() }).optional(),
   receiptUrl: z.string(),
 });
 

@@ -13,11 +13,11 @@ import type { Ctx } from '../platform/context';
 import { offlinePosture } from '../platform/offline';
 import { activePromotions, catalogIndex, MAX_PRICE_FEN, type Sku } from '../catalog/index';
 import { averageCosts, type StockMoveInput } from '../inventory/index';
-import { cartMember, checkRedemption, findMemberByPhone, memberIdByCode, membersConfig, pointsEarnedBy, pointsForFen } from '../members/index';
+import { cartMember, checkGift, checkRedemption, findMemberByPhone, memberIdByCode, membersConfig, pointsEarnedBy, pointsForFen, rewardOffers, usableCoupon } from '../members/index';
 import { cardTerminalFor, chargePaymentCode, requestPaymentCancel } from '../payments/index';
-import { assertEditable, assertOpen, assertPieces, cashSettlement, MAX_LINES, toPricingLines, totalsOf, viewOf, type Cart, type CartLine, type CartTender, type CartView, type TenderMethod } from './cart';
+import { assertEditable, assertOpen, assertPieces, cashSettlement, MAX_LINES, pointsOnCart, toPricingLines, totalsOf, viewOf, type Cart, type CartLine, type CartTender, type CartView, type TenderMethod } from './cart';
 import { dropCart, getCart, putCart } from './cart-store';
-import { priceCart } from './promotions';
+import { COUPON_PROMOTION_ID, priceCart } from './promotions';
 import { classifyScan } from './scan-code';
 import { checkoutSettings } from './settings';
 import { resolveTill } from './terminals';
@@ -37,7 +37,8 @@ function cartFor(ctx: Ctx, cartId: string): Cart {
 
 async function price(ctx: Ctx, cart: Cart): Promise<PricedCart> {
   const member = cart.member ? { tierDiscountPercent: cart.member.tierDiscountPercent } : undefined;
-  return priceCart(toPricingLines(cart), await activePromotions(ctx), { now: ctx.clock.now(), member });
+  const coupon = cart.coupon ? { couponId: cart.coupon.id, name: cart.coupon.name, offFen: cart.coupon.valueFen, minSpendFen: cart.coupon.minSpendFen } : undefined;
+  return priceCart(toPricingLines(cart), await activePromotions(ctx), { now: ctx.clock.now(), member, coupon });
 }
 
 async function view(ctx: Ctx, cart: Cart): Promise<CartView> {
@@ -77,9 +78,9 @@ function noteScan(ctx: Ctx, cart: Cart): void {
   cart.scans = cart.scans ? { first: cart.scans.first, last: now, count: cart.scans.count + 1 } : { first: now, last: now, count: 1 };
 }
 
-function addLine(cart: Cart, sku: Sku, vatRate: string, line: Pick<CartLine, 'qty' | 'unitPriceFen' | 'labelTotalFen'>): void {
-  // Another scan of the same piece item adds to its line, as a receipt reads best.
-  const same = line.labelTotalFen === undefined && sku.unit === 'piece' ? cart.lines.find((l) => l.skuId === sku.id && !l.priceOverridden && l.labelTotalFen === undefined) : undefined;
+function addLine(cart: Cart, sku: Sku, vatRate: string, line: Pick<CartLine, 'qty' | 'unitPriceFen' | 'labelTotalFen' | 'gift'>): void {
+  // Another scan of the same piece item adds to its line, as a receipt reads best (a gift is a line of its own).
+  const same = line.labelTotalFen === undefined && line.gift === undefined && sku.unit === 'piece' ? cart.lines.find((l) => l.skuId === sku.id && !l.priceOverridden && l.labelTotalFen === undefined && !l.gift) : undefined;
   if (same) {
     assertPieces(same.qty + line.qty);
     same.qty += line.qty;
@@ -100,6 +101,7 @@ function addLine(cart: Cart, sku: Sku, vatRate: string, line: Pick<CartLine, 'qt
     isBundle: sku.components.length > 0,
     manualDiscountFen: 0,
     priceOverridden: false,
+    ...(line.gift ? { gift: line.gift } : {}),
   });
 }
 
@@ -159,6 +161,9 @@ export async function scan(ctx: Ctx, cartId: string, input: { code: string; qty?
 async function attach(ctx: Ctx, cart: Cart, memberId: string | null): Promise<void> {
   assertEditable(cart);
   if (cart.tenders.length > 0) throw new AppError('MEMBER_AFTER_PAYMENT', 'Scan the member before taking payment (the member’s prices change the total).', { status: 409 });
+  if (memberId !== cart.memberId && (cart.coupon || cart.lines.some((l) => l.gift))) {
+    throw new AppError('MEMBER_HAS_REWARDS', 'This cart holds the member’s gifts or coupon: void the gift lines and remove the coupon before changing the member.', { status: 409 });
+  }
   cart.memberId = memberId;
   cart.member = memberId ? await cartMember(ctx, memberId) : null;
 }
@@ -208,6 +213,7 @@ export async function changeLine(ctx: Ctx, cartId: string, lineId: string, chang
   const cart = cartFor(ctx, cartId);
   assertEditable(cart);
   const line = lineOf(cart, lineId);
+  if (line.gift) throw new AppError('GIFT_LINE_FIXED', `${line.name} is a points gift: its quantity and price are fixed. Void the line and redeem the gift again.`, { status: 409 });
   const next = { ...line };
   if (change.qty !== undefined) {
     if (line.unit === 'kg' || line.labelTotalFen !== undefined) throw new AppError('WEIGHT_REQUIRED', 'A weighed line cannot change quantity; void it and weigh again.');
@@ -260,6 +266,7 @@ export async function clearCart(ctx: Ctx, cartId: string): Promise<CartView> {
   const cart = cartFor(ctx, cartId);
   assertEditable(cart);
   cart.lines = [];
+  cart.coupon = null;
   return view(ctx, cart);
 }
 
@@ -351,29 +358,93 @@ export async function addTender(ctx: Ctx, cartId: string, input: TenderInput): P
   return payByCode(ctx, cart, input.method, input.authCode, amountFen, dueFen, priced);
 }
 
+/**
+ * Cut off from HQ, this store cannot see points spent elsewhere: a member may spend up to a cap
+ * (tenders and gifts together), and none when the posture is restricted.
+ */
+async function assertOfflinePoints(ctx: Ctx, cart: Cart, memberId: string, points: number): Promise<void> {
+  const posture = await offlinePosture(ctx);
+  if (!posture.offline) return;
+  if (posture.level === 'restricted') throw new AppError('OFFLINE_RESTRICTED', `Points cannot be used while this store is cut off from HQ (${posture.reason ?? 'offline'}). Take another method.`, { status: 409 });
+  const spent = await ctx.db
+    .selectFrom('member_points')
+    .select((eb) => eb.fn.sum<number>('points').as('p'))
+    .where('member_id', '=', memberId)
+    .where('kind', 'in', ['redeem', 'redeem_gift', 'redeem_coupon'])
+    .where('created_at', '>=', posture.offlineSince ?? ctx.clock.now().toISOString())
+    .executeTakeFirst();
+  const offlineSoFar = -Number(spent?.p ?? 0) + pointsOnCart(cart);
+  if (offlineSoFar + points > posture.offlineRedeemCapPoints) {
+    throw new AppError('OFFLINE_REDEEM_CAP', `While this store is offline a member may redeem at most ${posture.offlineRedeemCapPoints} points; ${offlineSoFar} are already used. Take another method for the rest.`, { status: 409, details: { capPoints: posture.offlineRedeemCapPoints, usedPoints: offlineSoFar } });
+  }
+}
+
+/**
+ * 积分兑换礼品: adds a gift the chain offers for points (or points + cash) as a line of its own,
+ * priced at its cash part. The member's current balance, less what the cart already spends, must
+ * cover it (POINTS_INSUFFICIENT otherwise, nothing changed); the points are debited when the
+ * sale completes, in its transaction, so two tills cannot both spend them.
+ */
+export async function redeemGift(ctx: Ctx, cartId: string, input: { skuId: string }): Promise<CartView> {
+  const cart = cartFor(ctx, cartId);
+  assertEditable(cart);
+  const member = cart.member;
+  if (!member) throw new AppError('MEMBER_REQUIRED', 'Scan the member’s code before redeeming a gift.', { status: 409 });
+  const gift = (await rewardOffers(ctx)).gifts.find((g) => g.skuId === input.skuId || g.code === input.skuId);
+  if (!gift) throw new AppError('GIFT_NOT_FOUND', `${input.skuId} is not one of the chain's points gifts. Pick a gift from the list.`, { status: 404, details: { field: 'skuId' } });
+  const index = await catalogIndex(ctx);
+  const sku = sellable(index.sku(gift.skuId), gift.code);
+  if (sku.unit === 'kg') throw new AppError('WEIGHT_REQUIRED', `${sku.name} is sold by weight and cannot be a points gift.`);
+  await assertOfflinePoints(ctx, cart, member.id, gift.points);
+  // The balance as it is now (another till may have spent points since the member was scanned).
+  const balance = (await cartMember(ctx, member.id)).pointsBalance;
+  const check = checkGift(balance - pointsOnCart(cart), gift, sku.name);
+  if (!check.ok) throw new AppError(check.code, check.message, { status: 409, details: { points: gift.points, available: check.balance } });
+  cart.member = { ...member, pointsBalance: balance };
+  addLine(cart, sku, index.category(sku.categoryId)?.vatRate ?? '0.13', { qty: 1, unitPriceFen: gift.cashFen, gift: { points: gift.points } });
+  return view(ctx, cart);
+}
+
+/**
+ * Applies one of the member's coupons to the cart: refused when it is used, expired (with its
+ * last day) or the cart is under its minimum spend (gifts do not count towards it). Its discount
+ * is shared over the lines like 满减; the coupon is marked used when the sale completes.
+ */
+export async function applyCoupon(ctx: Ctx, cartId: string, input: { code: string }): Promise<CartView> {
+  const cart = cartFor(ctx, cartId);
+  assertEditable(cart);
+  if (!cart.member) throw new AppError('MEMBER_REQUIRED', 'Scan the member’s code before applying their coupon.', { status: 409 });
+  const coupon = await usableCoupon(ctx, cart.member.id, input.code, cart.till.timeZone);
+  const candidate: Cart = { ...cart, coupon: { id: coupon.id, code: coupon.code, name: coupon.name, valueFen: coupon.valueFen, minSpendFen: coupon.minSpendFen, lastDay: coupon.lastDay } };
+  const priced = await price(ctx, candidate);
+  if (!priced.promotions.some((p) => p.promotionId === COUPON_PROMOTION_ID)) {
+    const without = await price(ctx, { ...cart, coupon: null });
+    const countedFen = without.lines.filter((l) => !l.priceOverridden).reduce((sum, l) => sum + l.totalFen, 0);
+    throw new AppError('COUPON_MIN_SPEND', `Coupon ${coupon.code} needs a purchase of at least ${formatMoney(coupon.minSpendFen)}; this cart comes to ${formatMoney(countedFen)} (gifts and hand-priced lines not counted).`, {
+      status: 409,
+      details: { minSpendFen: coupon.minSpendFen, cartFen: countedFen },
+    });
+  }
+  cart.coupon = candidate.coupon;
+  return viewOf(cart, priced);
+}
+
+/** Takes the coupon off the cart (it stays the member's). */
+export async function removeCoupon(ctx: Ctx, cartId: string): Promise<CartView> {
+  const cart = cartFor(ctx, cartId);
+  assertEditable(cart);
+  cart.coupon = null;
+  return view(ctx, cart);
+}
+
 /** Points as money (e.g. 100 points = ¥1), within the chain's per-sale cap and the member's balance. */
 async function payByPoints(ctx: Ctx, cart: Cart, base: Omit<CartTender, 'method' | 'amountFen' | 'tenderedFen' | 'changeFen' | 'reference'>, amountFen: number, dueFen: number, priced: PricedCart): Promise<CartView> {
   if (!cart.member) throw new AppError('MEMBER_REQUIRED', 'Scan the member’s code before paying with points.', { status: 409 });
   const rules = (await membersConfig(ctx)).redeem;
   const points = pointsForFen(rules, amountFen);
   const already = cart.tenders.filter((t) => t.method === 'points');
-  // Cut off from HQ, this store cannot see points redeemed elsewhere: a cap per member, then none.
-  const posture = await offlinePosture(ctx);
-  if (posture.offline) {
-    if (posture.level === 'restricted') throw new AppError('OFFLINE_RESTRICTED', `Points cannot pay while this store is cut off from HQ (${posture.reason ?? 'offline'}). Take another method.`, { status: 409 });
-    const spent = await ctx.db
-      .selectFrom('member_points')
-      .select((eb) => eb.fn.sum<number>('points').as('p'))
-      .where('member_id', '=', cart.member.id)
-      .where('kind', '=', 'redeem')
-      .where('created_at', '>=', posture.offlineSince ?? ctx.clock.now().toISOString())
-      .executeTakeFirst();
-    const offlineSoFar = -Number(spent?.p ?? 0) + already.reduce((s, t) => s + Number(t.reference ?? 0), 0);
-    if (offlineSoFar + points > posture.offlineRedeemCapPoints) {
-      throw new AppError('OFFLINE_REDEEM_CAP', `While this store is offline a member may redeem at most ${posture.offlineRedeemCapPoints} points; ${offlineSoFar} are already used. Take another method for the rest.`, { status: 409, details: { capPoints: posture.offlineRedeemCapPoints, usedPoints: offlineSoFar } });
-    }
-  }
-  const check = checkRedemption(cart.member.pointsBalance - already.reduce((s, t) => s + Number(t.reference ?? 0), 0), dueFen, rules, points, {
+  await assertOfflinePoints(ctx, cart, cart.member.id, points);
+  const check = checkRedemption(cart.member.pointsBalance - pointsOnCart(cart), dueFen, rules, points, {
     saleTotalFen: priced.totalFen,
     redeemedFen: already.reduce((s, t) => s + t.amountFen, 0),
   });
@@ -507,14 +578,18 @@ async function completeOnce(ctx: Ctx, cart: Cart, input: { idempotencyKey?: stri
       categoryId: cl.categoryId,
       promotions: p.promotions,
       components: bundle ? componentRevenue(bundle, p.totalFen, cl.qty, priceOf) : [],
+      giftPoints: cl.gift ? cl.gift.points * cl.qty : 0,
     };
   });
   const pointsTenders = cart.tenders.filter((t) => t.method === 'points');
+  const couponUsed = cart.coupon && priced.promotions.some((p) => p.promotionId === COUPON_PROMOTION_ID) ? cart.coupon.id : null;
   const points = cart.member
     ? {
         memberId: cart.member.id,
-        earned: await pointsEarnedBy(ctx, cart.member.tierCode, lines.map((l) => ({ categoryId: l.categoryId, paidFen: l.totalFen })), pointsTenders.reduce((s, t) => s + t.amountFen, 0)),
+        earned: await pointsEarnedBy(ctx, cart.member.tierCode, lines.map((l) => ({ categoryId: l.categoryId, paidFen: l.totalFen, gift: (l.giftPoints ?? 0) > 0 })), pointsTenders.reduce((s, t) => s + t.amountFen, 0)),
         redeemed: pointsTenders.reduce((s, t) => s + Number(t.reference ?? 0), 0),
+        giftPoints: lines.reduce((s, l) => s + (l.giftPoints ?? 0), 0),
+        couponId: couponUsed,
       }
     : null;
   const moves: StockMoveInput[] = lines.flatMap((l) => {

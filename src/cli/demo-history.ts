@@ -15,7 +15,7 @@ import { addSku, addTender, closeShift, completeSale, createCart, openShift, shi
 import { recordStockMoves } from '../inventory/index';
 import { mulberry32 } from '../platform/random';
 import { configureWallets } from '../payments/index';
-import { importStatementFile, recordReconciliation, type ImportSource } from '../reconciliation/index';
+import { importStatementFile, recordCashDeposit, recordReconciliation, type ImportSource } from '../reconciliation/index';
 import { startDemoWallets } from '../sandbox/demo-wallets';
 import { exportSandboxBills } from '../sandbox/export';
 import { DEMO_ALIPAY, DEMO_WECHAT } from '../sandbox/demo-merchants';
@@ -92,6 +92,7 @@ export async function seedDemoHistory(ctx: Ctx, options: HistoryOptions): Promis
       );
       for (let d = 0; d < options.days; d++) {
         const date = new Date(Date.parse(`${first}T00:00:00Z`) + d * 86_400_000).toISOString().slice(0, 10);
+        let cashToBankFen = 0;
         for (const till of tills) {
           const where = { storeCode: store.code, terminalCode: till.terminalCode };
           clock.set(shanghaiInstant(date, OPEN_HOUR * 60 - 10));
@@ -120,8 +121,13 @@ export async function seedDemoHistory(ctx: Ctx, options: HistoryOptions): Promis
           const expected = (await shiftReport(till.ctx, shift.id)).cash.expectedFen;
           // Now and then a drawer is a little over or short (长款/短款).
           const slip = random() < 0.1 ? Math.floor(random() * 2001) - 1000 : 0;
-          await closeShift(till.ctx, shift.id, { countedFen: Math.max(0, expected + slip) });
+          const counted = Math.max(0, expected + slip);
+          await closeShift(till.ctx, shift.id, { countedFen: counted });
+          cashToBankFen += counted - 50_000;
         }
+        // The day's cash less the floats goes to the bank, its slip named on the statement (存现).
+        const [depositor] = tills;
+        if (options.dataDir && depositor && cashToBankFen > 0) await recordCashDeposit(depositor.ctx, { storeCode: store.code, businessDate: date, slipNo: `JK${date.replace(/-/g, '')}${store.code}` });
       }
     }
     clock.set(ctx.clock.now());
@@ -142,7 +148,14 @@ export async function seedDemoHistory(ctx: Ctx, options: HistoryOptions): Promis
 async function reconcileDay(ctx: Ctx, dataDir: string, date: string, rate: number, seed: number): Promise<void> {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), `tp-demo-recon-${date}-`));
   try {
-    const exported = exportSandboxBills({ dataDir, date, outDir, wechat: DEMO_WECHAT, alipayAccount: DEMO_ALIPAY.account, faults: { rate, seed } });
+    const deposits = await ctx.db
+      .selectFrom('cash_deposits')
+      .innerJoin('stores', 'stores.id', 'cash_deposits.store_id')
+      .select(['stores.code as storeCode', 'cash_deposits.amount_fen as amountFen', 'cash_deposits.slip_no as slipNo'])
+      .where('cash_deposits.business_date', '=', date)
+      .execute();
+    const cashDeposits = deposits.map((d) => ({ storeCode: d.storeCode, amountFen: Number(d.amountFen), slipNo: d.slipNo ?? '' }));
+    const exported = exportSandboxBills({ dataDir, date, outDir, wechat: DEMO_WECHAT, alipayAccount: DEMO_ALIPAY.account, faults: { rate, seed }, cashDeposits });
     for (const file of exported.files) {
       const name = path.basename(file);
       const source = sourceOf(name);

@@ -11,6 +11,7 @@ import { createPromotion, importCategories, importSkus, invalidateCatalog } from
 import { generateDemoCatalog } from '../catalog/demo-catalog';
 import { saveCheckoutSettings } from '../checkout/settings';
 import { DEFAULT_SCAN_CONFIG } from '../checkout/scan-code';
+import { membersConfig, saveMembersConfig } from '../members/index';
 
 export const DEMO_PASSWORD = 'demo';
 export const DEMO_PIN = '1234';
@@ -77,6 +78,22 @@ export async function seedDemo(ctx: Ctx, options: DemoOptions = {}): Promise<boo
       await createPromotion(t, { name: '会员价', target: { kind: 'skus', skuIds: [skuId] }, rule: { kind: 'special_price', priceFen: Math.round((sku.priceFen * 0.9) / 10) * 10 }, priority: 5, exclusive: true, membersOnly: true, ...window });
     }
     await createPromotion(t, { name: '满100减20', target: { kind: 'all' }, rule: { kind: 'threshold', thresholdFen: 10000, offFen: 2000, repeat: false }, priority: 50, exclusive: false, ...window });
+    // Points rewards: two kitchenware gifts (one for points, one for points + cash) and two coupons for points.
+    const giftSkus = catalog.skus.filter((s) => s.categoryCode === 'C5001' && s.unit === 'piece' && s.active).slice(0, 2);
+    if (giftSkus.length === 2) {
+      const [full, half] = await Promise.all(giftSkus.map(async (s) => ({ sku: s, id: (await t.db.selectFrom('skus').select('id').where('code', '=', s.code).executeTakeFirstOrThrow()).id })));
+      await saveMembersConfig(t, {
+        ...(await membersConfig(t)),
+        gifts: [
+          ...(full ? [{ skuId: full.id, points: Math.ceil(full.sku.priceFen / 100) * 100, cashFen: 0 }] : []),
+          ...(half ? [{ skuId: half.id, points: Math.ceil(half.sku.priceFen / 200) * 100, cashFen: Math.round(half.sku.priceFen / 20) * 10 }] : []),
+        ],
+        couponOffers: [
+          { id: 'C10', name: '¥10 优惠券', points: 500, valueFen: 1000, minSpendFen: 5000, validDays: 30 },
+          { id: 'C30', name: '¥30 优惠券', points: 1500, valueFen: 3000, minSpendFen: 15000, validDays: 30 },
+        ],
+      });
+    }
     for (const id of storeIds) await saveCheckoutSettings(t, id, { cashRounding: 'jiao', scan: DEFAULT_SCAN_CONFIG });
     await writeSetting(tx, 'demo_seeded', ctx.clock.now().toISOString());
   });

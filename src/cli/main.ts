@@ -24,7 +24,8 @@ import { resumeReturns } from '../returns/index';
 import { verifyStock } from '../inventory/index';
 import { startDemoWallets } from '../sandbox/demo-wallets';
 import { DEMO_SMS, startSmsSandbox } from '../sandbox/sms';
-import { configureMemberKeys, configureMessaging, deliverMessages, ensureMemberKeys, expireMemberPoints, resealMembers, reviewMemberTiers, rotateMemberKeyFile, smsGateway } from '../members/index';
+import { DEMO_WECHAT_MP, startWechatMpSandbox, useDemoWechatTemplates } from '../sandbox/wechat-mp';
+import { configureMemberKeys, configureMessaging, deliverMessages, ensureMemberKeys, expireMemberPoints, resealMembers, reviewMemberTiers, rotateMemberKeyFile, smsGateway, wechatMiniProgram } from '../members/index';
 import { exportSandboxBills } from '../sandbox/export';
 import { DEMO_ALIPAY, DEMO_WECHAT } from '../sandbox/demo-merchants';
 import { ensureWebBuilt } from './web-build';
@@ -121,15 +122,21 @@ export function buildProgram(): Command {
         const self = `http://${['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host}:${config.port}`;
         const wallets = await startDemoWallets({ clock: systemClock, dataDir: config.dataDir, refundNotifyUrl: `${self}/api/v1/payments/wechat/refund-notify` });
         configureWallets('*', wallets.settings);
-        // The channels' bills are fetched and the day reconciled at 10:00 Beijing time on T+1 and T+2
-        // (TILLPOINT_RECON_FETCH_AT=HH:MM to change it).
+        // The channels' bills are fetched and the day reconciled at each store's fetch time (its
+        // recon settings, in its time zone) on T+1 and T+2; TILLPOINT_RECON_FETCH_AT=HH:MM is the
+        // time of stores that set none (default 10:00).
         billFetch = billFetchSchedule({ at: process.env.TILLPOINT_RECON_FETCH_AT, sources: billSources({ ...wallets.settings, alipayAccount: DEMO_ALIPAY.account }) });
-        // Members' SMS go to a local gateway; its inbox is the demo's "phone" (/api/v1/sandbox/sms).
+        // Members' SMS and WeChat subscription messages go to local sandboxes; their inbox is the
+        // demo's "phone" (/api/v1/sandbox/sms).
         const sms = await startSmsSandbox();
-        configureMessaging('*', smsGateway({ url: sms.url, ...DEMO_SMS, timeoutMs: 10_000 }));
-        closers.push(() => wallets.close(), () => sms.close());
+        const wechatMp = await startWechatMpSandbox();
+        await useDemoWechatTemplates(ctx);
+        configureMessaging('*', smsGateway({ url: sms.url, ...DEMO_SMS, timeoutMs: 10_000 }), wechatMiniProgram({ apiBase: wechatMp.url, ...DEMO_WECHAT_MP, timeoutMs: 10_000 }));
+        closers.push(() => wallets.close(), () => sms.close(), () => wechatMp.close());
       } else if (process.env.TILLPOINT_SMS_URL) {
-        configureMessaging('*', smsGateway({ url: process.env.TILLPOINT_SMS_URL, account: process.env.TILLPOINT_SMS_ACCOUNT ?? '', secret: process.env.TILLPOINT_SMS_SECRET ?? '', timeoutMs: 10_000 }));
+        // The chain's mini-program (TILLPOINT_WECHAT_MP_APPID and _SECRET) sends members' messages on WeChat when set.
+        const mp = process.env.TILLPOINT_WECHAT_MP_APPID && process.env.TILLPOINT_WECHAT_MP_SECRET ? wechatMiniProgram({ apiBase: process.env.TILLPOINT_WECHAT_API ?? 'https://api.weixin.qq.com', appId: process.env.TILLPOINT_WECHAT_MP_APPID, secret: process.env.TILLPOINT_WECHAT_MP_SECRET, timeoutMs: 10_000 }) : undefined;
+        configureMessaging('*', smsGateway({ url: process.env.TILLPOINT_SMS_URL, account: process.env.TILLPOINT_SMS_ACCOUNT ?? '', secret: process.env.TILLPOINT_SMS_SECRET ?? '', timeoutMs: 10_000 }), mp);
       }
       const recovered = await recoverPayments(ctx);
       if (recovered > 0) log.warn({ recovered }, 'reversed wallet payments left unfinished by the last run');
@@ -360,14 +367,15 @@ export function buildProgram(): Command {
       const config = loadConfig({ data: opts.data });
       const wallets = await startDemoWallets({ clock: systemClock, dataDir: config.dataDir });
       const sms = await startSmsSandbox();
+      const wechatMp = await startWechatMpSandbox();
       // One JSON line: the merchant side's settings, keys made for this run included (sandbox only).
       const { clock: _clock, ...wechat } = wallets.settings.wechat ?? {};
-      process.stdout.write(`${JSON.stringify({ wechat, alipay: wallets.settings.alipay, aggregator: wallets.settings.aggregator, sms: { url: sms.url, ...DEMO_SMS } })}\n`);
+      process.stdout.write(`${JSON.stringify({ wechat, alipay: wallets.settings.alipay, aggregator: wallets.settings.aggregator, sms: { url: sms.url, ...DEMO_SMS }, wechatMiniProgram: { apiBase: wechatMp.url, ...DEMO_WECHAT_MP } })}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      await Promise.all([wallets.close(), sms.close()]);
+      await Promise.all([wallets.close(), sms.close(), wechatMp.close()]);
     });
   sandboxCmd
     .command('export')

@@ -203,7 +203,7 @@ describeEachDb('inventory: receiving, transfers, counts, alerts', (handle) => {
     const sheet1 = await call('POST', `${url}/entries?store=S001`, { code: EAN.cola, qty: 20 }, cashier);
     expect(sheet1.statusCode, sheet1.body).toBe(200);
     const sheet = await ok<{ lines: Array<Record<string, unknown>> }>('POST', `${url}/entries?store=S001`, { code: 'I-COLA', qty: 7 }, cashier);
-    expect(sheet.lines).toEqual([{ skuId: ids.cola, code: 'I-COLA', name: '可口可乐 330ml', unit: 'piece', counted: 27 }]);
+    expect(sheet.lines).toEqual([{ skuId: ids.cola, code: 'I-COLA', name: '可口可乐 330ml', unit: 'piece', location: null, counted: 27 }]);
     expect(JSON.stringify(sheet)).not.toMatch(/expected|onHand|difference/i);
     // A miscount corrected: the line's total is set.
     expect((await ok<typeof sheet>('POST', `${url}/entries?store=S001`, { code: EAN.cola, qty: 25, mode: 'set' }, cashier)).lines[0]).toMatchObject({ counted: 25 });

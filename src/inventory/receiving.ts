@@ -10,10 +10,11 @@ import type { Store } from '../platform/stores/service';
 import { appendAudit } from '../audit/index';
 import { catalogIndex, type CatalogIndex } from '../catalog/index';
 import { recordStockMoves, type StockMoveInput } from './service';
-import { applyReceiptCosts } from './stock-costs';
+import { applyReceiptCosts, costRows } from './stock-costs';
 import { costOfQty } from './cost';
-import { scannedItem } from './scan-item';
+import { scannedItem, skuByCode } from './scan-item';
 import { actorAt, businessDateAt, nextDocumentNo } from './stores';
+import { purchaseOrderDocument, type PurchaseOrderDocument } from './purchase-order-document';
 
 export type PoStatus = 'draft' | 'ordered' | 'partly_received' | 'received';
 
@@ -33,7 +34,11 @@ export interface PurchaseOrderView {
   note: string | null;
   createdAt: string;
   sentAt: string | null;
+  /** Who sent it to the supplier (display name). */
+  sentBy: string | null;
   receivedAt: string | null;
+  /** Where the supplier delivers; null: the store itself. */
+  deliveryAddress: string | null;
   totalCostFen: number;
   lines: Array<{ lineNo: number; skuId: string; code: string; name: string; unit: string; qtyOrdered: number; qtyReceived: number; unitCostFen: number }>;
 }
@@ -56,14 +61,6 @@ export async function listSuppliers(ctx: Ctx): Promise<Supplier[]> {
   return ctx.db.selectFrom('suppliers').select(['id', 'code', 'name', 'contact']).orderBy('code').execute();
 }
 
-/** A SKU named on a document by barcode or internal code (not a scale label: no quantity). */
-function skuByCode(index: CatalogIndex, code: string) {
-  const c = code.trim();
-  const sku = index.byBarcodeKey(c) ?? index.byBarcodeKey(`0${c}`) ?? index.byInternalCode(c);
-  if (!sku) throw new AppError('PRODUCT_NOT_FOUND', `No product has the code ${c}. Check the code, or add the product in the back office.`, { status: 404, details: { code: c } });
-  return sku;
-}
-
 function assertQty(qty: number, field: string, allowZero = false): void {
   if (!Number.isSafeInteger(qty) || qty < (allowZero ? 0 : 1)) {
     throw new AppError('VALIDATION_FAILED', `${field} must be a whole number ${allowZero ? '0 or more' : 'above 0'} (pieces, or grams for weighed items), got ${qty}.`, { details: { field, value: qty } });
@@ -73,7 +70,7 @@ function assertQty(qty: number, field: string, allowZero = false): void {
 export async function createPurchaseOrder(
   ctx: Ctx,
   store: Store,
-  input: { supplierCode: string; note?: string; lines: ReadonlyArray<{ code: string; qty: number; unitCostFen: number }> },
+  input: { supplierCode: string; note?: string; deliveryAddress?: string; lines: ReadonlyArray<{ code: string; qty: number; unitCostFen: number }> },
 ): Promise<PurchaseOrderView> {
   const actor = actorAt(ctx, store, 'inventory.manage');
   const supplier = await ctx.db.selectFrom('suppliers').select(['id', 'code', 'name', 'contact']).where('code', '=', input.supplierCode).executeTakeFirst();
@@ -94,7 +91,7 @@ export async function createPurchaseOrder(
     const t: Ctx = { ...ctx, db: tx };
     const poNo = await nextDocumentNo(t, 'PO', store);
     const now = ctx.clock.now().toISOString();
-    await tx.insertInto('purchase_orders').values({ store_id: store.id, id, po_no: poNo, supplier_id: supplier.id, status: 'draft', note: input.note?.trim() || null, created_by: actor.userId, created_at: now, sent_at: null, received_at: null }).execute();
+    await tx.insertInto('purchase_orders').values({ store_id: store.id, id, po_no: poNo, supplier_id: supplier.id, status: 'draft', note: input.note?.trim() || null, delivery_address: input.deliveryAddress?.trim() || null, created_by: actor.userId, created_at: now, sent_at: null, sent_by: null, received_at: null }).execute();
     await tx
       .insertInto('purchase_order_lines')
       .values(lines.map((l, i) => ({ store_id: store.id, po_id: id, line_no: i + 1, sku_id: l.sku.id, qty_ordered: l.qty, qty_received: 0, unit_cost_fen: l.unitCostFen })))
@@ -107,9 +104,10 @@ export async function createPurchaseOrder(
 export async function loadPurchaseOrder(ctx: Ctx, index: CatalogIndex, storeId: string, id: string): Promise<PurchaseOrderView> {
   const po = await ctx.db.selectFrom('purchase_orders').selectAll().where('store_id', '=', storeId).where('id', '=', id).executeTakeFirst();
   if (!po) throw new AppError('NOT_FOUND', 'No such purchase order at this store.', { details: { id } });
-  const [supplier, lines] = await Promise.all([
+  const [supplier, lines, sender] = await Promise.all([
     ctx.db.selectFrom('suppliers').select(['id', 'code', 'name', 'contact']).where('id', '=', po.supplier_id).executeTakeFirstOrThrow(),
     ctx.db.selectFrom('purchase_order_lines').selectAll().where('store_id', '=', storeId).where('po_id', '=', id).orderBy('line_no').execute(),
+    po.sent_by ? ctx.db.selectFrom('users').select('display_name').where('id', '=', po.sent_by).executeTakeFirst() : undefined,
   ]);
   const views = lines.map((l) => {
     const sku = index.sku(l.sku_id);
@@ -124,10 +122,20 @@ export async function loadPurchaseOrder(ctx: Ctx, index: CatalogIndex, storeId: 
     note: po.note,
     createdAt: po.created_at,
     sentAt: po.sent_at,
+    sentBy: sender?.display_name ?? null,
     receivedAt: po.received_at,
+    deliveryAddress: po.delivery_address,
     totalCostFen: views.reduce((s, l) => s + costOfQty(l.unit === 'kg' ? 'kg' : 'piece', l.qtyOrdered, l.unitCostFen), 0),
     lines: views,
   };
+}
+
+/** An order as the supplier gets it (print page, XLSX, CSV), for a manager of its store. */
+export async function purchaseOrderDocumentOf(ctx: Ctx, store: Store, id: string): Promise<PurchaseOrderDocument> {
+  actorAt(ctx, store, 'inventory.manage');
+  const index = await catalogIndex(ctx);
+  const po = await loadPurchaseOrder(ctx, index, store.id, id);
+  return purchaseOrderDocument(po, store, (skuId) => index.sku(skuId)?.barcodes[0] ?? '');
 }
 
 export async function listPurchaseOrders(ctx: Ctx, store: Store, filter: { status?: PoStatus } = {}) {
@@ -141,17 +149,18 @@ export async function listPurchaseOrders(ctx: Ctx, store: Store, filter: { statu
   return q.orderBy('po_no', 'desc').limit(200).execute();
 }
 
-/** Sends a draft order to the supplier: from now on it can be received. */
+/** Sends a draft order to the supplier (who and when are kept): from now on it can be received. */
 export async function sendPurchaseOrder(ctx: Ctx, store: Store, id: string): Promise<PurchaseOrderView> {
-  actorAt(ctx, store, 'inventory.manage');
+  const actor = actorAt(ctx, store, 'inventory.manage');
   await ctx.db.transaction().execute(async (tx) => {
-    const res = await tx.updateTable('purchase_orders').set({ status: 'ordered', sent_at: ctx.clock.now().toISOString() }).where('store_id', '=', store.id).where('id', '=', id).where('status', '=', 'draft').executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) {
+    const sentAt = ctx.clock.now().toISOString();
+    const sent = await tx.updateTable('purchase_orders').set({ status: 'ordered', sent_at: sentAt, sent_by: actor.userId }).where('store_id', '=', store.id).where('id', '=', id).where('status', '=', 'draft').returning('po_no').executeTakeFirst();
+    if (!sent) {
       const po = await tx.selectFrom('purchase_orders').select(['status', 'po_no']).where('store_id', '=', store.id).where('id', '=', id).executeTakeFirst();
       if (!po) throw new AppError('NOT_FOUND', 'No such purchase order at this store.', { details: { id } });
       throw new AppError('PO_ALREADY_SENT', `Purchase order ${po.po_no} was already sent (${po.status}).`, { status: 409, details: { status: po.status } });
     }
-    await appendAudit({ ...ctx, db: tx }, { action: 'po.sent', docType: 'purchase_order', docId: id, storeId: store.id });
+    await appendAudit({ ...ctx, db: tx }, { action: 'po.sent', docType: 'purchase_order', docId: id, storeId: store.id, data: { poNo: sent.po_no, sentAt, sentBy: actor.username } });
   });
   return loadPurchaseOrder(ctx, await catalogIndex(ctx), store.id, id);
 }
@@ -225,7 +234,17 @@ export async function receivePurchaseOrder(ctx: Ctx, store: Store, id: string, i
       });
     await recordStockMoves(t, moves);
     await appendAudit(t, { action: 'po.received', docType: 'goods_receipt', docId: receiptId, storeId: store.id, data: { poId: id, poNo: po.po_no, lines: received, overReceipt: over.length > 0 ? { reason, lines: over } : null } });
-    await appendOutbox(t, { type: 'goods_receipt.created', documentId: receiptId, payload: { storeId: store.id, poId: id, businessDate: date, lines: received, moves } });
+    // HQ rebuilds the receipt from this event: the order as it stands now, the receipt, its moves,
+    // and the average costs it left (HQ takes the store's, never recomputes them).
+    const order = await tx.selectFrom('purchase_orders').selectAll().where('store_id', '=', store.id).where('id', '=', id).executeTakeFirstOrThrow();
+    const rows = {
+      supplier: await tx.selectFrom('suppliers').selectAll().where('id', '=', order.supplier_id).executeTakeFirstOrThrow(),
+      order,
+      orderLines: await tx.selectFrom('purchase_order_lines').selectAll().where('store_id', '=', store.id).where('po_id', '=', id).execute(),
+      receipt: await tx.selectFrom('goods_receipts').selectAll().where('store_id', '=', store.id).where('id', '=', receiptId).executeTakeFirstOrThrow(),
+    };
+    const costs = await costRows(t, store.id, received.map((r) => r.skuId));
+    await appendOutbox(t, { type: 'goods_receipt.created', documentId: receiptId, payload: { storeId: store.id, poId: id, businessDate: date, lines: received, moves, rows, costs } });
   });
   return { ...(await loadPurchaseOrder(ctx, index, store.id, id)), receiptId };
 }

@@ -4,11 +4,13 @@ import { z } from 'zod';
 import { requireAuth, type TpApp } from '../platform/http/server';
 import { findStoreByCode, listStores } from '../platform/stores/service';
 import { requirePermission } from '../platform/auth/permissions';
-import { createSupplier, createPurchaseOrder, listPurchaseOrders, listSuppliers, loadPurchaseOrder, receivePurchaseOrder, sendPurchaseOrder } from './receiving';
+import { createSupplier, createPurchaseOrder, listPurchaseOrders, listSuppliers, loadPurchaseOrder, purchaseOrderDocumentOf, receivePurchaseOrder, sendPurchaseOrder } from './receiving';
+import { PRINT_SCRIPT, purchaseOrderCsv, purchaseOrderHtml, purchaseOrderXlsx } from './purchase-order-document';
 import { getTransfer, listTransfers, receiveTransfer, sendTransfer } from './transfers';
 import { addCountEntry, approveCount, cancelCount, countSheet, createCount, listCounts, submitCount, varianceReport } from './counts';
 import { exportStockXlsx, movementHistory, reorderSuggestions, setMinLevel, stockList, stockValue, whereInStock } from './views';
 import { verifyStock } from './service';
+import { importShelfLocations, listShelfLocations, setShelfLocation } from './shelf-locations';
 import { actorAt } from './stores';
 import { catalogIndex } from '../catalog/index';
 import {
@@ -20,6 +22,9 @@ import {
   PurchaseOrderOut,
   ReceiveIn,
   ReorderOut,
+  ShelfLocationIn,
+  ShelfLocationOut,
+  ShelfLocationsImportIn,
   StockRowOut,
   SupplierIn,
   SupplierOut,
@@ -79,6 +84,18 @@ export async function inventoryRoutes(app: TpApp): Promise<void> {
     return verifyStock(req.ctx, [store.id]);
   });
 
+  app.get('/stock/locations', { ...count, schema: { tags, summary: "The store's shelf locations (货位), by location", querystring: StoreQuery, response: { 200: z.object({ locations: z.array(ShelfLocationOut) }) } } }, async (req) => ({
+    locations: await listShelfLocations(req.ctx, await findStoreByCode(req.ctx, req.query.store)),
+  }));
+  app.put('/stock/locations', { ...manage, schema: { tags, summary: "Set an item's shelf location at a store (an empty location clears it)", body: ShelfLocationIn } }, async (req) =>
+    setShelfLocation(req.ctx, await findStoreByCode(req.ctx, req.body.store), req.body),
+  );
+  app.post(
+    '/stock/locations/import',
+    { ...manage, schema: { tags, summary: 'Paste "item code,location" lines: all saved, or none with every bad line named (422 LOCATION_IMPORT_INVALID)', body: ShelfLocationsImportIn, response: { 200: z.object({ placed: z.number().int(), cleared: z.number().int() }) } } },
+    async (req) => importShelfLocations(req.ctx, await findStoreByCode(req.ctx, req.body.store), req.body.text),
+  );
+
   app.post('/suppliers', { ...manage, schema: { tags, body: SupplierIn, response: { 201: SupplierOut } } }, async (req, reply) => reply.status(201).send(await createSupplier(req.ctx, req.body)));
   app.get('/suppliers', { ...manage, schema: { tags, response: { 200: z.object({ suppliers: z.array(SupplierOut) }) } } }, async (req) => {
     requirePermission(req.ctx.actor, 'inventory.manage');
@@ -99,6 +116,24 @@ export async function inventoryRoutes(app: TpApp): Promise<void> {
   app.post('/purchase-orders/:id/send', { ...manage, schema: { tags, summary: 'Send the order to the supplier (draft → ordered)', params: IdParams, querystring: StoreQuery, response: { 200: PurchaseOrderOut } } }, async (req) =>
     sendPurchaseOrder(req.ctx, await findStoreByCode(req.ctx, req.query.store), req.params.id),
   );
+  app.get('/purchase-orders/:id/print', { ...manage, schema: { tags, summary: 'The order as a printable A4 page (采购订单) with a print / save-as-PDF button', params: IdParams, querystring: StoreQuery } }, async (req, reply) => {
+    const doc = await purchaseOrderDocumentOf(req.ctx, await findStoreByCode(req.ctx, req.query.store), req.params.id);
+    return reply.type('text/html; charset=utf-8').send(purchaseOrderHtml(doc));
+  });
+  // The print page's button script: a file of its own because the CSP allows no inline script.
+  app.get('/purchase-orders/print.js', { schema: { hide: true } }, async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(PRINT_SCRIPT));
+  app.get(
+    '/purchase-orders/:id/export',
+    { ...manage, schema: { tags, summary: 'The order as a spreadsheet for the supplier (XLSX, or CSV in UTF-8 with BOM)', params: IdParams, querystring: StoreQuery.extend({ format: z.enum(['xlsx', 'csv']).default('xlsx') }) } },
+    async (req, reply) => {
+      const doc = await purchaseOrderDocumentOf(req.ctx, await findStoreByCode(req.ctx, req.query.store), req.params.id);
+      const xlsx = req.query.format === 'xlsx';
+      return reply
+        .type(xlsx ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${doc.poNo}.${req.query.format}"`)
+        .send(xlsx ? await purchaseOrderXlsx(doc) : await purchaseOrderCsv(doc));
+    },
+  );
   app.post(
     '/purchase-orders/:id/receive',
     { ...manage, schema: { tags, summary: 'Receive a delivery by scanning it in (fully or partly); more than ordered needs overReceipt and a reason (else 409 OVER_RECEIPT)', params: IdParams, querystring: StoreQuery, body: ReceiveIn, response: { 200: PurchaseOrderOut } } },
@@ -117,7 +152,7 @@ export async function inventoryRoutes(app: TpApp): Promise<void> {
     receiveTransfer(req.ctx, await findStoreByCode(req.ctx, req.query.store), req.params.id, req.body),
   );
 
-  app.post('/stock-counts', { ...manage, schema: { tags, summary: 'Start a stock count (盘点) of the whole store or one category', body: CountIn, response: { 201: CountSheetOut } } }, async (req, reply) =>
+  app.post('/stock-counts', { ...manage, schema: { tags, summary: 'Start a stock count (盘点) of the whole store, one category, or shelf locations', body: CountIn, response: { 201: CountSheetOut } } }, async (req, reply) =>
     reply.status(201).send(await createCount(req.ctx, await findStoreByCode(req.ctx, req.body.store), req.body)),
   );
   app.get('/stock-counts', { ...count, schema: { tags, querystring: StoreQuery } }, async (req) => ({ counts: await listCounts(req.ctx, await findStoreByCode(req.ctx, req.query.store)) }));

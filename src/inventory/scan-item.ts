@@ -18,6 +18,22 @@ function found(sku: Sku | undefined, code: string): Sku {
 }
 
 /**
+ * A SKU named on a document or a form by barcode or internal code (not a scale label: no
+ * quantity). A 12-digit UPC-A is also tried as its EAN-13.
+ *
+ * @example skuByCode(index, '6901234567892').code // 'P000123'
+ */
+export function skuByCode(index: CatalogIndex, code: string): Sku {
+  return found(findSkuByCode(index, code), code.trim());
+}
+
+/** As skuByCode, undefined when no SKU has the code. */
+export function findSkuByCode(index: CatalogIndex, code: string): Sku | undefined {
+  const c = code.trim();
+  return index.byBarcodeKey(c) ?? index.byBarcodeKey(`0${c}`) ?? index.byInternalCode(c);
+}
+
+/**
  * Resolves a scanned or typed code to a SKU and a quantity. A scale label carries its own
  * weight (grams); otherwise `qty` (default 1) counts pieces, and a weighed SKU needs its grams
  * typed. Payment, member and receipt codes are refused with what was scanned.

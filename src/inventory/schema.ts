@@ -25,6 +25,7 @@ export const PurchaseOrderIn = z.object({
   store: z.string().max(16),
   supplierCode: z.string().max(32),
   note: z.string().max(200).optional(),
+  deliveryAddress: z.string().max(200).optional().describe('where the supplier delivers; default the store'),
   lines: z.array(z.object({ code: z.string().max(64), qty: Qty, unitCostFen: z.number().int().describe('per piece, or per kg') })).max(1000),
 });
 export const PurchaseOrderOut = z.object({
@@ -36,7 +37,9 @@ export const PurchaseOrderOut = z.object({
   note: z.string().nullable(),
   createdAt: z.string(),
   sentAt: z.string().nullable(),
+  sentBy: z.string().nullable(),
   receivedAt: z.string().nullable(),
+  deliveryAddress: z.string().nullable(),
   totalCostFen: z.number().int(),
   lines: z.array(z.object({ lineNo: z.number().int(), skuId: z.string(), code: z.string(), name: z.string(), unit: z.string(), qtyOrdered: z.number().int(), qtyReceived: z.number().int(), unitCostFen: z.number().int() })),
   receiptId: z.string().optional(),
@@ -74,7 +77,13 @@ export const TransferOut = z.object({
   ),
 });
 
-export const CountIn = z.object({ store: z.string().max(16), scope: z.enum(['full', 'category']), categoryCode: z.string().max(32).optional() });
+export const COUNT_SCOPES = ['full', 'category', 'location'] as const;
+export const CountIn = z.object({
+  store: z.string().max(16),
+  scope: z.enum(COUNT_SCOPES),
+  categoryCode: z.string().max(32).optional(),
+  locationCodes: z.array(z.string().max(32)).max(100).optional().describe("scope 'location': shelf locations such as A-03-2, or A-03 for all of A-03-…"),
+});
 export const CountEntryIn = z.object({ code: z.string().max(64), qty: z.number().int().optional(), mode: z.enum(['add', 'set']).optional().describe("'set' replaces the item's counted total") });
 /** The blind count sheet: what was counted, never what was expected. */
 export const CountSheetOut = z.object({
@@ -82,12 +91,13 @@ export const CountSheetOut = z.object({
   countNo: z.string(),
   storeId: z.string(),
   status: z.enum(['open', 'submitted', 'approved', 'cancelled']),
-  scope: z.enum(['full', 'category']),
+  scope: z.enum(COUNT_SCOPES),
   categoryId: z.string().nullable(),
+  locationCodes: z.array(z.string()),
   createdAt: z.string(),
   submittedAt: z.string().nullable(),
   approvedAt: z.string().nullable(),
-  lines: z.array(z.object({ skuId: z.string(), code: z.string(), name: z.string(), unit: z.string(), counted: z.number().int() })),
+  lines: z.array(z.object({ skuId: z.string(), code: z.string(), name: z.string(), unit: z.string(), location: z.string().nullable(), counted: z.number().int() })),
 });
 export const VarianceOut = z.object({
   countId: z.string(),
@@ -95,9 +105,13 @@ export const VarianceOut = z.object({
   status: z.enum(['open', 'submitted', 'approved', 'cancelled']),
   posted: z.boolean(),
   lines: z.array(
-    z.object({ skuId: z.string(), code: z.string(), name: z.string(), unit: z.string(), expected: z.number().int(), counted: z.number().int(), difference: z.number().int(), unitCostFen: z.number().int(), varianceFen: z.number().int() }),
+    z.object({ skuId: z.string(), code: z.string(), name: z.string(), unit: z.string(), location: z.string().nullable(), expected: z.number().int(), counted: z.number().int(), difference: z.number().int(), unitCostFen: z.number().int(), varianceFen: z.number().int() }),
   ),
   totals: z.object({ overQty: z.number().int(), shortQty: z.number().int(), overFen: z.number().int(), shortFen: z.number().int(), netFen: z.number().int() }),
 });
 
 export const ReorderOut = StockRowOut.extend({ suggestQty: z.number().int(), reason: z.enum(['min_level', 'cover']), daysOfCover: z.number().nullable(), perDay: z.number(), soldLast28: z.number().int() });
+
+export const ShelfLocationIn = z.object({ store: z.string().max(16), code: z.string().max(64).describe('barcode or item code'), location: z.string().max(32).describe('e.g. A-03-2; empty clears it') });
+export const ShelfLocationsImportIn = z.object({ store: z.string().max(16), text: z.string().max(2_000_000).describe('lines of "item code,location" (comma or tab), an optional header; an empty location clears') });
+export const ShelfLocationOut = z.object({ skuId: z.string(), code: z.string(), name: z.string(), location: z.string() });

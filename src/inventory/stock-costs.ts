@@ -43,6 +43,12 @@ export async function averageCosts(ctx: Ctx, index: CatalogIndex, storeId: strin
   return costs;
 }
 
+/** The cost rows of some SKUs at a store as they stand (a document's outbox event carries them to HQ). */
+export async function costRows(ctx: Ctx, storeId: string, skuIds: readonly string[]) {
+  if (skuIds.length === 0) return [];
+  return ctx.db.selectFrom('stock_costs').selectAll().where('store_id', '=', storeId).where('sku_id', 'in', [...skuIds]).execute();
+}
+
 /** The average cost of one SKU (see averageCosts). */
 export function costOf(costs: ReadonlyMap<string, number>, index: CatalogIndex, skuId: string): number {
   return costs.get(skuId) ?? index.sku(skuId)?.costFen ?? 0;

@@ -10,7 +10,7 @@ import type { Store } from '../platform/stores/service';
 import { appendAudit } from '../audit/index';
 import { catalogIndex, type CatalogIndex } from '../catalog/index';
 import { recordStockMoves, type StockMoveInput } from './service';
-import { applyReceiptCosts, averageCosts, costOf } from './stock-costs';
+import { applyReceiptCosts, averageCosts, costOf, costRows } from './stock-costs';
 import { costOfQty } from './cost';
 import { scannedItem } from './scan-item';
 import { actorAt, businessDateAt, nextDocumentNo, storeById } from './stores';
@@ -44,6 +44,14 @@ async function scanAll(ctx: Ctx, index: CatalogIndex, storeId: string, lines: Sc
   return out;
 }
 
+/** A transfer's rows as they stand (its outbox events carry them to HQ). */
+async function transferRows(ctx: Ctx, fromStoreId: string, id: string) {
+  return {
+    transfer: await ctx.db.selectFrom('transfers').selectAll().where('store_id', '=', fromStoreId).where('id', '=', id).executeTakeFirstOrThrow(),
+    lines: await ctx.db.selectFrom('transfer_lines').selectAll().where('store_id', '=', fromStoreId).where('transfer_id', '=', id).orderBy('line_no').execute(),
+  };
+}
+
 /** Sends goods from `from` to `to`: stock leaves `from` now and is in transit until received. */
 export async function sendTransfer(ctx: Ctx, from: Store, to: Store, input: { lines: Scanned; note?: string }): Promise<TransferView> {
   const actor = actorAt(ctx, from, 'inventory.manage');
@@ -65,7 +73,7 @@ export async function sendTransfer(ctx: Ctx, from: Store, to: Store, input: { li
     const moves: StockMoveInput[] = lines.map((l) => ({ storeId: from.id, skuId: l.skuId, qty: -l.qty, kind: 'transfer_out' as const, docType: 'transfer', docId: id, costFen: costOfQty(index.sku(l.skuId)?.unit ?? 'piece', l.qty, l.unitCostFen), businessDate: date }));
     await recordStockMoves(t, moves);
     await appendAudit(t, { action: 'transfer.sent', docType: 'transfer', docId: id, storeId: from.id, data: { transferNo, to: to.code, lines: lines.map((l) => ({ skuId: l.skuId, qty: l.qty })) } });
-    await appendOutbox(t, { type: 'transfer.sent', documentId: id, payload: { transferNo, fromStoreId: from.id, toStoreId: to.id, lines, moves } });
+    await appendOutbox(t, { type: 'transfer.sent', documentId: id, payload: { transferNo, fromStoreId: from.id, toStoreId: to.id, lines, moves, rows: await transferRows(t, from.id, id) } });
   });
   return loadTransfer(ctx, index, id);
 }
@@ -160,7 +168,10 @@ export async function receiveTransfer(ctx: Ctx, to: Store, id: string, input: { 
     await recordStockMoves(t, moves);
     const differences = received.filter((l) => l.got !== l.qty_sent).map((l) => ({ skuId: l.sku_id, sent: l.qty_sent, received: l.got }));
     await appendAudit(t, { action: 'transfer.received', docType: 'transfer', docId: id, storeId: to.id, data: { transferNo: tr.transfer_no, differences } });
-    await appendOutbox(t, { type: 'transfer.received', documentId: id, payload: { transferNo: tr.transfer_no, toStoreId: to.id, lines: received.map((l) => ({ skuId: l.sku_id, sent: l.qty_sent, received: l.got })), moves } });
+    // The received event carries the whole document too: HQ may get it before the sender's.
+    const rows = await transferRows(t, tr.store_id, id);
+    const costs = await costRows(t, to.id, arrived.map((l) => l.sku_id));
+    await appendOutbox(t, { type: 'transfer.received', documentId: id, payload: { transferNo: tr.transfer_no, toStoreId: to.id, lines: received.map((l) => ({ skuId: l.sku_id, sent: l.qty_sent, received: l.got })), moves, rows, costs } });
   });
   return loadTransfer(ctx, index, id);
 }

@@ -12,6 +12,7 @@ import { averageCosts, costOf } from './stock-costs';
 import { costOfQty } from './cost';
 import { reorderSuggestion, VELOCITY_DAYS, type ReorderSuggestion } from './reorder';
 import { actorAt, businessDateAt } from './stores';
+import { skuByCode } from './scan-item';
 
 export interface StockRow {
   skuId: string;
@@ -24,13 +25,6 @@ export interface StockRow {
   low: boolean;
   avgCostFen: number;
   valueFen: number;
-}
-
-function skuByCode(index: CatalogIndex, code: string): Sku {
-  const c = code.trim();
-  const sku = index.byBarcodeKey(c) ?? index.byBarcodeKey(`0${c}`) ?? index.byInternalCode(c);
-  if (!sku) throw new AppError('PRODUCT_NOT_FOUND', `No product has the code ${c}.`, { status: 404, details: { code: c } });
-  return sku;
 }
 
 /** Value of the stock on hand at cost (nothing for stock at or below zero). */

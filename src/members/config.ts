@@ -7,6 +7,7 @@ import { readSetting, writeSetting } from '../platform/db/index';
 import type { Ctx } from '../platform/context';
 import { earnRulesSchema, redeemRulesSchema } from './points';
 import { tiersSchema } from './tiers';
+import { couponOffersSchema, giftsSchema } from './rewards';
 
 export const membersConfigSchema = z.object({
   tiers: tiersSchema,
@@ -17,6 +18,10 @@ export const membersConfigSchema = z.object({
   allowNegativeBalance: z.boolean(),
   /** Where members open e-receipts from their phone (the store's public address), e.g. https://shop.example.cn. */
   receiptBaseUrl: z.string().max(200).default(''),
+  /** Gifts members take for points (or points + cash) at the till. */
+  gifts: giftsSchema.default([]),
+  /** Coupons members buy with points, at the till or in the portal. */
+  couponOffers: couponOffersSchema.default([]),
 });
 export type MembersConfig = z.infer<typeof membersConfigSchema>;
 
@@ -35,6 +40,8 @@ export const DEFAULT_MEMBERS_CONFIG: MembersConfig = {
   },
   allowNegativeBalance: false,
   receiptBaseUrl: '',
+  gifts: [],
+  couponOffers: [],
 };
 
 const KEY = 'members:config';

@@ -69,6 +69,7 @@ export {
   pointsEarnedBy,
   writeSalePoints,
   writeReturnPoints,
+  debitPoints,
   exportMember,
   anonymiseMember,
   type CartMember,
@@ -78,6 +79,11 @@ export {
 } from './service';
 export { ensureMemberKeys, memberKeysFrom, rotateMemberKeyFile, PII_KEYS_ENV, type MemberKeys } from './keys';
 export { expireMemberPoints, reviewMemberTiers, resealMembers } from './jobs';
+export { checkGift, couponLastDay, couponState, giftPointsBack, type CouponOffer, type CouponState, type Gift, type GiftCheck } from './rewards';
+export { issueCoupon, memberCoupons, rewardOffers, usableCoupon, type CouponView, type GiftView } from './coupons';
 export { membersConfig, saveMembersConfig, membersConfigSchema, DEFAULT_MEMBERS_CONFIG, type MembersConfig } from './config';
 export { configureMessaging, deliverMessages, MAX_ATTEMPTS, type DeliveryReport } from './messages';
 export { smsGateway, type SmsGateway, type SmsGatewayConfig, type SmsResult } from './sms-gateway';
+export { wechatMiniProgram, type WechatMiniProgramConfig, type WechatSubscribe, type SubscribeResult } from './wechat-subscribe';
+export { SUBSCRIBE_KINDS, saveWechatSubscribeSettings, wechatSubscribeSettings, type SubscribeKind, type WechatSubscribeSettings } from './wechat-messages';
+export { bindMemberWechat, demoOpenidOfPhone } from './wechat-binding';

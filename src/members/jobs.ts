@@ -10,7 +10,7 @@ import { membersConfig } from './config';
 import { expiringPoints, type PointsEntryKind } from './points';
 import { yearlyReview } from './tiers';
 import { needsRotation, resealPii } from './pii';
-import { keysOf } from './service';
+import { keysOf, queueMessage } from './service';
 
 const REMIND_DAYS = 30;
 const TIME_ZONE = 'Asia/Shanghai';
@@ -20,7 +20,7 @@ export async function expireMemberPoints(ctx: Ctx): Promise<{ expired: number; r
   const now = ctx.clock.now();
   const today = businessDate(now, TIME_ZONE, '00:00');
   const soon = businessDate(new Date(now.getTime() + REMIND_DAYS * 86_400_000), TIME_ZONE, '00:00');
-  const members = await ctx.db.selectFrom('members').select(['id', 'registered_store']).where('status', '=', 'active').where('points_balance', '>', 0).execute();
+  const members = await ctx.db.selectFrom('members').select(['id', 'registered_store', 'wechat_openid_sealed']).where('status', '=', 'active').where('points_balance', '>', 0).execute();
   let expired = 0;
   let reminded = 0;
   for (const m of members) {
@@ -44,10 +44,7 @@ export async function expireMemberPoints(ctx: Ctx): Promise<{ expired: number; r
     if (lapsing) {
       const already = await ctx.db.selectFrom('member_messages').select('id').where('member_id', '=', m.id).where('kind', '=', `points_expiring:${lapsing.lastDay}`).executeTakeFirst();
       if (!already) {
-        await ctx.db
-          .insertInto('member_messages')
-          .values({ id: newId(), member_id: m.id, kind: `points_expiring:${lapsing.lastDay}`, channel: 'sms', body: `【Tillpoint】您有 ${lapsing.points} 积分将于 ${lapsing.lastDay} 过期，请尽快使用。`, status: 'pending', attempts: 0, next_attempt_at: at, last_error: null, created_at: at, sent_at: null })
-          .execute();
+        await queueMessage(ctx, m, `points_expiring:${lapsing.lastDay}`, `【Tillpoint】您有 ${lapsing.points} 积分将于 ${lapsing.lastDay} 过期，请尽快使用。`, { at, storeId: m.registered_store, points: lapsing.points, lastDay: lapsing.lastDay });
         reminded += 1;
       }
     }
@@ -86,14 +83,18 @@ export async function reviewMemberTiers(ctx: Ctx): Promise<{ upgraded: number; d
  */
 export async function resealMembers(ctx: Ctx): Promise<number> {
   const { ring } = keysOf(ctx);
-  const rows = await ctx.db.selectFrom('members').select(['id', 'phone_sealed', 'name_sealed', 'birthday_sealed']).execute();
+  const rows = await ctx.db.selectFrom('members').select(['id', 'phone_sealed', 'name_sealed', 'birthday_sealed', 'wechat_openid_sealed']).execute();
   let resealed = 0;
   for (const r of rows) {
-    const fields = { phone_sealed: r.phone_sealed, name_sealed: r.name_sealed, birthday_sealed: r.birthday_sealed };
+    const fields = { phone_sealed: r.phone_sealed, name_sealed: r.name_sealed, birthday_sealed: r.birthday_sealed, wechat_openid_sealed: r.wechat_openid_sealed };
     const stale = Object.values(fields).some((v) => v !== null && needsRotation(ring, v));
     if (!stale) continue;
     const again = (v: string | null) => (v !== null && needsRotation(ring, v) ? resealPii(ring, v) : v);
-    await ctx.db.updateTable('members').set({ phone_sealed: again(r.phone_sealed), name_sealed: again(r.name_sealed), birthday_sealed: again(r.birthday_sealed) }).where('id', '=', r.id).execute();
+    await ctx.db
+      .updateTable('members')
+      .set({ phone_sealed: again(r.phone_sealed), name_sealed: again(r.name_sealed), birthday_sealed: again(r.birthday_sealed), wechat_openid_sealed: again(r.wechat_openid_sealed) })
+      .where('id', '=', r.id)
+      .execute();
     resealed += 1;
   }
   return resealed;

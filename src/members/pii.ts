@@ -158,7 +158,21 @@ export function blindIndex(ring: KeyRing, normalisedPhone: string): string {
     });
   }
   // The "phone:" label keeps this index apart from any other field indexed with the same key.
-  return createHmac('sha256', ring.indexKey).update(`phone:${normalisedPhone}`, 'utf8').digest('hex');
+  return keyedIndex(ring, 'phone', normalisedPhone);
+}
+
+/**
+ * The blind index of a WeChat openid (labelled apart from phone numbers), so one WeChat user
+ * binds one member and is found without decrypting.
+ *
+ * @example openidIndex(ring, 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o') // 64 hex digits
+ */
+export function openidIndex(ring: KeyRing, openid: string): string {
+  return keyedIndex(ring, 'wechat-openid', openid);
+}
+
+function keyedIndex(ring: KeyRing, label: string, value: string): string {
+  return createHmac('sha256', ring.indexKey).update(`${label}:${value}`, 'utf8').digest('hex');
 }
 
 /**

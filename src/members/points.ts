@@ -53,6 +53,8 @@ export function parseRedeemRules(input: unknown): RedeemRules {
 export interface EarnLine {
   categoryId: string;
   paidFen: number;
+  /** A gift taken for points earns nothing (its cash part neither). */
+  gift?: boolean;
 }
 
 /**
@@ -85,7 +87,7 @@ export function pointsForSale(
   const excluded = new Set(rules.excludedCategoryIds);
   let earnFen = new Big(0);
   lines.forEach((line, i) => {
-    if (excluded.has(line.categoryId)) return;
+    if (excluded.has(line.categoryId) || line.gift) return;
     const countedFen = line.paidFen - (byPoints[i] ?? 0);
     earnFen = earnFen.plus(new Big(countedFen).times(rules.categoryMultipliers[line.categoryId] ?? '1'));
   });
@@ -198,7 +200,7 @@ export function checkRedemption(balance: number, dueFen: number, rules: RedeemRu
   return { ok: true, points, fen: fenForPoints(rules, points) };
 }
 
-export type PointsEntryKind = 'earn' | 'redeem' | 'clawback' | 'expire' | 'refund' | 'adjust';
+export type PointsEntryKind = 'earn' | 'redeem' | 'redeem_gift' | 'redeem_coupon' | 'clawback' | 'expire' | 'refund' | 'adjust';
 
 /** One points ledger entry: positive credits (earn, refund of redeemed points), negative debits. */
 export interface PointsEntry {
@@ -217,7 +219,7 @@ export interface ExpiringPoints {
   due: boolean;
 }
 
-const SIGN: Record<PointsEntryKind, 1 | -1 | 0> = { earn: 1, refund: 1, redeem: -1, clawback: -1, expire: -1, adjust: 0 };
+const SIGN: Record<PointsEntryKind, 1 | -1 | 0> = { earn: 1, refund: 1, redeem: -1, redeem_gift: -1, redeem_coupon: -1, clawback: -1, expire: -1, adjust: 0 };
 
 /**
  * Which of a member's points expire on which day. Points credited in a local calendar year

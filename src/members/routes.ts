@@ -2,12 +2,15 @@
 // the back office, look up, see points, export or anonymise on request, and the settings.
 import { z } from 'zod';
 import { actorOf, requireAuth, type TpApp } from '../platform/http/server';
-import { requirePermission } from '../platform/auth/permissions';
 import { findStoreByCode } from '../platform/stores/service';
 import { resolveTill } from '../checkout/index';
 import { membersConfig, membersConfigSchema, saveMembersConfig } from './config';
 import { anonymiseMember, exportMember, findMemberByPhone, getMember, memberQrCode, portalView, registerMember } from './service';
 import { memberOfToken, MEMBER_TOKEN_TTL_MS, openPortalSession, sendPortalCode } from './portal';
+import { issueCoupon, memberCoupons, rewardOffers } from './coupons';
+import { listMembers, memberLedger, memberMessages, memberProgress, memberSales } from './member-detail';
+import { bindMemberWechat } from './wechat-binding';
+import { saveWechatSubscribeSettings, wechatSubscribeSettings, wechatSubscribeSettingsSchema } from './wechat-messages';
 
 const MEMBER_COOKIE = 'tp_member';
 
@@ -22,8 +25,10 @@ const MemberOut = z.object({
   pointsBalance: z.number().int(),
   status: z.enum(['active', 'anonymised']),
   createdAt: z.string(),
+  wechatBound: z.boolean(),
 });
 const IdParams = z.object({ id: z.string().max(64) });
+const PageQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20), offset: z.coerce.number().int().min(0).default(0) });
 
 export async function membersRoutes(app: TpApp): Promise<void> {
   app.post(
@@ -51,16 +56,83 @@ export async function membersRoutes(app: TpApp): Promise<void> {
       return reply.status(201).send(await registerMember(req.ctx, actor, storeId, req.body));
     },
   );
-  app.get('/members', { preHandler: requireAuth(), schema: { tags, summary: 'Find a member by phone number', querystring: z.object({ phone: z.string().max(32) }), response: { 200: z.object({ members: z.array(MemberOut) }) } } }, async (req) => {
-    const found = await findMemberByPhone(req.ctx, actorOf(req), req.query.phone);
-    return { members: found ? [found] : [] };
-  });
+  app.get(
+    '/members',
+    {
+      preHandler: requireAuth(),
+      schema: { tags, summary: 'Find a member by phone number; without a phone, the member list (newest first, members.manage)', querystring: PageQuery.extend({ phone: z.string().max(32).optional() }), response: { 200: z.object({ members: z.array(MemberOut), total: z.number().int() }) } },
+    },
+    async (req) => {
+      if (req.query.phone === undefined) return listMembers(req.ctx, actorOf(req), req.query);
+      const found = await findMemberByPhone(req.ctx, actorOf(req), req.query.phone);
+      return { members: found ? [found] : [], total: found ? 1 : 0 };
+    },
+  );
   app.get('/members/:id', { preHandler: requireAuth(), schema: { tags, params: IdParams, querystring: z.object({ reveal: z.coerce.boolean().optional() }), response: { 200: MemberOut } } }, (req) =>
     getMember(req.ctx, actorOf(req), req.params.id, req.query.reveal ?? false),
   );
   app.get('/members/:id/qr', { preHandler: requireAuth('members.manage'), schema: { tags, summary: 'The member’s dynamic code (as the portal shows it), valid about a minute', params: IdParams, response: { 200: z.object({ code: z.string() }) } } }, async (req) => ({
     code: await memberQrCode(req.ctx, req.params.id),
   }));
+  const NextTier = z.object({ name: z.string(), minSpendFen: z.number().nullable(), minVisits: z.number().nullable(), spendFen: z.number(), visits: z.number(), missingFen: z.number().nullable(), missingVisits: z.number().nullable() });
+  app.get(
+    '/members/:id/progress',
+    { preHandler: requireAuth('members.manage'), schema: { tags, summary: 'The member’s tier since when, spend and visits over 12 months, the distance to the next tier', params: IdParams, response: { 200: z.object({ tierSince: z.string(), spendFen: z.number(), visits: z.number(), nextTier: NextTier.nullable() }) } } },
+    (req) => memberProgress(req.ctx, actorOf(req), req.params.id),
+  );
+  app.get(
+    '/members/:id/points',
+    {
+      preHandler: requireAuth('members.manage'),
+      schema: {
+        tags,
+        summary: 'The member’s points ledger, newest first, each entry with its sale or return',
+        params: IdParams,
+        querystring: PageQuery,
+        response: {
+          200: z.object({
+            total: z.number().int(),
+            balance: z.number().int(),
+            entries: z.array(z.object({ id: z.string(), kind: z.string(), points: z.number().int(), businessDate: z.string(), at: z.string(), docType: z.string(), docId: z.string(), receiptNo: z.string().nullable(), receiptUrl: z.string().nullable(), returnNo: z.string().nullable() })),
+          }),
+        },
+      },
+    },
+    (req) => memberLedger(req.ctx, actorOf(req), req.params.id, req.query),
+  );
+  app.get(
+    '/members/:id/sales',
+    {
+      preHandler: requireAuth('members.manage'),
+      schema: {
+        tags,
+        summary: 'The member’s purchases at the stores the user may see, newest first',
+        params: IdParams,
+        querystring: PageQuery,
+        response: { 200: z.object({ total: z.number().int(), sales: z.array(z.object({ id: z.string(), receiptNo: z.string(), businessDate: z.string(), totalFen: z.number().int(), createdAt: z.string(), storeCode: z.string(), storeName: z.string(), receiptUrl: z.string() })) }) },
+      },
+    },
+    (req) => memberSales(req.ctx, actorOf(req), req.params.id, req.query),
+  );
+  app.get(
+    '/members/:id/messages',
+    {
+      preHandler: requireAuth('members.manage'),
+      schema: {
+        tags,
+        summary: 'The messages sent to the member: channel (sms | wechat), status (pending | sent | dead), the last error',
+        params: IdParams,
+        querystring: PageQuery,
+        response: {
+          200: z.object({
+            total: z.number().int(),
+            messages: z.array(z.object({ id: z.string(), kind: z.string(), channel: z.string(), status: z.string(), attempts: z.number().int(), body: z.string(), lastError: z.string().nullable(), createdAt: z.string(), sentAt: z.string().nullable() })),
+          }),
+        },
+      },
+    },
+    (req) => memberMessages(req.ctx, actorOf(req), req.params.id, req.query),
+  );
   app.get('/members/:id/export', { preHandler: requireAuth('members.manage'), schema: { tags, summary: 'Everything held about the member, for a data request (audited)', params: IdParams } }, (req) => exportMember(req.ctx, actorOf(req), req.params.id));
   app.post('/members/:id/anonymise', { preHandler: requireAuth('members.manage'), schema: { tags, summary: 'Delete the member’s personal data on request (audited)', params: IdParams, response: { 200: MemberOut } } }, (req) =>
     anonymiseMember(req.ctx, actorOf(req), req.params.id),
@@ -82,14 +154,48 @@ export async function membersRoutes(app: TpApp): Promise<void> {
   app.get('/portal/me', { schema: { tags: portal, summary: 'The signed-in member: card, tier, points, a fresh member code, recent points and messages' } }, (req) =>
     portalView(req.ctx, memberOfToken(req.ctx, req.cookies[MEMBER_COOKIE])),
   );
+  app.post(
+    '/portal/wechat',
+    { schema: { tags: portal, summary: 'Bind the signed-in member’s WeChat by the mini-program login code (wx.login); messages then come on WeChat', body: z.object({ code: z.string().max(128) }), response: { 200: z.object({ wechatBound: z.literal(true) }) } } },
+    (req) => bindMemberWechat(req.ctx, memberOfToken(req.ctx, req.cookies[MEMBER_COOKIE]), req.body.code),
+  );
   app.post('/portal/logout', { schema: { tags: portal } }, async (_req, reply) => {
     void reply.clearCookie(MEMBER_COOKIE, { path: '/api/v1/portal' });
     return reply.status(204).send();
   });
 
-  app.get('/members-config', { preHandler: requireAuth(), schema: { tags, response: { 200: membersConfigSchema } } }, (req) => membersConfig(req.ctx));
-  app.put('/members-config', { preHandler: requireAuth('members.manage'), schema: { tags, body: z.unknown(), response: { 200: membersConfigSchema } } }, (req) => {
-    requirePermission(actorOf(req), 'catalog.manage');
-    return saveMembersConfig(req.ctx, req.body);
+  // Points rewards: the gifts and coupon offers, a member's coupons, and buying a coupon with points at the till or in the portal.
+  const Coupon = z.object({ id: z.string(), code: z.string(), offerId: z.string(), name: z.string(), valueFen: z.number().int(), minSpendFen: z.number().int(), points: z.number().int(), state: z.enum(['issued', 'used', 'expired']), issuedAt: z.string(), lastDay: z.string(), usedAt: z.string().nullable() });
+  const Offers = z.object({
+    gifts: z.array(z.object({ skuId: z.string(), code: z.string(), name: z.string(), priceFen: z.number().int(), points: z.number().int(), cashFen: z.number().int() })),
+    couponOffers: z.array(z.object({ id: z.string(), name: z.string(), points: z.number().int(), valueFen: z.number().int(), minSpendFen: z.number().int(), validDays: z.number().int() })),
   });
+  app.get('/members-rewards', { preHandler: requireAuth(), schema: { tags, summary: 'The points gifts (积分兑换礼品) and coupon offers (积分兑换优惠券) of the chain', response: { 200: Offers } } }, (req) => rewardOffers(req.ctx));
+  app.get('/members/:id/coupons', { preHandler: requireAuth(), schema: { tags, summary: 'A member’s coupons, newest first, with their state today', params: IdParams, response: { 200: z.object({ coupons: z.array(Coupon) }) } } }, async (req) => {
+    await getMember(req.ctx, actorOf(req), req.params.id);
+    return { coupons: await memberCoupons(req.ctx, req.params.id) };
+  });
+  app.post(
+    '/members/:id/coupons',
+    { preHandler: requireAuth('pos.sell'), schema: { tags, summary: 'Convert the member’s points into a coupon at the till (points debited at once)', params: IdParams, body: z.object({ offerId: z.string().max(32), storeCode: z.string().max(16).optional(), terminalCode: z.string().max(16).optional() }), response: { 201: Coupon } } },
+    async (req, reply) => {
+      const actor = actorOf(req);
+      const till = await resolveTill(req.ctx, actor, req.body);
+      return reply.status(201).send(await issueCoupon(req.ctx, { memberId: req.params.id, offerId: req.body.offerId, storeId: till.storeId, timeZone: till.timeZone, actorId: actor.userId }));
+    },
+  );
+  app.get('/portal/rewards', { schema: { tags: portal, summary: 'The coupon offers the signed-in member can buy with points', response: { 200: Offers } } }, async (req) => {
+    memberOfToken(req.ctx, req.cookies[MEMBER_COOKIE]);
+    return rewardOffers(req.ctx);
+  });
+  app.post('/portal/coupons', { schema: { tags: portal, summary: 'The signed-in member converts points into a coupon (兑换优惠券)', body: z.object({ offerId: z.string().max(32) }), response: { 201: Coupon } } }, async (req, reply) => {
+    const memberId = memberOfToken(req.ctx, req.cookies[MEMBER_COOKIE]);
+    const home = await req.ctx.db.selectFrom('members').innerJoin('stores', 'stores.id', 'members.registered_store').select(['stores.id as storeId', 'stores.time_zone as timeZone']).where('members.id', '=', memberId).executeTakeFirstOrThrow();
+    return reply.status(201).send(await issueCoupon(req.ctx, { memberId, offerId: req.body.offerId, storeId: home.storeId, timeZone: home.timeZone }));
+  });
+
+  app.get('/members-config', { preHandler: requireAuth(), schema: { tags, response: { 200: membersConfigSchema } } }, (req) => membersConfig(req.ctx));
+  app.put('/members-config', { preHandler: requireAuth('members.manage'), schema: { tags, body: z.unknown(), response: { 200: membersConfigSchema } } }, (req) => saveMembersConfig(req.ctx, req.body));
+  app.get('/members-config/wechat', { preHandler: requireAuth('members.manage'), schema: { tags, summary: 'The WeChat subscription-message template per message kind', response: { 200: wechatSubscribeSettingsSchema } } }, (req) => wechatSubscribeSettings(req.ctx));
+  app.put('/members-config/wechat', { preHandler: requireAuth('members.manage'), schema: { tags, body: z.unknown(), response: { 200: wechatSubscribeSettingsSchema } } }, (req) => saveWechatSubscribeSettings(req.ctx, req.body));
 }

@@ -19,6 +19,9 @@ import { maskPhone, normalisePhone } from './phone';
 import { blindIndex, openPii, sealPii } from './pii';
 import { clawbackForReturn, pointsForSale, type EarnLine } from './points';
 import { upgradeOnSale, type Tier } from './tiers';
+import { giftPointsBack } from './rewards';
+import { memberCoupons, restoreSaleCoupon, useCoupon } from './coupons';
+import type { MessageFacts } from './wechat-messages';
 
 const keysByNode = new Map<string, MemberKeys>();
 
@@ -44,6 +47,8 @@ export interface MemberView {
   pointsBalance: number;
   status: 'active' | 'anonymised';
   createdAt: string;
+  /** Bound a WeChat mini-program account: messages go out as WeChat subscription messages. */
+  wechatBound: boolean;
 }
 
 function tierOf(tiers: readonly Tier[], code: string): Tier {
@@ -56,7 +61,7 @@ function maskName(name: string): string {
   return name.length <= 1 ? name : `${name[0]}${'*'.repeat(Math.min(name.length - 1, 3))}`;
 }
 
-function viewOf(ctx: Ctx, row: Selectable<MembersTable>, tiers: readonly Tier[], reveal: boolean): MemberView {
+export function viewOf(ctx: Ctx, row: Selectable<MembersTable>, tiers: readonly Tier[], reveal: boolean): MemberView {
   const { ring } = keysOf(ctx);
   const open = (sealed: string | null) => (sealed ? openPii(ring, sealed) : null);
   const phone = open(row.phone_sealed);
@@ -72,6 +77,7 @@ function viewOf(ctx: Ctx, row: Selectable<MembersTable>, tiers: readonly Tier[],
     pointsBalance: row.points_balance,
     status: row.status as MemberView['status'],
     createdAt: row.created_at,
+    wechatBound: row.wechat_openid_sealed !== null,
   };
 }
 
@@ -153,7 +159,7 @@ export async function registerMember(ctx: Ctx, actor: Actor, storeId: string, in
   return getMember(ctx, actor, id);
 }
 
-async function memberRow(ctx: Ctx, id: string): Promise<Selectable<MembersTable>> {
+export async function memberRow(ctx: Ctx, id: string): Promise<Selectable<MembersTable>> {
   const row = await ctx.db.selectFrom('members').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new AppError('MEMBER_NOT_FOUND', 'No such member.', { status: 404 });
   return row;
@@ -188,6 +194,37 @@ export async function memberQrCode(ctx: Ctx, memberId: string): Promise<string> 
   return memberQrToken(keysOf(ctx).qrSecret, row.card_no, ctx.clock.now());
 }
 
+export interface TierProgress {
+  spendFen: number;
+  visits: number;
+  /** What the next tier asks of the last 12 months, and how far the member is from it; null at the top. */
+  nextTier: { name: string; minSpendFen: number | null; minVisits: number | null; spendFen: number; visits: number; missingFen: number | null; missingVisits: number | null } | null;
+}
+
+/** The member's spend and visits over the last 12 months and the distance to the next tier. */
+export async function tierProgress(ctx: Ctx, row: Pick<Selectable<MembersTable>, 'id' | 'tier_code'>, tiers: readonly Tier[]): Promise<TierProgress> {
+  const since = new Date(ctx.clock.now().getTime() - 365 * 86_400_000).toISOString();
+  const activity = await ctx.db.selectFrom('sales').select((eb) => [eb.fn.sum<number>('total_fen').as('spend'), eb.fn.countAll<number>().as('visits')]).where('member_id', '=', row.id).where('created_at', '>=', since).executeTakeFirst();
+  const spendFen = Number(activity?.spend ?? 0);
+  const visits = Number(activity?.visits ?? 0);
+  const next = tiers[tiers.findIndex((t) => t.code === row.tier_code) + 1];
+  return {
+    spendFen,
+    visits,
+    nextTier: next
+      ? {
+          name: next.name,
+          minSpendFen: next.minSpendFen ?? null,
+          minVisits: next.minVisits ?? null,
+          spendFen,
+          visits,
+          missingFen: next.minSpendFen !== undefined ? Math.max(0, next.minSpendFen - spendFen) : null,
+          missingVisits: next.minVisits !== undefined ? Math.max(0, next.minVisits - visits) : null,
+        }
+      : null,
+  };
+}
+
 /** What the member portal shows its signed-in member (phone masked even to its owner, as on screens). */
 export async function portalView(ctx: Ctx, memberId: string) {
   const row = await memberRow(ctx, memberId);
@@ -197,22 +234,18 @@ export async function portalView(ctx: Ctx, memberId: string) {
     ctx.db.selectFrom('member_messages').select(['kind', 'body', 'status', 'created_at']).where('member_id', '=', memberId).where('kind', '!=', 'login_code').orderBy('created_at', 'desc').limit(20).execute(),
   ]);
   const { tiers } = await membersConfig(ctx);
-  const since = new Date(ctx.clock.now().getTime() - 365 * 86_400_000).toISOString();
-  const [activity, receipts] = await Promise.all([
-    ctx.db.selectFrom('sales').select((eb) => [eb.fn.sum<number>('total_fen').as('spend'), eb.fn.countAll<number>().as('visits')]).where('member_id', '=', memberId).where('created_at', '>=', since).executeTakeFirst(),
+  const [progress, receipts] = await Promise.all([
+    tierProgress(ctx, row, tiers),
     ctx.db.selectFrom('sales').innerJoin('stores', 'stores.id', 'sales.store_id').select(['sales.receipt_no', 'sales.receipt_token', 'sales.total_fen', 'sales.created_at', 'stores.name']).where('sales.member_id', '=', memberId).orderBy('sales.created_at', 'desc').limit(20).execute(),
   ]);
-  const rank = tiers.findIndex((t) => t.code === row.tier_code);
-  const next = tiers[rank + 1];
-  const spendFen = Number(activity?.spend ?? 0);
   return {
     member: viewOf(ctx, row, tiers, false),
-    // What the next tier asks of the last 12 months, and how far the member is from it.
-    nextTier: next ? { name: next.name, minSpendFen: next.minSpendFen ?? null, minVisits: next.minVisits ?? null, spendFen, visits: Number(activity?.visits ?? 0), missingFen: next.minSpendFen !== undefined ? Math.max(0, next.minSpendFen - spendFen) : null } : null,
+    nextTier: progress.nextTier,
     receipts: receipts.map((r) => ({ receiptNo: r.receipt_no, url: `/r/${r.receipt_token}`, totalFen: r.total_fen, at: r.created_at, store: r.name })),
     qr: { code: memberQrToken(keysOf(ctx).qrSecret, row.card_no, ctx.clock.now()), refreshSeconds: 30 },
     points: points.map((p) => ({ kind: p.kind, points: p.points, at: p.created_at, docType: p.doc_type })),
     messages: messages.map((m) => ({ kind: m.kind, body: m.body, status: m.status, at: m.created_at })),
+    coupons: await memberCoupons(ctx, memberId),
   };
 }
 
@@ -247,38 +280,63 @@ export async function pointsEarnedBy(ctx: Ctx, tierCode: string, lines: readonly
 export interface SalePoints {
   memberId: string;
   earned: number;
+  /** Every point the sale spent: the points tenders and the gifts. */
   redeemed: number;
+  /** Of `redeemed`, the points the gifts cost. */
+  giftPoints: number;
+  /** The coupon the sale used. */
+  couponId: string | null;
   balance: number;
   tier: { code: string; name: string };
   upgraded: boolean;
 }
 
-function queueMessage(ctx: Ctx, memberId: string, kind: string, body: string, at: string) {
-  return ctx.db.insertInto('member_messages').values({ id: newId(), member_id: memberId, kind, channel: 'sms', body, status: 'pending', attempts: 0, next_attempt_at: at, last_error: null, created_at: at, sent_at: null }).execute();
+/** Queues a message for the member's WeChat when bound, else their phone; `facts` fill WeChat's template. */
+export function queueMessage(ctx: Ctx, member: Pick<Selectable<MembersTable>, 'id' | 'wechat_openid_sealed'>, kind: string, body: string, facts: MessageFacts) {
+  const channel = member.wechat_openid_sealed ? 'wechat' : 'sms';
+  return ctx.db
+    .insertInto('member_messages')
+    .values({ id: newId(), member_id: member.id, kind, channel, body, data: JSON.stringify(facts), status: 'pending', attempts: 0, next_attempt_at: facts.at, last_error: null, created_at: facts.at, sent_at: null })
+    .execute();
 }
 
 /**
- * Writes a sale's points inside the sale's transaction: the redemption (refused when the balance
- * no longer covers it), the points earned, the tier upgrade the sale causes (benefits apply from
- * the next sale), and the messages to the member's phone.
+ * Takes `points` off a member's balance only if the balance still covers them: the guarded update
+ * is what settles two tills spending the same points at once (the second finds too few and gets
+ * POINTS_INSUFFICIENT with `message`); the balance never goes below zero.
+ */
+export async function debitPoints(ctx: Ctx, memberId: string, points: number, at: string, message: string): Promise<void> {
+  const taken = await ctx.db
+    .updateTable('members')
+    .set((eb) => ({ points_balance: eb('points_balance', '-', points), updated_at: at }))
+    .where('id', '=', memberId)
+    .where('points_balance', '>=', points)
+    .executeTakeFirst();
+  if (Number(taken.numUpdatedRows) !== 1) throw new AppError('POINTS_INSUFFICIENT', message, { status: 409 });
+}
+
+/**
+ * Writes a sale's points inside the sale's transaction: the redemption by points tenders and
+ * gifts (refused when the balance no longer covers both), the coupon used (once), the points
+ * earned, the tier upgrade the sale causes (benefits apply from the next sale), and the messages
+ * to the member's phone.
  */
 export async function writeSalePoints(
   ctx: Ctx,
-  sale: { storeId: string; saleId: string; memberId: string; earned: number; redeemed: number; netFen: number; businessDate: string; at: string; receiptToken: string },
+  sale: { storeId: string; saleId: string; memberId: string; earned: number; redeemed: number; giftPoints?: number; couponId?: string | null; netFen: number; businessDate: string; at: string; receiptToken: string },
 ): Promise<SalePoints> {
   const config = await membersConfig(ctx);
-  if (sale.redeemed > 0) {
-    const taken = await ctx.db
-      .updateTable('members')
-      .set((eb) => ({ points_balance: eb('points_balance', '-', sale.redeemed), updated_at: sale.at }))
-      .where('id', '=', sale.memberId)
-      .where('points_balance', '>=', sale.redeemed)
-      .executeTakeFirst();
-    if (Number(taken.numUpdatedRows) !== 1) throw new AppError('POINTS_INSUFFICIENT', 'The member no longer has enough points for this payment. Remove the points payment and take another method.', { status: 409 });
+  const giftPoints = sale.giftPoints ?? 0;
+  const spent = sale.redeemed + giftPoints;
+  if (spent > 0) {
+    const what = giftPoints > 0 ? 'the points payment and gifts' : 'this points payment';
+    await debitPoints(ctx, sale.memberId, spent, sale.at, `The member no longer has enough points for ${what} (spent elsewhere meanwhile). Remove the points payment or the gift and take another method.`);
   }
+  if (sale.couponId) await useCoupon(ctx, { couponId: sale.couponId, saleId: sale.saleId, storeId: sale.storeId, at: sale.at, today: sale.businessDate });
   if (sale.earned > 0) await ctx.db.updateTable('members').set((eb) => ({ points_balance: eb('points_balance', '+', sale.earned), updated_at: sale.at })).where('id', '=', sale.memberId).execute();
   const entries = [
     ...(sale.redeemed > 0 ? [{ kind: 'redeem', points: -sale.redeemed }] : []),
+    ...(giftPoints > 0 ? [{ kind: 'redeem_gift', points: -giftPoints }] : []),
     ...(sale.earned > 0 ? [{ kind: 'earn', points: sale.earned }] : []),
   ];
   if (entries.length) {
@@ -299,33 +357,68 @@ export async function writeSalePoints(
     .executeTakeFirst();
   const { tier, upgraded } = upgradeOnSale(row.tier_code, config.tiers, { spendFen: Number(activity?.spend ?? 0), visits: Number(activity?.visits ?? 0) }, { netFen: sale.netFen });
   if (upgraded) await ctx.db.updateTable('members').set({ tier_code: tier.code, tier_since: sale.at }).where('id', '=', sale.memberId).execute();
-  await queueMessage(ctx, sale.memberId, 'e_receipt', `【Tillpoint】您的电子小票（${formatMoney(sale.netFen)}）：${config.receiptBaseUrl}/r/${sale.receiptToken}`, sale.at);
-  if (sale.earned > 0) await queueMessage(ctx, sale.memberId, 'points_earned', `【Tillpoint】本次消费获得 ${sale.earned} 积分，当前积分 ${row.points_balance}。`, sale.at);
-  if (sale.redeemed > 0) await queueMessage(ctx, sale.memberId, 'points_redeemed', `【Tillpoint】本次使用 ${sale.redeemed} 积分抵扣，当前积分 ${row.points_balance}。`, sale.at);
-  if (upgraded) await queueMessage(ctx, sale.memberId, 'tier_upgraded', `【Tillpoint】恭喜您升级为${tier.name}，下次消费起享受${tier.discountPercent}%会员折扣。`, sale.at);
-  return { memberId: sale.memberId, earned: sale.earned, redeemed: sale.redeemed, balance: row.points_balance, tier: { code: tier.code, name: tier.name }, upgraded };
+  const facts = { at: sale.at, storeId: sale.storeId };
+  await queueMessage(ctx, row, 'e_receipt', `【Tillpoint】您的电子小票（${formatMoney(sale.netFen)}）：${config.receiptBaseUrl}/r/${sale.receiptToken}`, { ...facts, amountFen: sale.netFen, receiptToken: sale.receiptToken });
+  if (sale.earned > 0) await queueMessage(ctx, row, 'points_earned', `【Tillpoint】本次消费获得 ${sale.earned} 积分，当前积分 ${row.points_balance}。`, { ...facts, points: sale.earned, balance: row.points_balance });
+  if (sale.redeemed > 0) await queueMessage(ctx, row, 'points_redeemed', `【Tillpoint】本次使用 ${sale.redeemed} 积分抵扣，当前积分 ${row.points_balance}。`, { ...facts, points: sale.redeemed, balance: row.points_balance });
+  if (giftPoints > 0) await queueMessage(ctx, row, 'points_redeemed', `【Tillpoint】本次使用 ${giftPoints} 积分兑换礼品，当前积分 ${row.points_balance}。`, { ...facts, points: giftPoints, balance: row.points_balance });
+  if (upgraded) await queueMessage(ctx, row, 'tier_upgraded', `【Tillpoint】恭喜您升级为${tier.name}，下次消费起享受${tier.discountPercent}%会员折扣。`, { ...facts, tierName: tier.name, discountPercent: tier.discountPercent });
+  return { memberId: sale.memberId, earned: sale.earned, redeemed: spent, giftPoints, couponId: sale.couponId ?? null, balance: row.points_balance, tier: { code: tier.code, name: tier.name }, upgraded };
+}
+
+/** What a return takes back of a sale's gifts: their points, and the cash part (which earned nothing). */
+async function returnedGifts(ctx: Ctx, saleId: string, returnId: string) {
+  const [sold, returned] = await Promise.all([
+    ctx.db.selectFrom('sale_lines').select(['line_no', 'qty', 'total_fen', 'gift_points']).where('sale_id', '=', saleId).execute(),
+    ctx.db
+      .selectFrom('return_lines')
+      .innerJoin('returns', (j) => j.onRef('returns.store_id', '=', 'return_lines.store_id').onRef('returns.id', '=', 'return_lines.return_id'))
+      .select(['returns.id as returnId', 'returns.status as status', 'return_lines.sale_line_no as lineNo', 'return_lines.qty as qty', 'return_lines.refund_fen as refundFen'])
+      .where('returns.sale_id', '=', saleId)
+      .execute(),
+  ]);
+  const now = returned.filter((r) => r.returnId === returnId);
+  const before = returned.filter((r) => r.returnId !== returnId && r.status === 'completed');
+  const sum = (rows: typeof returned, lineNo: number, field: 'qty' | 'refundFen') => rows.filter((r) => r.lineNo === lineNo).reduce((s, r) => s + r[field], 0);
+  const gifts = sold.filter((l) => l.gift_points > 0);
+  return {
+    points: gifts.reduce((s, g) => s + giftPointsBack(g.gift_points, g.qty, sum(now, g.line_no, 'qty'), sum(before, g.line_no, 'qty')), 0),
+    cashFen: gifts.reduce((s, g) => s + g.total_fen, 0),
+    cashNowFen: gifts.reduce((s, g) => s + sum(now, g.line_no, 'refundFen'), 0),
+    cashBeforeFen: gifts.reduce((s, g) => s + sum(before, g.line_no, 'refundFen'), 0),
+    /** Every line of the sale is back once this return completes. */
+    whole: sold.every((l) => sum(now, l.line_no, 'qty') + sum(before, l.line_no, 'qty') >= l.qty),
+  };
 }
 
 /**
  * A return's points, inside the return's transaction: points earned on the returned goods are
- * clawed back in proportion (never below zero unless the chain allows it), and points the sale
- * was paid with come back as far as the refund routes to them.
+ * clawed back in proportion (never below zero unless the chain allows it), points the sale was
+ * paid with come back as far as the refund routes to them, a returned gift's points come back
+ * whole (its cash part is refunded as money by the return), and when the whole sale is back its
+ * coupon is usable again if still within its days (the member is told either way).
  */
 export async function writeReturnPoints(
   ctx: Ctx,
   input: { storeId: string; returnId: string; saleId: string; memberId: string; saleNetFen: number; returnedFen: number; previouslyReturnedFen: number; refundedPoints: number; businessDate: string; at: string },
-): Promise<{ clawedBack: number; refunded: number }> {
+): Promise<{ clawedBack: number; refunded: number; giftPoints: number; coupon: { code: string; outcome: 'restored' | 'expired'; lastDay: string } | null }> {
   const config = await membersConfig(ctx);
   const earnedRow = await ctx.db.selectFrom('member_points').select((eb) => eb.fn.sum<number>('points').as('p')).where('doc_type', '=', 'sale').where('doc_id', '=', input.saleId).where('kind', '=', 'earn').executeTakeFirst();
   const earned = Number(earnedRow?.p ?? 0);
-  let clawedBack = earned > 0 ? clawbackForReturn(earned, input.saleNetFen, input.returnedFen, input.previouslyReturnedFen) : 0;
+  const gifts = await returnedGifts(ctx, input.saleId, input.returnId);
+  // Gift lines earned nothing: their cash is left out of what the clawback is in proportion to.
+  const netFen = Math.max(0, input.saleNetFen - gifts.cashFen);
+  const beforeFen = Math.min(netFen, Math.max(0, input.previouslyReturnedFen - gifts.cashBeforeFen));
+  const returnedFen = Math.min(netFen - beforeFen, Math.max(0, input.returnedFen - gifts.cashNowFen));
+  let clawedBack = earned > 0 ? clawbackForReturn(earned, netFen, returnedFen, beforeFen) : 0;
   const row = await memberRow(ctx, input.memberId);
-  const available = row.points_balance + input.refundedPoints;
+  const refundedPoints = input.refundedPoints + gifts.points;
+  const available = row.points_balance + refundedPoints;
   if (!config.allowNegativeBalance) clawedBack = Math.min(clawedBack, Math.max(0, available));
-  const delta = input.refundedPoints - clawedBack;
+  const delta = refundedPoints - clawedBack;
   if (delta !== 0) await ctx.db.updateTable('members').set((eb) => ({ points_balance: eb('points_balance', '+', delta), updated_at: input.at })).where('id', '=', input.memberId).execute();
   const entries = [
-    ...(input.refundedPoints > 0 ? [{ kind: 'refund', points: input.refundedPoints }] : []),
+    ...(refundedPoints > 0 ? [{ kind: 'refund', points: refundedPoints }] : []),
     ...(clawedBack > 0 ? [{ kind: 'clawback', points: -clawedBack }] : []),
   ];
   if (entries.length) {
@@ -334,7 +427,15 @@ export async function writeReturnPoints(
       .values(entries.map((e) => ({ store_id: input.storeId, id: newId(), member_id: input.memberId, kind: e.kind, points: e.points, doc_type: 'return', doc_id: input.returnId, business_date: input.businessDate, created_at: input.at })))
       .execute();
   }
-  return { clawedBack, refunded: input.refundedPoints };
+  const coupon = gifts.whole ? await restoreSaleCoupon(ctx, input.saleId, input.businessDate) : null;
+  if (coupon) {
+    const body =
+      coupon.outcome === 'restored'
+        ? `【Tillpoint】您退货的订单所用优惠券 ${coupon.code} 已恢复，可用至 ${coupon.lastDay}。`
+        : `【Tillpoint】您退货的订单所用优惠券 ${coupon.code} 已于 ${coupon.lastDay} 过期，无法恢复。`;
+    await queueMessage(ctx, row, coupon.outcome === 'restored' ? 'coupon_restored' : 'coupon_expired', body, { at: input.at, storeId: input.storeId, lastDay: coupon.lastDay, amountFen: coupon.valueFen });
+  }
+  return { clawedBack, refunded: refundedPoints, giftPoints: gifts.points, coupon: coupon && { code: coupon.code, outcome: coupon.outcome, lastDay: coupon.lastDay } };
 }
 
 /** Everything held about a member, decrypted, for a data request (audited). */
@@ -356,7 +457,7 @@ export async function anonymiseMember(ctx: Ctx, actor: Actor, id: string): Promi
   const row = await memberRow(ctx, id);
   const now = ctx.clock.now().toISOString();
   await ctx.db.transaction().execute(async (tx) => {
-    await tx.updateTable('members').set({ phone_index: null, phone_sealed: null, name_sealed: null, birthday_sealed: null, status: 'anonymised', updated_at: now }).where('id', '=', id).execute();
+    await tx.updateTable('members').set({ phone_index: null, phone_sealed: null, name_sealed: null, birthday_sealed: null, wechat_openid_sealed: null, wechat_openid_index: null, status: 'anonymised', updated_at: now }).where('id', '=', id).execute();
     await tx.deleteFrom('member_messages').where('member_id', '=', id).where('status', '=', 'pending').execute();
     await appendAudit({ ...ctx, db: tx, actor }, { action: 'member.anonymised', docType: 'member', docId: id, storeId: null, data: { cardNo: row.card_no } });
     await appendOutbox({ ...ctx, db: tx }, { type: 'member.anonymised', documentId: `${id}:anonymised`, payload: { memberId: id, at: now } });

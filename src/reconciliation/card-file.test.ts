@@ -2,22 +2,24 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { CARD_FILE_PROFILES, formatCardFile, parseCardFile, type CardFileRow } from './card-file';
-import { matchCardLines } from './match';
+import { matchCardLines, matchCardRefunds, type PosCardRefund } from './match';
 
 const rows: CardFileRow[] = [
   { merchantNo: '898310000000001', terminal: 'T0000001', time: '2026-11-29 10:00:01', kind: 'pay', batch: '000123', voucher: '000001', reference: '000123000001', cardMasked: '622588******6688', amountFen: 2580, feeFen: 15 },
   { merchantNo: '898310000000001', terminal: 'T0000001', time: '2026-11-29 12:00:00', kind: 'pay', batch: '000123', voucher: '000002', reference: '000123000002', cardMasked: '622588******6688', amountFen: 123456, feeFen: 741 },
-  { merchantNo: '898310000000001', terminal: 'T0000001', time: '2026-11-29 16:00:00', kind: 'refund', batch: '000123', voucher: '000003', reference: '000123000003', cardMasked: '622588******6688', amountFen: 1000, feeFen: 6 },
+  { merchantNo: '898310000000001', terminal: 'T0000001', time: '2026-11-29 16:00:00', kind: 'refund', batch: '000123', voucher: '000003', reference: '000123000003', cardMasked: '622588******6688', amountFen: 1000, feeFen: 6, originalReference: '000123000001' },
 ];
 
 describe('card acquirer file', () => {
   it('reads the acquirer layout it writes: 参考号, terminal, time, fee charged and returned, totals', () => {
     const file = parseCardFile(formatCardFile(rows));
-    expect(file.lines.map((l) => [l.channelTxnId, l.kind, l.terminal, l.grossFen, l.feeFen, l.netFen, l.time, l.line])).toEqual([
-      ['000123000001', 'pay', 'T0000001', 2580, -15, 2565, '2026-11-29T10:00:01+08:00', 3],
-      ['000123000002', 'pay', 'T0000001', 123456, -741, 122715, '2026-11-29T12:00:00+08:00', 4],
-      ['000123000003', 'refund', 'T0000001', -1000, 6, -994, '2026-11-29T16:00:00+08:00', 5],
+    expect(file.lines.map((l) => [l.channelTxnId, l.kind, l.terminal, l.grossFen, l.feeFen, l.netFen, l.time, l.line, l.merchantOrderNo])).toEqual([
+      ['000123000001', 'pay', 'T0000001', 2580, -15, 2565, '2026-11-29T10:00:01+08:00', 3, null],
+      ['000123000002', 'pay', 'T0000001', 123456, -741, 122715, '2026-11-29T12:00:00+08:00', 4, null],
+      // The refund (退货) names the payment it gives back (原参考号).
+      ['000123000003', 'refund', 'T0000001', -1000, 6, -994, '2026-11-29T16:00:00+08:00', 5, '000123000001'],
     ]);
+    expect(formatCardFile(rows).toString('utf8').split('\n')[4]).toBe('898310000000001,T0000001,2026-11-29 16:00:00,退货,000123,000003,000123000003,622588******6688,10.00,-0.06,9.94,000123000001');
   });
 
   it('reads another acquirer through its profile: GBK, metadata lines, date and time apart, thousand separators', () => {
@@ -42,7 +44,7 @@ describe('card acquirer file', () => {
     const shifted = [...text];
     // 卡号 lost: every value after it moves one column left.
     shifted[3] = (shifted[3] ?? '').replace('622588******6688,', '');
-    expect(() => parseCardFile(Buffer.from(shifted.join('\n')))).toThrow(/^Line 4: the row has 10 fields but the header has 11: a column is missing or shifted/);
+    expect(() => parseCardFile(Buffer.from(shifted.join('\n')))).toThrow(/^Line 4: the row has 11 fields but the header has 12: a column is missing or shifted/);
     const swapped = [...text];
     // The amounts moved one column right: 交易金额 − 手续费 no longer gives 结算金额.
     swapped[2] = (swapped[2] ?? '').replace('6688,25.80,0.15,25.65', '6688,0.00,25.80,0.15');
@@ -94,6 +96,45 @@ describe('matchCardLines', () => {
         const a = matchCardLines(tenders, lines, true);
         const b = matchCardLines(shuffle(tenders), shuffle(lines), true);
         expect([b.matched, b.exceptions]).toEqual([a.matched, a.exceptions]);
+      }),
+    );
+  });
+});
+
+describe('matchCardRefunds', () => {
+  const at = (m: number) => new Date(Date.UTC(2026, 10, 29, 8, m)).toISOString();
+  const refundLine = (ref: string, original: string | null, fen: number, m: number, n: number) => ({ channelTxnId: ref, merchantOrderNo: original, kind: 'refund' as const, grossFen: -fen, feeFen: Math.round(fen * 0.006), time: at(m), line: n });
+  const refund = (reference: string, originalReference: string, amountFen: number, m: number): PosCardRefund => ({ reference, originalReference, amountFen, time: at(m), storeId: 'S1' });
+  const refunds = [refund('000200000001', '000123000001', 1000, 0), refund('000200000002', '000123000002', 2500, 10), refund('000200000003', '000123000003', 700, 20), refund('000200000004', '000123000004', 300, 30)];
+  const lines = [
+    refundLine('000200000001', '000123000001', 1000, 1, 2), // the same refund a minute later at the acquirer
+    refundLine('000200000002', '000123000002', 2490, 10, 3), // ten fen less given back
+    refundLine('000999000009', '000123000004', 300, 31, 4), // the acquirer's own reference: found by the payment's
+    refundLine('000200000005', '000123000005', 1200, 40, 5), // refunded on the terminal, no return at the till
+    refundLine('000200000006', '000123000006', 800, 50, 6), // a refund of yesterday's return billed today (known)
+  ];
+  const known = [...refunds, refund('000200000006', '000123000006', 800, 49)];
+
+  it('matches by the refund reference or the payment reference within the time window; flags a refund on one side only or for another amount', () => {
+    const result = matchCardRefunds(refunds, lines, lines, true, known);
+    expect(result.matched).toBe(2);
+    expect(result.exceptions.map((e) => [e.code, e.merchantOrderNo, e.refundNo, e.posAmountFen, e.channelAmountFen, e.lines])).toEqual([
+      ['AMOUNT_MISMATCH', '000123000002', '000200000002', 2500, 2490, [3]],
+      ['REFUND_CHANNEL_ONLY', '000123000005', '000200000005', null, 1200, [5]],
+      ['REFUND_POS_ONLY', '000123000003', '000200000003', 700, null, []],
+    ]);
+    // Before the day's card file is in, the till's refunds are pending.
+    expect(matchCardRefunds(refunds, [], [], false, known)).toMatchObject({ matched: 0, pending: 4, exceptions: [] });
+    // A line of the same reference an hour away is another batch's: not this refund.
+    const later = matchCardRefunds([refund('000200000001', '000123000001', 1000, 0)], [refundLine('000200000001', null, 1000, 60, 2)], [refundLine('000200000001', null, 1000, 60, 2)], true, []);
+    expect(later.exceptions.map((e) => e.code)).toEqual(['REFUND_CHANNEL_ONLY', 'REFUND_POS_ONLY']);
+  });
+
+  it('gives the same result whatever the order of refunds and lines', () => {
+    const expected = matchCardRefunds(refunds, lines, lines, true, known);
+    fc.assert(
+      fc.property(fc.shuffledSubarray(refunds, { minLength: refunds.length }), fc.shuffledSubarray(lines, { minLength: lines.length }), (rs, ls) => {
+        expect(matchCardRefunds(rs, ls, ls, true, known)).toEqual(expected);
       }),
     );
   });

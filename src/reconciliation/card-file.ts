@@ -22,6 +22,8 @@ export interface CardFileProfile {
     batch?: string;
     voucher?: string;
     card?: string;
+    /** On a refund (退货) row: the 参考号 of the payment it gives back, when the acquirer writes it. */
+    originalReference?: string;
     amount: string;
     fee: string;
     net: string;
@@ -38,7 +40,7 @@ export interface CardFileProfile {
 export const CARD_FILE_PROFILES = {
   acquirer: {
     name: 'acquirer',
-    columns: { merchant: '商户号', terminal: '终端号', time: '交易时间', type: '交易类型', batch: '交易批次号', voucher: '凭证号', reference: '参考号', card: '卡号', amount: '交易金额', fee: '手续费', net: '结算金额' },
+    columns: { merchant: '商户号', terminal: '终端号', time: '交易时间', type: '交易类型', batch: '交易批次号', voucher: '凭证号', reference: '参考号', card: '卡号', amount: '交易金额', fee: '手续费', net: '结算金额', originalReference: '原参考号' },
     payTypes: ['消费'],
     refundTypes: ['退货'],
     voidTypes: ['消费撤销', '撤销'],
@@ -47,7 +49,7 @@ export const CARD_FILE_PROFILES = {
   // 银联商务-style export (column names as commonly seen; unconfirmed): date and time apart.
   chinaums: {
     name: 'chinaums',
-    columns: { merchant: '商户编号', terminal: '终端编号', date: '交易日期', time: '交易时间', type: '交易类型', batch: '批次号', voucher: '凭证号', reference: '检索参考号', card: '卡号', amount: '交易金额', fee: '手续费', net: '清算金额' },
+    columns: { merchant: '商户编号', terminal: '终端编号', date: '交易日期', time: '交易时间', type: '交易类型', batch: '批次号', voucher: '凭证号', reference: '检索参考号', card: '卡号', amount: '交易金额', fee: '手续费', net: '清算金额', originalReference: '原交易参考号' },
     payTypes: ['消费', '预授权完成'],
     refundTypes: ['退货', '退款'],
     voidTypes: ['消费撤销', '撤销'],
@@ -72,6 +74,8 @@ export interface CardFileRow {
   amountFen: number;
   /** Charged on a payment (positive), returned on a refund (positive, written negative). */
   feeFen: number;
+  /** A refund's payment (its 参考号). */
+  originalReference?: string;
 }
 
 const AGAIN = 'Export the file again from the acquirer (do not edit it in Excel); nothing was imported.';
@@ -155,7 +159,10 @@ export function parseCardFile(bytes: Buffer, profile: CardFileProfile = CARD_FIL
     if (kind !== 'reverse' && Math.abs(net) !== Math.abs(grossFen + feeFen)) throw fileError(line, c.net, `"${cell(c.net)}" is not ${c.amount} − ${c.fee} (${formatYuan(Math.abs(grossFen + feeFen))}): the row does not add up, or its columns are shifted.`);
     const merchant = cell(c.merchant);
     if (c.merchant && !merchants.has(merchant)) merchants.set(merchant, line);
-    lines.push({ channel: 'card', channelTxnId: reference, merchantOrderNo: null, refundNo: kind === 'refund' ? reference : null, kind, grossFen, feeFen, feeExact: formatYuan(feeFen), netFen: grossFen + feeFen, time, store: null, terminal: cell(c.terminal) || null, line });
+    // A refund row names the payment it gives back (原参考号) where the layout has the column.
+    const original = kind === 'refund' ? cell(c.originalReference) : '';
+    if (original && !/^\d{6,20}$/.test(original)) throw fileError(line, c.originalReference ?? null, `"${original}" is not a reference number (参考号, digits).`);
+    lines.push({ channel: 'card', channelTxnId: reference, merchantOrderNo: original || null, refundNo: kind === 'refund' ? reference : null, kind, grossFen, feeFen, feeExact: formatYuan(feeFen), netFen: grossFen + feeFen, time, store: null, terminal: cell(c.terminal) || null, line });
   }
   if (totals) checkTotals(lines, totals, profile);
   return { lines, merchants };
@@ -178,21 +185,22 @@ function checkTotals(lines: ChannelLine[], totals: { line: number; cells: string
 
 /**
  * Writes card transactions in the `acquirer` layout: a title line, the header, one row per
- * transaction (refunds as positive 退货 with the fee returned as a negative 手续费), a 合计 row.
+ * transaction (refunds as positive 退货 with the fee returned as a negative 手续费 and the payment's
+ * 参考号 in 原参考号), a 合计 row.
  *
  * @example formatCardFile([{ merchantNo: '898310000000001', terminal: 'T0000001', time: '2026-11-29 10:00:01', kind: 'pay', batch: '000123', voucher: '000001', reference: '000123000001', cardMasked: '622588******6688', amountFen: 2580, feeFen: 15 }])
  */
 export function formatCardFile(rows: readonly CardFileRow[]): Buffer {
   const c = CARD_FILE_PROFILES.acquirer.columns;
-  const out = ['# 收单机构结算明细 card-settlement-v1', [c.merchant, c.terminal, c.time, c.type, c.batch, c.voucher, c.reference, c.card, c.amount, c.fee, c.net].join(',')];
+  const out = ['# 收单机构结算明细 card-settlement-v1', [c.merchant, c.terminal, c.time, c.type, c.batch, c.voucher, c.reference, c.card, c.amount, c.fee, c.net, c.originalReference].join(',')];
   let amount = 0;
   let fee = 0;
   for (const r of rows) {
     const sign = r.kind === 'pay' ? 1 : -1;
     amount += sign * r.amountFen;
     fee += sign * r.feeFen;
-    out.push([r.merchantNo, r.terminal, r.time, r.kind === 'pay' ? '消费' : '退货', r.batch, r.voucher, r.reference, r.cardMasked, formatYuan(r.amountFen), formatYuan(sign * r.feeFen), formatYuan(r.amountFen - r.feeFen)].join(','));
+    out.push([r.merchantNo, r.terminal, r.time, r.kind === 'pay' ? '消费' : '退货', r.batch, r.voucher, r.reference, r.cardMasked, formatYuan(r.amountFen), formatYuan(sign * r.feeFen), formatYuan(r.amountFen - r.feeFen), r.kind === 'refund' ? (r.originalReference ?? '') : ''].join(','));
   }
-  out.push(['合计', String(rows.length), formatYuan(amount), formatYuan(fee), formatYuan(amount - fee), '', '', '', '', '', ''].join(','));
+  out.push(['合计', String(rows.length), formatYuan(amount), formatYuan(fee), formatYuan(amount - fee), '', '', '', '', '', '', ''].join(','));
   return Buffer.from(`${out.join('\n')}\n`, 'utf8');
 }

@@ -12,7 +12,9 @@ import { configureWallets } from '../payments/index';
 import { startDemoWallets, type DemoWallets } from '../sandbox/demo-wallets';
 import { DEMO_ALIPAY } from '../sandbox/demo-merchants';
 import type { CartView } from '../checkout/cart';
+import { createStore } from '../platform/stores/service';
 import { billFetchSchedule, billSources, fetchAndReconcile, type BillSource } from './fetch';
+import { saveStoreReconSettings } from './settings';
 import { importStatementFile } from './import';
 
 const EAN = withCheckDigit('690000000318');
@@ -124,5 +126,53 @@ describeEachDb('reconciliation: scheduled bill fetch', (handle) => {
       message: expect.stringMatching(/^Line 3: the line has 26 values but the bill has 27 columns/) as unknown,
     });
     expect(await files()).toBe(before);
+  });
+
+  it("fetches at each store's own time in its own time zone, once per store and day", async () => {
+    const s002 = await t.ctx.db.selectFrom('stores').select('id').where('code', '=', 'S002').executeTakeFirstOrThrow();
+    await saveStoreReconSettings(t.ctx, s002.id, { fetchAt: '14:30' }); // Beijing time
+    // A store in Xinjiang time (UTC+6) fetching at 09:00 there: 11:00 in Beijing.
+    const west = await createStore(t.ctx, { code: 'S009', name: '乌鲁木齐店', timeZone: 'Asia/Urumqi' });
+    await saveStoreReconSettings(t.ctx, west.id, { fetchAt: '09:00' });
+    await expect(saveStoreReconSettings(t.ctx, west.id, { fetchAt: '9:00' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('must be HH:MM') as unknown });
+    // To 09:59 Beijing time (01:59 UTC) of the next day.
+    const now = t.clock.now();
+    const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1, 1, 59);
+    t.clock.advance(next - now.getTime());
+    const day = new Date(next + 8 * HOUR).toISOString().slice(0, 10);
+    const before = (days: number) => new Date(Date.parse(day) - days * 24 * HOUR).toISOString().slice(0, 10);
+    const schedule = billFetchSchedule({ at: '10:00', sources });
+    const tickAt = async (minutes: number) => {
+      t.clock.advance(minutes * MINUTE);
+      return (await schedule.tick(t.ctx)).map((r) => [r.date, r.stores]);
+    };
+    expect(await tickAt(0)).toEqual([]);
+    expect(await tickAt(1)).toEqual([
+      [before(1), ['S001']], // 10:00 in Beijing: S001 (the node's default)
+      [before(2), ['S001']],
+    ]);
+    expect(await tickAt(1)).toEqual([]); // done for today
+    expect(await tickAt(58)).toEqual([]); // 10:59 Beijing = 08:59 Urumqi
+    expect(await tickAt(1)).toEqual([
+      [before(1), ['S009']],
+      [before(2), ['S009']],
+    ]);
+    expect(await tickAt(209)).toEqual([]); // 14:29 Beijing
+    expect(await tickAt(1)).toEqual([
+      [before(1), ['S002']],
+      [before(2), ['S002']],
+    ]);
+    // The next day at 10:00 Beijing time only S001 is due.
+    expect(await tickAt(19 * 60 + 30)).toEqual([
+      [day, ['S001']],
+      [before(1), ['S001']],
+    ]);
+    // Set to the same minute, the stores share one download and one run.
+    await saveStoreReconSettings(t.ctx, s002.id, { fetchAt: '10:00' });
+    const together = billFetchSchedule({ at: '10:00', sources });
+    expect((await together.tick(t.ctx)).map((r) => [r.date, r.stores])).toEqual([
+      [day, ['S001', 'S002']],
+      [before(1), ['S001', 'S002']],
+    ]);
   });
 });

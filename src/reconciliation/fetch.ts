@@ -1,16 +1,20 @@
 // Fetching the channels' bills and reconciling (issue 7 §2): each configured channel's trade bill
 // for a business date is downloaded through the Payments adapters, imported (the same file twice
 // changes nothing; a bad file is refused whole) and then the date is reconciled and its exceptions
-// recorded. A schedule runs it at a configurable Beijing time (default 10:00) on T+1, when the
-// providers have published the bill, and again on T+2 for a bill that came late or was re-issued.
-import { AppError, isAppError } from '../platform/errors';
+// recorded. A schedule runs it at each store's configurable time in the store's time zone (default
+// 10:00) on T+1, when the providers have published the bill, and again on T+2 for a bill that came
+// late or was re-issued.
+import { isAppError } from '../platform/errors';
+import { businessDate } from '../platform/business-date';
+import { listStores } from '../platform/stores/service';
 import type { Ctx } from '../platform/context';
 import { downloadWechatTradeBill, type WechatConfig } from '../payments/wechat-client';
 import { downloadAlipayBill, type AlipayConfig } from '../payments/alipay-client';
 import { ChannelUnreachable } from '../payments/code-channel';
 import { importStatementFile } from './import';
 import { recordReconciliation } from './exceptions';
-import { beijingDate, type LayerSummary } from './run';
+import type { LayerSummary } from './run';
+import { assertFetchAt, DEFAULT_FETCH_AT, storeReconSettings } from './settings';
 import { addDays } from './match-settlement';
 
 /** A channel whose bill can be downloaded (a strategy: the real provider, or its sandbox). */
@@ -48,6 +52,8 @@ export interface FetchRun {
   date: string;
   bills: BillFetch[];
   summary: LayerSummary;
+  /** Scheduled runs: the stores whose fetch time brought the date up. */
+  stores?: string[];
 }
 
 /**
@@ -78,40 +84,59 @@ export async function fetchAndReconcile(ctx: Ctx, input: { date: string; sources
 }
 
 export interface BillFetchSchedule {
-  /** Called every minute: runs what is due (T+1 and T+2 at the set time); returns the runs made. */
+  /** Called every minute: runs what is due (T+1 and T+2 at each store's time); returns the runs made. */
   tick(ctx: Ctx): Promise<FetchRun[]>;
 }
 
+/** The wall-clock HH:MM of an instant in a time zone. */
+function localClock(at: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
+  return `${part('hour')}:${part('minute')}`;
+}
+
 /**
- * Fetches at `at` (HH:MM, Beijing time) each day for the day before (T+1) and the day before that
- * (T+2). A date whose bills did not all arrive is tried again every `retryMinutes` that day.
+ * Fetches, for each store at its own time (`fetchAt` of its reconciliation settings, HH:MM in the
+ * store's time zone; `at` for a store that has not set one, default 10:00), the bills of the day
+ * before (T+1) and of the day before that (T+2), by the store's calendar, and reconciles those
+ * dates. Stores due in the same minute for the same date share one download and one run. A date
+ * whose bills did not all arrive is tried again every `retryMinutes` that day.
  *
  * @example const schedule = billFetchSchedule({ at: '10:00', sources }); setInterval(() => schedule.tick(ctx), 60_000)
  */
 export function billFetchSchedule(options: { at?: string; retryMinutes?: number; sources: readonly BillSource[] }): BillFetchSchedule {
-  const at = options.at ?? '10:00';
-  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(at)) throw new AppError('VALIDATION_FAILED', `The bill fetch time "${at}" must be HH:MM (Beijing time), e.g. 10:00.`);
+  const at = options.at ?? DEFAULT_FETCH_AT;
+  assertFetchAt(at);
   const retryMs = (options.retryMinutes ?? 30) * 60_000;
   const done = new Set<string>();
   const tried = new Map<string, number>();
   let running = false;
   return {
     async tick(ctx) {
-      const now = ctx.clock.now();
-      const today = beijingDate(now);
-      const clock = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(11, 16);
-      if (running || clock < at || options.sources.length === 0) return [];
+      if (running || options.sources.length === 0) return [];
       running = true;
       try {
+        const now = ctx.clock.now();
+        // date → the stores due for it now, each with its key (store | its today | date).
+        const due = new Map<string, Array<{ code: string; key: string }>>();
+        for (const store of await listStores(ctx)) {
+          const { fetchAt } = await storeReconSettings(ctx, store.id, { fetchAt: at });
+          if (localClock(now, store.timeZone) < fetchAt) continue;
+          const today = businessDate(now, store.timeZone);
+          for (const date of [addDays(today, -1), addDays(today, -2)]) {
+            const key = `${store.id}|${today}|${date}`;
+            const last = tried.get(key);
+            if (done.has(key) || (last !== undefined && now.getTime() - last < retryMs)) continue;
+            due.set(date, [...(due.get(date) ?? []), { code: store.code, key }]);
+          }
+        }
         const runs: FetchRun[] = [];
-        for (const date of [addDays(today, -1), addDays(today, -2)]) {
-          const key = `${today}|${date}`;
-          const last = tried.get(key);
-          if (done.has(key) || (last !== undefined && now.getTime() - last < retryMs)) continue;
-          tried.set(key, now.getTime());
+        for (const date of [...due.keys()].sort().reverse()) {
+          const stores = due.get(date) ?? [];
+          for (const s of stores) tried.set(s.key, now.getTime());
           const run = await fetchAndReconcile(ctx, { date, sources: options.sources });
-          if (run.bills.every((b) => b.status === 'imported' || b.status === 'unchanged')) done.add(key);
-          runs.push(run);
+          if (run.bills.every((b) => b.status === 'imported' || b.status === 'unchanged')) for (const s of stores) done.add(s.key);
+          runs.push({ ...run, stores: stores.map((s) => s.code) });
         }
         return runs;
       } finally {

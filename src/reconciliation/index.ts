@@ -5,3 +5,5 @@ export { runReconciliation, type ReconRun, type RunException } from './run';
 export { recordReconciliation, assignException, noteException, resolveException, writeOffException, getException } from './exceptions';
 export type { ReconException, ExceptionCode } from './match';
 export { fetchAndReconcile, billFetchSchedule, billSources, type BillSource, type BillFetchSchedule, type FetchRun } from './fetch';
+export { recordCashDeposit, type CashDepositView } from './cash-deposits';
+export { storeReconSettings, saveStoreReconSettings, chainReconSettings, saveChainReconSettings, type StoreReconSettings, type ChainReconSettings } from './settings';

@@ -140,9 +140,17 @@ function payerOf(credit: BankCredit): string | null {
   return Object.keys(CHANNEL_PAYERS).find((channel) => CHANNEL_PAYERS[channel]?.some((word) => text.includes(word))) ?? null;
 }
 
+/** At most this many open batches of a channel are tried together for one credit (2^n subsets). */
+export const MAX_BATCHES_PER_CREDIT = 10;
+
 /**
  * Which credit pays which batch (of `date` and the days before): for each batch in date and batch
  * order, an unused credit of the same amount valued T+1…T+3 that names the batch, or else its channel.
+ * Then each credit still unused pays several batches at once (a wallet's automatic withdrawal over
+ * two days, an acquirer crediting two batches together) when open batches of its channel, each with
+ * the credit in its window, add up to it exactly — see `batchesPaidTogether`. Batches of the days
+ * after `date` (up to T+2, whose window still reaches the credits of `date`'s) may share a credit
+ * with `date`'s but are not reported for it.
  *
  * @example payingCredits(settlements, credits, '2026-11-29').paid.get(batch) // the credit, or undefined
  */
@@ -150,17 +158,61 @@ export function payingCredits(settlements: readonly SettlementRow[], credits: re
   const ordered = [...credits].sort((a, b) => a.valueDate.localeCompare(b.valueDate) || a.amountFen - b.amountFen || (a.reference ?? '').localeCompare(b.reference ?? '') || a.description.localeCompare(b.description) || a.line - b.line);
   const used = new Set<BankCredit>();
   const paid = new Map<SettlementRow, BankCredit>();
-  const batches = [...settlements].filter((s) => s.businessDate <= date).sort((a, b) => a.businessDate.localeCompare(b.businessDate) || a.batchId.localeCompare(b.batchId));
-  for (const s of batches) {
+  const visible = [...settlements].filter((s) => s.businessDate <= addDays(date, BANK_WINDOW_DAYS - 1)).sort((a, b) => a.businessDate.localeCompare(b.businessDate) || a.batchId.localeCompare(b.batchId));
+  const batches = visible.filter((s) => s.businessDate <= date);
+  const inWindow = (c: BankCredit, s: SettlementRow) => c.valueDate >= addDays(s.businessDate, 1) && c.valueDate <= addDays(s.businessDate, BANK_WINDOW_DAYS);
+  const names = (c: BankCredit, s: SettlementRow) => `${c.reference ?? ''} ${c.description}`.includes(s.batchId);
+  // In date order: a later batch never takes the credit of an earlier one.
+  for (const s of visible) {
     if (s.netFen === 0) continue;
-    const inWindow = ordered.filter((c) => !used.has(c) && c.amountFen === s.netFen && c.valueDate >= addDays(s.businessDate, 1) && c.valueDate <= addDays(s.businessDate, BANK_WINDOW_DAYS));
-    const named = inWindow.find((c) => `${c.reference ?? ''} ${c.description}`.includes(s.batchId)) ?? inWindow.find((c) => payerOf(c) === s.channel);
+    const candidates = ordered.filter((c) => !used.has(c) && c.amountFen === s.netFen && inWindow(c, s));
+    const named = candidates.find((c) => names(c, s)) ?? candidates.find((c) => payerOf(c) === s.channel);
     if (named) {
       used.add(named);
       paid.set(s, named);
     }
   }
+  for (const c of ordered) {
+    const channel = payerOf(c);
+    if (used.has(c) || c.amountFen <= 0) continue;
+    const open = visible.filter((s) => s.netFen > 0 && !paid.has(s) && inWindow(c, s) && (s.channel === channel || names(c, s)));
+    const together = batchesPaidTogether(open, c.amountFen, (s) => names(c, s));
+    if (!together) continue;
+    used.add(c);
+    for (const s of together) paid.set(s, c);
+  }
   return { ordered, used, paid, batches };
+}
+
+/**
+ * Two or more of `open` (one channel's unpaid batches, in date and batch order) whose nets add up to
+ * `amountFen` exactly, or null. Deterministic and bounded: batches the credit names come first, then
+ * the earliest `MAX_BATCHES_PER_CREDIT`; consecutive batches are preferred (a withdrawal covers days
+ * in a row), then the fewest batches, then the earliest.
+ *
+ * @example batchesPaidTogether([d1, d2, d3], d1.netFen + d2.netFen, () => false) // [d1, d2]
+ */
+export function batchesPaidTogether(open: readonly SettlementRow[], amountFen: number, named: (s: SettlementRow) => boolean): SettlementRow[] | null {
+  const candidates = [...open.filter(named), ...open.filter((s) => !named(s))].slice(0, MAX_BATCHES_PER_CREDIT);
+  candidates.sort((a, b) => a.businessDate.localeCompare(b.businessDate) || a.batchId.localeCompare(b.batchId));
+  const sum = (xs: readonly SettlementRow[]) => xs.reduce((total, s) => total + s.netFen, 0);
+  for (let from = 0; from < candidates.length; from++) {
+    for (let to = from + 2; to <= candidates.length; to++) {
+      if (sum(candidates.slice(from, to)) === amountFen) return candidates.slice(from, to);
+    }
+  }
+  let best: SettlementRow[] | null = null;
+  for (let mask = 1; mask < 1 << candidates.length; mask++) {
+    const picked = candidates.filter((_s, i) => mask & (1 << i));
+    if (picked.length < 2 || sum(picked) !== amountFen) continue;
+    if (!best || picked.length < best.length || (picked.length === best.length && earlier(picked, best))) best = picked;
+  }
+  return best;
+}
+
+function earlier(a: readonly SettlementRow[], b: readonly SettlementRow[]): boolean {
+  const key = (xs: readonly SettlementRow[]) => xs.map((s) => `${s.businessDate}\u0000${s.batchId}`).join('\u0001');
+  return key(a) < key(b);
 }
 
 /**

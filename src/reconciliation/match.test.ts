@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { matchChannelLines, matchRefunds, type PosTender } from './match';
-import { matchBankCredits, matchSettlements, summariseBillLines, type SettlementRow } from './match-settlement';
+import { matchCashDeposits, type CashDeposit } from './match-cash';
+import { batchesPaidTogether, matchBankCredits, matchSettlements, payingCredits, summariseBillLines, type BankCredit, type SettlementRow } from './match-settlement';
 
 const tender = (no: string, amountFen: number, channel = 'wechat'): PosTender => ({ channel, merchantOrderNo: no, amountFen, saleId: `sale-${no}`, receiptNo: `S001-T01-20261129-${no}` });
 const line = (no: string, kind: 'pay' | 'refund' | 'reverse', grossFen: number, n: number, channel = 'wechat') => ({ channel, merchantOrderNo: no, kind, grossFen, line: n });
@@ -113,5 +114,111 @@ describe('matchSettlements and matchBankCredits', () => {
         expect.objectContaining({ code: 'BANK_UNMATCHED', side: 'bank', channel: 'alipay', amountFen: 500, valueDate: '2026-11-30', lines: [4] }),
       ],
     });
+  });
+
+  describe('one credit paying several batches', () => {
+    const day = (channel: string, businessDate: string, netFen: number): SettlementRow => ({ channel, businessDate, settleDate: businessDate, batchId: `${channel === 'wechat' ? 'WX' : 'CD'}${businessDate.replace(/-/g, '')}`, count: 1, grossFen: netFen, feeFen: 0, refundFen: 0, netFen });
+    const credit = (valueDate: string, amountFen: number, counterparty: string, n: number, description = ''): BankCredit => ({ valueDate, amountFen, counterparty, reference: null, description, line: n });
+    const wx27 = day('wechat', '2026-11-27', 10_000);
+    const wx28 = day('wechat', '2026-11-28', 20_000);
+    const wx29 = day('wechat', '2026-11-29', 30_000);
+    const cd28 = day('card', '2026-11-28', 4_000);
+    const cd29 = day('card', '2026-11-29', 6_000);
+    const batches = [wx27, wx28, wx29, cd28, cd29];
+    const credits = [
+      credit('2026-11-30', 50_000, '财付通支付科技有限公司', 3, '微信支付自动提现'), // 11-28 + 11-29 (not 11-27 + another: consecutive days first)
+      credit('2026-11-28', 10_000, '财付通支付科技有限公司', 4), // 11-27 alone
+      credit('2026-11-30', 10_000, '银联商务股份有限公司', 5, 'POS结算 CD20261128 CD20261129'), // two card batches at once
+    ];
+
+    it('records the batches a credit pays together, preferring consecutive days; the rest one to one', () => {
+      const { paid } = payingCredits(batches, credits, '2026-11-29');
+      expect(batches.map((b) => [b.batchId, paid.get(b)?.line])).toEqual([
+        ['WX20261127', 4],
+        ['WX20261128', 3],
+        ['WX20261129', 3],
+        ['CD20261128', 5],
+        ['CD20261129', 5],
+      ]);
+      expect(matchBankCredits(batches, credits, { date: '2026-11-29', today: '2026-12-03' })).toEqual({ matched: 2, pending: 0, exceptions: [] });
+      // The day before sees the same credit pay its batch together with the next day's.
+      expect(matchBankCredits(batches, credits, { date: '2026-11-28', today: '2026-12-03' })).toEqual({ matched: 2, pending: 0, exceptions: [] });
+    });
+
+    it('is exact: a credit a fen off any sum pays nothing, and both sides are BANK_UNMATCHED after the window', () => {
+      const off = [credit('2026-11-30', 50_001, '财付通支付科技有限公司', 3)];
+      expect(matchBankCredits([wx28, wx29], off, { date: '2026-11-29', today: '2026-12-01' })).toMatchObject({ matched: 0, pending: 2, exceptions: [] });
+      expect(matchBankCredits([wx28, wx29], off, { date: '2026-11-29', today: '2026-12-03' }).exceptions.map((e) => [e.side, e.batchId, e.amountFen, e.lines])).toEqual([
+        ['settlement', 'WX20261129', 30_000, []],
+        ['bank', null, 50_001, [3]],
+      ]);
+      // Another channel's batches are never combined for a WeChat credit.
+      expect(batchesPaidTogether([wx28], 24_000, () => false)).toBeNull();
+      expect(payingCredits([wx28, cd29], [credit('2026-11-30', 26_000, '财付通支付科技有限公司', 3)], '2026-11-29').paid.size).toBe(0);
+    });
+
+    it('picks the fewest batches, then the earliest, when several sets add up', () => {
+      const open = [day('wechat', '2026-11-26', 100), day('wechat', '2026-11-27', 300), day('wechat', '2026-11-28', 200), day('wechat', '2026-11-29', 100)];
+      // 100 + 300 + 200 (consecutive) beats 300 + 200 + 100, both consecutive: the earliest run wins.
+      expect(batchesPaidTogether(open, 600, () => false)?.map((b) => b.businessDate)).toEqual(['2026-11-26', '2026-11-27', '2026-11-28']);
+      // No consecutive run makes 200: of the sets, the earliest pair.
+      expect(batchesPaidTogether(open, 200, () => false)?.map((b) => b.businessDate)).toEqual(['2026-11-26', '2026-11-29']);
+    });
+
+    it('gives the same answer whatever the order of batches and credits', () => {
+      const expected = matchBankCredits(batches, credits, { date: '2026-11-29', today: '2026-12-03' });
+      const paidBy = (bs: readonly SettlementRow[], cs: readonly BankCredit[]) => {
+        const { paid } = payingCredits(bs, cs, '2026-11-29');
+        return [...paid].map(([b, c]) => `${b.batchId}:${c.line}`).sort();
+      };
+      const expectedPaid = paidBy(batches, credits);
+      fc.assert(
+        fc.property(fc.shuffledSubarray(batches, { minLength: batches.length }), fc.shuffledSubarray(credits, { minLength: credits.length }), (bs, cs) => {
+          expect(matchBankCredits(bs, cs, { date: '2026-11-29', today: '2026-12-03' })).toEqual(expected);
+          expect(paidBy(bs, cs)).toEqual(expectedPaid);
+        }),
+      );
+    });
+  });
+});
+
+describe('matchCashDeposits', () => {
+  const deposit = (storeCode: string, businessDate: string, depositFen: number, slipNo: string | null = null): CashDeposit => ({ storeId: `id-${storeCode}`, storeCode, businessDate, depositFen, countedFen: depositFen, slipNo });
+  const credit = (valueDate: string, amountFen: number, description: string, n: number): BankCredit => ({ valueDate, amountFen, counterparty: null, reference: null, description, line: n });
+  const deposits = [deposit('S001', '2026-11-29', 50_000, 'JK001'), deposit('S002', '2026-11-29', 30_000), deposit('S003', '2026-11-29', 20_000), deposit('S004', '2026-11-29', 12_000)];
+  const credits = [
+    credit('2026-11-30', 30_000, '现金存款', 2), // S002's amount exactly
+    credit('2026-11-30', 49_000, '现金缴存 JK001', 3), // S001's slip, ¥10 short
+    credit('2026-11-30', 20_500, '现金存款 S003', 4), // S003 by its code, ¥5 over
+    credit('2026-11-30', 12_000, '微信支付结算', 5), // not a cash deposit
+    credit('2026-11-29', 7_700, 'CASH DEPOSIT', 6), // nobody's
+  ];
+
+  it('meets each deposit by amount, or by its slip or store code for another amount; the rest after the window', () => {
+    const result = matchCashDeposits(deposits, credits, { date: '2026-11-29', today: '2026-12-03' });
+    expect(result.matched).toBe(1);
+    expect(result.exceptions.map((e) => [e.code, e.side, e.storeId, e.depositFen, e.bankFen, e.lines])).toEqual([
+      ['CASH_SHORT', 'deposit', 'id-S001', 50_000, 49_000, [3]],
+      ['CASH_OVER', 'deposit', 'id-S003', 20_000, 20_500, [4]],
+      ['BANK_UNMATCHED', 'deposit', 'id-S004', 12_000, null, []],
+      ['BANK_UNMATCHED', 'bank', null, null, 7_700, [6]],
+    ]);
+    // Inside the window S004's deposit and the unknown credit may still be met.
+    expect(matchCashDeposits(deposits, credits, { date: '2026-11-29', today: '2026-12-02' })).toMatchObject({ matched: 1, pending: 2 });
+    // Configured without 现金缴存, S001's credit is no cash deposit.
+    expect(matchCashDeposits(deposits, credits, { date: '2026-11-29', today: '2026-12-03' }, ['现金存款']).exceptions.map((e) => [e.code, e.storeId])).toEqual([
+      ['BANK_UNMATCHED', 'id-S001'],
+      ['CASH_OVER', 'id-S003'],
+      ['BANK_UNMATCHED', 'id-S004'],
+    ]);
+  });
+
+  it('gives the same answer whatever the order of deposits and credits', () => {
+    const expected = matchCashDeposits(deposits, credits, { date: '2026-11-29', today: '2026-12-03' });
+    fc.assert(
+      fc.property(fc.shuffledSubarray(deposits, { minLength: deposits.length }), fc.shuffledSubarray(credits, { minLength: credits.length }), (ds, cs) => {
+        expect(matchCashDeposits(ds, cs, { date: '2026-11-29', today: '2026-12-03' })).toEqual(expected);
+      }),
+    );
   });
 });

@@ -57,7 +57,7 @@ export interface MatchResult {
 }
 
 /** Counts per store and channel, kept as nested maps so the hot loop builds no key strings. */
-class Tally {
+export class Tally {
   private readonly byStore = new Map<string, Map<string, { matched: number; pending: number }>>();
 
   add(storeId: string | undefined, channel: string, outcome: 'matched' | 'pending'): void {
@@ -120,57 +120,80 @@ export function matchChannelLines(
     const held = slot === undefined ? undefined : slots[slot];
     if (slot !== undefined) claimed[slot] = 1;
     // The common case, one payment line of the right amount and fee: decided without allocating.
-    if (held !== undefined && !Array.isArray(held) && held.kind === 'pay' && held.grossFen === t.amountFen && feeWithinContract(held, t, expectedFee)) {
+    if (held !== undefined && !Array.isArray(held) && plainMatch(held, t, expectedFee)) {
       matched += 1;
       tally.add(t.storeId, t.channel, 'matched');
       continue;
     }
-    const found = held === undefined ? [] : Array.isArray(held) ? held : [held];
-    const base = () => ({ channel: t.channel, merchantOrderNo: t.merchantOrderNo, storeId: t.storeId ?? null, posAmountFen: t.amountFen, saleId: t.saleId, receiptNo: t.receiptNo, lines: found.map((l) => l.line).sort((x, y) => x - y) });
-    const pays = found.filter((l) => l.kind === 'pay');
-    const reversed = found.some((l) => l.kind === 'reverse');
-    if (pays.length === 0) {
-      if (reversed) exceptions.push({ ...base(), code: 'REVERSED_AFTER_SUCCESS', channelAmountFen: 0 });
-      else if (billedChannels.has(t.channel)) exceptions.push({ ...base(), code: 'POS_ONLY', channelAmountFen: null });
-      else {
-        pending += 1;
-        tally.add(t.storeId, t.channel, 'pending');
-      }
-    } else if (pays.length > 1) exceptions.push({ ...base(), code: 'DUPLICATE', channelAmountFen: pays.reduce((sum, l) => sum + l.grossFen, 0) });
-    else if (reversed) exceptions.push({ ...base(), code: 'REVERSED_AFTER_SUCCESS', channelAmountFen: pays[0]?.grossFen ?? 0 });
-    else if (pays[0]?.grossFen !== t.amountFen) exceptions.push({ ...base(), code: 'AMOUNT_MISMATCH', channelAmountFen: pays[0]?.grossFen ?? 0 });
+    const verdict = judgeTender(t, held === undefined ? [] : Array.isArray(held) ? held : [held], billedChannels, expectedFee);
+    if (typeof verdict !== 'string') exceptions.push(verdict);
     else {
-      const pay = pays[0];
-      if (!feeWithinContract(pay, t, expectedFee)) {
-        exceptions.push({ ...base(), code: 'FEE_MISMATCH', channelAmountFen: pay.grossFen, feeFen: -(pay.feeFen ?? 0), expectedFeeFen: expectedFee(t.channel, t.amountFen) });
-      } else {
-        matched += 1;
-        tally.add(t.storeId, t.channel, 'matched');
-      }
+      if (verdict === 'matched') matched += 1;
+      else pending += 1;
+      tally.add(t.storeId, t.channel, verdict);
     }
   }
   slots.forEach((held, slot) => {
     if (claimed[slot]) return;
-    const found = Array.isArray(held) ? held : [held];
-    const net = found.reduce((sum, l) => sum + l.grossFen, 0);
-    const paid = found.some((l) => l.kind === 'pay');
-    // Paid and given back (reversed or refunded) with no sale: settled, nothing to chase.
-    if (!paid || net === 0 || found.some((l) => l.kind === 'reverse')) return;
-    const first = found[0] as BillLine;
-    exceptions.push({ code: 'CHANNEL_ONLY', channel: first.channel, merchantOrderNo: first.merchantOrderNo ?? '', storeId: null, posAmountFen: null, channelAmountFen: net, saleId: null, receiptNo: null, lines: found.map((l) => l.line).sort((x, y) => x - y) });
+    const exception = unclaimedOrder(Array.isArray(held) ? held : [held]);
+    if (exception) exceptions.push(exception);
   });
   const groups = tally.groups();
   sortExceptions(exceptions);
   return { matched, pending, exceptions, groups };
 }
 
+/**
+ * Layer 1's verdict on a tender given every bill line of its order (`found`, any kind, none when
+ * the bill lacks it): matched, pending, or the exception. The one rule for `matchChannelLines`
+ * and the columnar `matchChannelColumns`.
+ */
+export function judgeTender(
+  t: PosTender,
+  found: readonly BillLine[],
+  billedChannels: ReadonlySet<string>,
+  expectedFee: (channel: string, grossFen: number) => number | undefined,
+): ReconException | 'matched' | 'pending' {
+  const base = () => ({ channel: t.channel, merchantOrderNo: t.merchantOrderNo, storeId: t.storeId ?? null, posAmountFen: t.amountFen, saleId: t.saleId, receiptNo: t.receiptNo, lines: found.map((l) => l.line).sort((x, y) => x - y) });
+  const pays = found.filter((l) => l.kind === 'pay');
+  const reversed = found.some((l) => l.kind === 'reverse');
+  if (pays.length === 0) {
+    if (reversed) return { ...base(), code: 'REVERSED_AFTER_SUCCESS', channelAmountFen: 0 };
+    return billedChannels.has(t.channel) ? { ...base(), code: 'POS_ONLY', channelAmountFen: null } : 'pending';
+  }
+  if (pays.length > 1) return { ...base(), code: 'DUPLICATE', channelAmountFen: pays.reduce((sum, l) => sum + l.grossFen, 0) };
+  const pay = pays[0] as BillLine;
+  if (reversed) return { ...base(), code: 'REVERSED_AFTER_SUCCESS', channelAmountFen: pay.grossFen };
+  if (pay.grossFen !== t.amountFen) return { ...base(), code: 'AMOUNT_MISMATCH', channelAmountFen: pay.grossFen };
+  if (!feeWithinContract(pay, t, expectedFee)) {
+    return { ...base(), code: 'FEE_MISMATCH', channelAmountFen: pay.grossFen, feeFen: -(pay.feeFen ?? 0), expectedFeeFen: expectedFee(t.channel, t.amountFen) };
+  }
+  return 'matched';
+}
+
+/** The exception for an order's bill lines that no tender claimed, if they leave money to chase. */
+export function unclaimedOrder(found: readonly BillLine[]): ReconException | null {
+  const net = found.reduce((sum, l) => sum + l.grossFen, 0);
+  const paid = found.some((l) => l.kind === 'pay');
+  // Paid and given back (reversed or refunded) with no sale: settled, nothing to chase.
+  if (!paid || net === 0 || found.some((l) => l.kind === 'reverse')) return null;
+  const first = found[0] as BillLine;
+  return { code: 'CHANNEL_ONLY', channel: first.channel, merchantOrderNo: first.merchantOrderNo ?? '', storeId: null, posAmountFen: null, channelAmountFen: net, saleId: null, receiptNo: null, lines: found.map((l) => l.line).sort((x, y) => x - y) };
+}
+
 /** A fen either way is the provider's rounding of a fractional fee, not a breach of contract. */
-function feeWithinContract(pay: BillLine, t: PosTender, expectedFee: (channel: string, grossFen: number) => number | undefined): boolean {
+function feeWithinContract(pay: Pick<BillLine, 'feeFen'>, t: Pick<PosTender, 'channel' | 'amountFen'>, expectedFee: (channel: string, grossFen: number) => number | undefined): boolean {
   const expected = expectedFee(t.channel, t.amountFen);
   return expected === undefined || pay.feeFen === undefined || Math.abs(-pay.feeFen - expected) <= 1;
 }
 
-function sortExceptions(exceptions: ReconException[]): void {
+/** Whether an order's single payment line settles its tender at once (the common case): same amount, fee within contract. */
+export function plainMatch(pay: Pick<BillLine, 'kind' | 'grossFen' | 'feeFen'>, t: Pick<PosTender, 'channel' | 'amountFen'>, expectedFee: (channel: string, grossFen: number) => number | undefined): boolean {
+  return pay.kind === 'pay' && pay.grossFen === t.amountFen && feeWithinContract(pay, t, expectedFee);
+}
+
+/** The order every matcher returns its exceptions in: by code, channel, order and refund number. */
+export function sortExceptions(exceptions: ReconException[]): void {
   const key = (e: ReconException) => `${e.code}\u0000${e.channel}\u0000${e.merchantOrderNo}\u0000${e.refundNo ?? ''}`;
   exceptions.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
@@ -308,6 +331,94 @@ export function matchCardLines(tenders: readonly PosCardTender[], lines: readonl
     const unclaimed = held.filter((l) => !claimed.has(l));
     if (unclaimed.length === 0) continue;
     exceptions.push({ code: 'CHANNEL_ONLY', channel: 'card', merchantOrderNo: reference, storeId: null, posAmountFen: null, channelAmountFen: unclaimed.reduce((sum, l) => sum + l.grossFen, 0), saleId: null, receiptNo: null, lines: unclaimed.map((l) => l.line).sort((x, y) => x - y) });
+  }
+  sortExceptions(exceptions);
+  return { matched, pending, exceptions, groups: tally.groups() };
+}
+
+/** A card line with the payment it refunds (原参考号), when the acquirer's file names it. */
+export type CardRefundLine = CardBillLine & { merchantOrderNo?: string | null };
+
+/** A refund the till made to a card through the terminal (退货): the terminal's reference of the refund and of the payment it gives back. */
+export interface PosCardRefund {
+  reference: string;
+  /** The payment's 参考号 (the sale's card tender). */
+  originalReference: string;
+  amountFen: number;
+  /** ISO-8601: when the terminal approved it. */
+  time: string;
+  storeId?: string;
+}
+
+/**
+ * Matches the day's card refunds with the acquirer's refund lines (退货/退款), as wallets' refunds
+ * are matched by refund number: by the refund's reference within `CARD_TIME_WINDOW_MS`, or else by
+ * the payment's reference (原参考号) within the window; then the amount. `searchLines` are the refund
+ * lines a till refund may be on (the day and the next, 日切); `dayLines` those of the day, each of
+ * which must be a refund the till knows (`known`: the till's card refunds of any day with those
+ * references) or it is REFUND_CHANNEL_ONLY — money given back on the terminal without a return.
+ * Exceptions carry the payment's reference as `merchantOrderNo` and the refund's as `refundNo`.
+ *
+ * @example matchCardRefunds([{ reference: '000123000003', originalReference: '000123000001', amountFen: 1000, time }], lines, lines, true, [])
+ */
+export function matchCardRefunds(
+  refunds: readonly PosCardRefund[],
+  searchLines: readonly CardRefundLine[],
+  dayLines: readonly CardRefundLine[],
+  billed: boolean,
+  known: ReadonlyArray<Pick<PosCardRefund, 'reference' | 'time'>>,
+): MatchResult {
+  const isRefund = (l: CardRefundLine) => l.kind === 'refund';
+  const within = (l: CardRefundLine, at: number) => Math.abs(Date.parse(l.time) - at) <= CARD_TIME_WINDOW_MS;
+  // Refund rows by their own 参考号 and by the payment's, each list in time order.
+  const byReference = new Map<string, CardRefundLine[]>();
+  const byOriginal = new Map<string, CardRefundLine[]>();
+  for (const l of searchLines.filter(isRefund).sort((a, b) => a.time.localeCompare(b.time) || a.line - b.line)) {
+    byReference.set(l.channelTxnId, [...(byReference.get(l.channelTxnId) ?? []), l]);
+    if (l.merchantOrderNo) byOriginal.set(l.merchantOrderNo, [...(byOriginal.get(l.merchantOrderNo) ?? []), l]);
+  }
+  const claimed = new Set<CardRefundLine>();
+  const exceptions: ReconException[] = [];
+  const tally = new Tally();
+  let matched = 0;
+  let pending = 0;
+  const order = [...refunds].sort((a, b) => a.reference.localeCompare(b.reference) || a.time.localeCompare(b.time) || a.amountFen - b.amountFen);
+  // Two passes: every refund claims its own reference first, so a line found only by the
+  // payment's reference never takes a line another refund names.
+  const found = new Map<PosCardRefund, CardRefundLine[]>();
+  for (const pass of ['reference', 'original'] as const) {
+    for (const r of order) {
+      if (found.get(r)?.length) continue;
+      const at = Date.parse(r.time);
+      const hits = ((pass === 'reference' ? byReference.get(r.reference) : byOriginal.get(r.originalReference)) ?? []).filter((l) => !claimed.has(l) && within(l, at));
+      // By the payment's reference one line is taken (a payment may be refunded in parts), of the refund's amount if there is one.
+      const pick = hits.find((l) => -l.grossFen === r.amountFen) ?? hits[0];
+      const taken = pass === 'reference' ? hits : pick ? [pick] : [];
+      taken.forEach((l) => claimed.add(l));
+      found.set(r, taken);
+    }
+  }
+  for (const r of order) {
+    const lines = found.get(r) ?? [];
+    const base = { channel: 'card', merchantOrderNo: r.originalReference, refundNo: r.reference, storeId: r.storeId ?? null, posAmountFen: r.amountFen, saleId: null, receiptNo: null, lines: lines.map((l) => l.line).sort((x, y) => x - y) };
+    const billedFen = -lines.reduce((sum, l) => sum + l.grossFen, 0);
+    if (lines.length === 0) {
+      if (billed) exceptions.push({ ...base, code: 'REFUND_POS_ONLY', channelAmountFen: null });
+      else {
+        pending += 1;
+        tally.add(r.storeId, 'card', 'pending');
+      }
+    } else if (billedFen !== r.amountFen) exceptions.push({ ...base, code: 'AMOUNT_MISMATCH', channelAmountFen: billedFen });
+    else {
+      matched += 1;
+      tally.add(r.storeId, 'card', 'matched');
+    }
+  }
+  for (const l of dayLines) {
+    if (!isRefund(l) || claimed.has(l)) continue;
+    const at = Date.parse(l.time);
+    if (known.some((k) => k.reference === l.channelTxnId && Math.abs(Date.parse(k.time) - at) <= CARD_TIME_WINDOW_MS)) continue;
+    exceptions.push({ code: 'REFUND_CHANNEL_ONLY', channel: 'card', merchantOrderNo: l.merchantOrderNo ?? '', refundNo: l.channelTxnId, storeId: null, posAmountFen: null, channelAmountFen: -l.grossFen, saleId: null, receiptNo: null, lines: [l.line] });
   }
   sortExceptions(exceptions);
   return { matched, pending, exceptions, groups: tally.groups() };

@@ -11,6 +11,9 @@ import { storeFilter } from '../platform/auth/permissions';
 import type { FastifyRequest } from 'fastify';
 import { exceptionsCsv, exceptionsXlsx } from './export';
 import { addDays } from './match-settlement';
+import { recordCashDeposit } from './cash-deposits';
+import { assertFetchAt, chainReconSettings, saveChainReconSettings, saveStoreReconSettings, storeReconSettings } from './settings';
+import { findStoreByCode } from '../platform/stores/service';
 
 const FILE_LIMIT_BYTES = 200 * 1024 * 1024;
 
@@ -146,6 +149,46 @@ export async function reconciliationRoutes(app: TpApp): Promise<void> {
     '/recon/exceptions/:id/write-off',
     { preHandler: requireAuth('recon.manage'), schema: { tags: ['reconciliation'], summary: 'Write the difference off, with the reason', params: IdParams, body: z.object({ reason: z.string().min(1).max(2000) }) } },
     (req) => writeOffException(req.ctx, req.params.id, req.body),
+  );
+
+  app.post(
+    '/recon/cash-deposits',
+    {
+      preHandler: requireAuth(),
+      schema: {
+        tags: ['reconciliation'],
+        summary: "Record (or correct) the cash a store took to the bank for a business date; without amountFen, the day's counted cash less the floats. Reconciliation meets it with the bank's cash deposit credit.",
+        body: z.object({ store: z.string().min(1).max(16), businessDate: DateParam, amountFen: z.number().int().optional(), slipNo: z.string().max(64).nullable().optional() }),
+      },
+    },
+    async (req, reply) => reply.code(201).send(await recordCashDeposit(req.ctx, { storeCode: req.body.store, businessDate: req.body.businessDate, amountFen: req.body.amountFen, slipNo: req.body.slipNo })),
+  );
+
+  app.get(
+    '/recon/settings',
+    { preHandler: requireAuth('recon.view'), schema: { tags: ['reconciliation'], summary: "A store's bill fetch time (HH:MM in its time zone) and the chain's cash deposit words", querystring: z.object({ store: z.string().min(1).max(16) }) } },
+    async (req) => {
+      const store = await findStoreByCode(req.ctx, req.query.store);
+      return { store: store.code, timeZone: store.timeZone, ...(await storeReconSettings(req.ctx, store.id)), ...(await chainReconSettings(req.ctx)) };
+    },
+  );
+  app.put(
+    '/recon/settings',
+    {
+      preHandler: requireAuth('recon.manage'),
+      schema: {
+        tags: ['reconciliation'],
+        summary: "Set a store's bill fetch time and/or the words that mark a cash deposit on the bank statement",
+        body: z.object({ store: z.string().min(1).max(16), fetchAt: z.string().max(5).optional(), cashDepositWords: z.array(z.string().max(32)).max(20).optional() }),
+      },
+    },
+    async (req) => {
+      const store = await findStoreByCode(req.ctx, req.body.store);
+      if (req.body.fetchAt !== undefined) assertFetchAt(req.body.fetchAt);
+      const chain = req.body.cashDepositWords ? await saveChainReconSettings(req.ctx, { cashDepositWords: req.body.cashDepositWords }) : await chainReconSettings(req.ctx);
+      const own = req.body.fetchAt ? await saveStoreReconSettings(req.ctx, store.id, { fetchAt: req.body.fetchAt }) : await storeReconSettings(req.ctx, store.id);
+      return { store: store.code, timeZone: store.timeZone, ...own, ...chain };
+    },
   );
 
   app.post(

@@ -5,7 +5,9 @@
 import { AppError } from '../platform/errors';
 import { feeAtRate } from './amounts';
 import type { Ctx } from '../platform/context';
-import { matchCardLines, matchChannelLines, matchRefunds, type BillLine, type ExceptionCode, type PosTender, type ReconException } from './match';
+import { matchCardLines, matchCardRefunds, matchChannelLines, matchRefunds, type BillLine, type ExceptionCode, type PosTender, type ReconException } from './match';
+import { chainReconSettings } from './settings';
+import { CASH_DEPOSIT_WINDOW_DAYS, matchCashDeposits, type CashDepositException } from './match-cash';
 import { addDays, BANK_WINDOW_DAYS, matchBankCredits, matchSettlements, payingCredits, summariseBillLines, type BankException, type ChannelDay, type SettlementException, type SettlementRow } from './match-settlement';
 
 export interface LayerSummary {
@@ -32,7 +34,7 @@ export interface CashException {
 export type ExceptionStatus = 'open' | 'assigned' | 'resolved' | 'written_off';
 
 /** An exception of any layer, with its stable key and the money at stake (signed: + more money than records). */
-export type RunException = (ReconException | SettlementException | BankException | CashException) & {
+export type RunException = (ReconException | SettlementException | BankException | CashException | CashDepositException) & {
   key: string;
   amountFen: number;
   storeId: string | null;
@@ -123,7 +125,7 @@ function amountAtStake(e: ReconException): number {
  *
  * @example await runReconciliation(ctx, { date: '2026-11-29' })
  */
-export async function runReconciliation(ctx: Ctx, input: { date: string; storeIds?: readonly string[]; feeRates?: Readonly<Record<string, string>> }): Promise<ReconRun> {
+export async function runReconciliation(ctx: Ctx, input: { date: string; storeIds?: readonly string[]; feeRates?: Readonly<Record<string, string>>; cashDepositWords?: readonly string[] }): Promise<ReconRun> {
   const { date } = input;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new AppError('VALIDATION_FAILED', `The date "${date}" must be YYYY-MM-DD.`, { status: 400 });
   const today = beijingDate(ctx.clock.now());
@@ -152,10 +154,21 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
     .where('updated_at', '>=', `${addDays(date, -1)}T16:00:00.000Z`)
     .where('updated_at', '<', `${date}T16:00:00.000Z`);
   if (storeList) rq = rq.where('store_id', 'in', storeList);
-  const [tenderRows, cardRows, refundRows, lineRows, stores] = await Promise.all([
+  // Card refunds (退货 on the terminal) of the same Beijing day, with the payment's reference.
+  let crq = ctx.db
+    .selectFrom('return_refunds')
+    .leftJoin('sale_tenders', 'sale_tenders.id', 'return_refunds.sale_tender_id')
+    .select(['return_refunds.reference as reference', 'sale_tenders.reference as originalReference', 'return_refunds.amount_fen as amountFen', 'return_refunds.updated_at as time', 'return_refunds.store_id as storeId'])
+    .where('return_refunds.method', '=', 'card')
+    .where('return_refunds.status', '=', 'succeeded')
+    .where('return_refunds.updated_at', '>=', `${addDays(date, -1)}T16:00:00.000Z`)
+    .where('return_refunds.updated_at', '<', `${date}T16:00:00.000Z`);
+  if (storeList) crq = crq.where('return_refunds.store_id', 'in', storeList);
+  const [tenderRows, cardRows, refundRows, cardRefundRows, lineRows, stores] = await Promise.all([
     tq.execute(),
     cq.execute(),
     rq.execute(),
+    crq.execute(),
     // The day's lines and the next day's (a refund billed after midnight, 日切).
     ctx.db
       .selectFrom('channel_lines')
@@ -209,11 +222,25 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
     new Set(soldRows.map((r) => `${CHANNEL_OF_METHOD[r.method] ?? r.method}\u0000${r.merchant_order_no ?? ''}`)),
   );
 
-  const money = storeList ? null : await moneyLayers(ctx, date, today, dayLines);
+  const cardRefundLines = lines.filter((l) => l.channel === 'card' && l.kind === 'refund');
+  const dayCardRefundLines = cardRefundLines.filter((l) => l.onDate);
+  const dayCardRefs = [...new Set(dayCardRefundLines.map((l) => l.channelTxnId))];
+  const knownCardRefunds = dayCardRefs.length
+    ? await ctx.db.selectFrom('return_refunds').select(['reference', 'updated_at as time']).where('method', '=', 'card').where('status', '=', 'succeeded').where('reference', 'in', dayCardRefs).execute()
+    : [];
+  const cardRefunds = matchCardRefunds(
+    cardRefundRows.map((r) => ({ reference: r.reference ?? '', originalReference: r.originalReference ?? '', amountFen: Number(r.amountFen), time: r.time, storeId: r.storeId })),
+    cardRefundLines,
+    dayCardRefundLines,
+    billed.has('card'),
+    knownCardRefunds.map((k) => ({ reference: k.reference ?? '', time: k.time })),
+  );
+
+  const money = storeList ? null : await moneyLayers(ctx, date, today, dayLines, input.cashDepositWords ?? (await chainReconSettings(ctx)).cashDepositWords);
   const cash = await cashExceptions(ctx, date, storeList);
 
   const exceptions: RunException[] = [
-    ...[...sales.exceptions, ...cards.exceptions, ...refunds.exceptions].map((e) => ({ ...e, storeId: e.storeId ?? null, key: `${date}|${e.code}|${e.channel}|${e.merchantOrderNo}|${e.refundNo ?? ''}`, amountFen: amountAtStake(e) })),
+    ...[...sales.exceptions, ...cards.exceptions, ...refunds.exceptions, ...cardRefunds.exceptions].map((e) => ({ ...e, storeId: e.storeId ?? null, key: `${date}|${e.code}|${e.channel}|${e.merchantOrderNo}|${e.refundNo ?? ''}`, amountFen: amountAtStake(e) })),
     ...(money?.settlement.exceptions ?? []).map((e) => ({ ...e, storeId: null, key: `${date}|${e.code}|${e.channel}`, amountFen: e.settlementNetFen === null ? -e.billNetFen : e.settlementNetFen - e.billNetFen })),
     ...(money?.bank.exceptions ?? []).map((e) => ({
       ...e,
@@ -222,14 +249,21 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
       amountFen: e.side === 'bank' ? e.amountFen : -e.amountFen,
     })),
     ...cash.exceptions.map((e) => ({ ...e, key: `${date}|${e.code}|cash|shift:${e.shiftId}`, amountFen: e.overShortFen })),
+    ...(money?.deposits.exceptions ?? []).map((e) => ({
+      ...e,
+      key: `${date}|${e.code}|cash|${e.side === 'deposit' ? `deposit:${e.storeId ?? ''}` : `bank:${e.valueDate ?? ''}:${e.bankFen ?? 0}:${e.reference ?? e.lines.join(',')}`}`,
+      // + the bank holds more than the store deposited (or a credit no deposit explains).
+      amountFen: (e.bankFen ?? 0) - (e.depositFen ?? 0),
+    })),
   ];
   const layers: ReconRun['layers'] = {
-    sales: { matched: sales.matched + cards.matched + refunds.matched, pending: sales.pending + cards.pending + refunds.pending, exceptions: 0 },
+    sales: { matched: sales.matched + cards.matched + refunds.matched + cardRefunds.matched, pending: sales.pending + cards.pending + refunds.pending + cardRefunds.pending, exceptions: 0 },
     settlement: { matched: money?.settlement.matched ?? 0, pending: money?.settlement.pending ?? 0, exceptions: 0 },
-    bank: { matched: money?.bank.matched ?? 0, pending: money?.bank.pending ?? 0, exceptions: 0 },
+    bank: { matched: (money?.bank.matched ?? 0) + (money?.deposits.matched ?? 0), pending: (money?.bank.pending ?? 0) + (money?.deposits.pending ?? 0), exceptions: 0 },
     cash: { matched: cash.matched, pending: 0, exceptions: 0 },
   };
-  for (const e of exceptions) layers[layerOf(e.code)].exceptions += 1;
+  // A deposit short or over at the bank is layer 3's, like every bank difference.
+  for (const e of exceptions) layers['side' in e && e.side === 'deposit' ? 'bank' : layerOf(e.code)].exceptions += 1;
   const summary = Object.values(layers).reduce((sum, l) => ({ matched: sum.matched + l.matched, pending: sum.pending + l.pending, exceptions: sum.exceptions + l.exceptions }), { matched: 0, pending: 0, exceptions: 0 });
 
   const codeOf = new Map(stores.map((s) => [s.id, s.code]));
@@ -240,7 +274,7 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
     groups.set(key, found);
     return found;
   };
-  for (const result of [sales, cards, refunds]) {
+  for (const result of [sales, cards, refunds, cardRefunds]) {
     for (const [key, counts] of result.groups) {
       const [storeId = '', channel = ''] = key.split('\u0000');
       const g = group(storeId || null, channel);
@@ -254,6 +288,7 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
     g.pending += counts.pending;
   }
   for (const [storeId, matched] of cash.matchedByStore) group(storeId, 'cash').matched += matched;
+  for (const [storeId, matched] of money?.deposits.matchedByStore ?? []) group(storeId, 'cash').matched += matched;
   for (const e of exceptions) group(e.storeId, e.channel).exceptions += 1;
   const order = (g: StoreChannelSummary) => `${g.storeCode ?? '\uffff'}\u0000${g.channel}`;
   const channels = money?.channels ?? [];
@@ -261,14 +296,15 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
 }
 
 /** Layers 2 and 3 for the date, over the imported settlements and bank credits of its windows. */
-async function moneyLayers(ctx: Ctx, date: string, today: string, dayLines: ReadonlyArray<{ channel: string; kind: string; grossFen: number; feeFen: number }>) {
-  const [settlementRows, bankRows] = await Promise.all([
+async function moneyLayers(ctx: Ctx, date: string, today: string, dayLines: ReadonlyArray<{ channel: string; kind: string; grossFen: number; feeFen: number }>, cashDepositWords?: readonly string[]) {
+  const [settlementRows, bankRows, depositRows] = await Promise.all([
     ctx.db
       .selectFrom('settlements')
       .innerJoin('recon_files', 'recon_files.id', 'settlements.file_id')
       .selectAll('settlements')
       .where('settlements.business_date', '>=', addDays(date, -BANK_WINDOW_DAYS))
-      .where('settlements.business_date', '<=', date)
+      // Batches of the next two days may share a credit with this day's (many-to-one).
+      .where('settlements.business_date', '<=', addDays(date, BANK_WINDOW_DAYS - 1))
       .orderBy('recon_files.imported_at')
       .orderBy('settlements.line')
       .execute(),
@@ -276,11 +312,19 @@ async function moneyLayers(ctx: Ctx, date: string, today: string, dayLines: Read
       .selectFrom('bank_lines')
       .innerJoin('recon_files', 'recon_files.id', 'bank_lines.file_id')
       .selectAll('bank_lines')
-      .where('bank_lines.value_date', '>=', addDays(date, 1 - BANK_WINDOW_DAYS))
-      .where('bank_lines.value_date', '<=', addDays(date, BANK_WINDOW_DAYS))
+      // The settlements' windows, and the cash deposits' (their days reach from date − 3 to date + 3).
+      .where('bank_lines.value_date', '>=', addDays(date, -CASH_DEPOSIT_WINDOW_DAYS))
+      .where('bank_lines.value_date', '<=', addDays(date, 2 * CASH_DEPOSIT_WINDOW_DAYS))
       .where('bank_lines.amount_fen', '>', 0)
       .orderBy('recon_files.imported_at')
       .orderBy('bank_lines.line')
+      .execute(),
+    ctx.db
+      .selectFrom('cash_deposits')
+      .innerJoin('stores', 'stores.id', 'cash_deposits.store_id')
+      .select(['cash_deposits.store_id', 'stores.code', 'cash_deposits.business_date', 'cash_deposits.amount_fen', 'cash_deposits.counted_fen', 'cash_deposits.slip_no'])
+      .where('cash_deposits.business_date', '>=', addDays(date, -CASH_DEPOSIT_WINDOW_DAYS))
+      .where('cash_deposits.business_date', '<=', addDays(date, CASH_DEPOSIT_WINDOW_DAYS))
       .execute(),
   ]);
   const settlements: SettlementRow[] = newestFileRows(settlementRows, (s) => `${s.channel}|${s.batch_id}`).map((s) => ({
@@ -303,9 +347,16 @@ async function moneyLayers(ctx: Ctx, date: string, today: string, dayLines: Read
     description: b.description,
     line: b.line,
   }));
+  const settlementCredits = credits.filter((c) => c.valueDate >= addDays(date, 1 - BANK_WINDOW_DAYS) && c.valueDate <= addDays(date, BANK_WINDOW_DAYS));
   const settlement = matchSettlements(summariseBillLines(dayLines), settlements, { date, today });
-  const bank = matchBankCredits(settlements, credits, { date, today });
-  const { paid } = payingCredits(settlements, credits, date);
+  const bank = matchBankCredits(settlements, settlementCredits, { date, today });
+  const { paid } = payingCredits(settlements, settlementCredits, date);
+  const deposits = matchCashDeposits(
+    depositRows.map((d) => ({ storeId: d.store_id, storeCode: d.code, businessDate: d.business_date, depositFen: Number(d.amount_fen), countedFen: Number(d.counted_fen), slipNo: d.slip_no })),
+    credits,
+    { date, today },
+    cashDepositWords,
+  );
   // Per channel for the store × channel view: batches on time or settled, and those still awaited.
   const byChannel: Record<string, { matched: number; pending: number }> = {};
   const days = summariseBillLines(dayLines);
@@ -320,7 +371,7 @@ async function moneyLayers(ctx: Ctx, date: string, today: string, dayLines: Read
     const inTransitFen = batches.length === 0 ? day.netFen : batches.filter((b) => b.netFen !== 0 && !paid.has(b)).reduce((sum, b) => sum + b.netFen, 0);
     return { channel, count: day.count, grossFen: day.grossFen, feeFen: day.feeFen, refundFen: day.refundFen, netFen: day.netFen, inTransitFen };
   });
-  return { settlement, bank, byChannel, channels };
+  return { settlement, bank, deposits, byChannel, channels };
 }
 
 async function cashExceptions(ctx: Ctx, date: string, storeList: string[] | null): Promise<{ exceptions: CashException[]; matched: number; matchedByStore: Map<string, number> }> {

@@ -2,7 +2,7 @@
 // what the customer keeps, and which of the sale's tenders it goes back to.
 import { AppError } from '../platform/errors';
 import { allocateByLargestRemainder, formatMoney } from '../platform/money';
-import { priceCart } from '../checkout/index';
+import { COUPON_PROMOTION_ID, priceCart } from '../checkout/index';
 import type { PricingLine, Promotion, SaleLineRecord } from '../checkout/index';
 
 /** A line of the original sale, as the sale recorded it (its cost and bundle parts aside). */
@@ -44,7 +44,8 @@ export interface QuoteInput {
   request: readonly ReturnRequestLine[];
 }
 
-const HAND_DISCOUNTS = new Set(['manual', 'tier']);
+// A coupon is the customer's own money off: like a hand discount, each line keeps its share of it.
+const HAND_DISCOUNTS = new Set(['manual', 'tier', COUPON_PROMOTION_ID]);
 
 /** What each line has left to return. */
 export function remainingQty(lines: readonly SoldLine[], returned: ReadonlyMap<number, number>): Map<number, number> {

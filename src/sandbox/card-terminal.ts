@@ -20,6 +20,8 @@ export interface CardJournalEntry {
   batch: string;
   voucher: string;
   cardLast4: string;
+  /** A refund's payment (its 参考号), as the acquirer's file names it. */
+  originalReference?: string;
 }
 
 let kept: { journal: Journal<CardJournalEntry>; clock: Clock } | null = null;
@@ -57,7 +59,7 @@ export function sandboxCardTerminal(options: { cardLast4?: string } = {}): CardT
       authCode: String((seq * 7919) % 1_000_000).padStart(6, '0'),
       cardLast4: options.cardLast4 ?? '6688',
     };
-    kept?.journal.append({ reference: approved.terminalRef, kind: 'originalTerminalRef' in request ? 'refund' : 'charge', amountFen: request.amountFen, at: kept.clock.now().getTime(), terminalId: DEMO_CARD.terminalId, batch, voucher: String(seq).padStart(6, '0'), cardLast4: approved.cardLast4 });
+    kept?.journal.append({ reference: approved.terminalRef, kind: 'originalTerminalRef' in request ? 'refund' : 'charge', amountFen: request.amountFen, at: kept.clock.now().getTime(), terminalId: DEMO_CARD.terminalId, batch, voucher: String(seq).padStart(6, '0'), cardLast4: approved.cardLast4, ...('originalTerminalRef' in request ? { originalReference: request.originalTerminalRef } : {}) });
     return Promise.resolve(approved);
   };
   return { charge: answer, refund: answer };

@@ -47,13 +47,13 @@ function fee(totalFen: number, decimals: number): string {
   return new Big(totalFen).times(SANDBOX_FEE_RATE).div(100).round(decimals, Big.roundHalfEven).toFixed(decimals);
 }
 
-/** Faults the export can inject: four in bill lines, three in a channel's money. */
-export type SandboxFaultKind = 'drop' | 'amount' | 'fee' | 'duplicate' | 'late-settlement' | 'settlement-off' | 'bank-missing';
+/** Faults the export can inject: four in bill lines, three in a channel's money, one in a store's cash deposit. */
+export type SandboxFaultKind = 'drop' | 'amount' | 'fee' | 'duplicate' | 'late-settlement' | 'settlement-off' | 'bank-missing' | 'deposit-short';
 
 export interface SandboxFault {
   kind: SandboxFaultKind;
-  channel: 'wechat' | 'alipay' | 'aggregator' | 'card';
-  /** Line faults: the order whose bill line was changed. */
+  channel: 'wechat' | 'alipay' | 'aggregator' | 'card' | 'cash';
+  /** Line faults: the order whose bill line was changed (a deposit's: its slip number). */
   merchantOrderNo: string | null;
   /** The exception code reconciliation should find for it. */
   expectedCode: string;
@@ -67,9 +67,20 @@ const EXPECTED_CODE: Record<SandboxFaultKind, string> = {
   'late-settlement': 'SETTLEMENT_MISSING',
   'settlement-off': 'SETTLEMENT_MISMATCH',
   'bank-missing': 'BANK_UNMATCHED',
+  'deposit-short': 'CASH_SHORT',
 };
 const LINE_FAULTS: readonly SandboxFaultKind[] = ['drop', 'amount', 'fee', 'duplicate'];
 const MONEY_FAULTS: readonly SandboxFaultKind[] = ['late-settlement', 'settlement-off', 'bank-missing'];
+const DEPOSIT_FAULTS: readonly SandboxFaultKind[] = ['deposit-short'];
+/** A deposit hit by `deposit-short` reaches the bank ¥10.00 short. */
+const DEPOSIT_SHORT_FEN = 1_000;
+
+/** A store's cash taken to the bank for the day, which the statement credits as 现金存款 naming the slip. */
+export interface SandboxCashDeposit {
+  storeCode: string;
+  amountFen: number;
+  slipNo: string;
+}
 
 export interface SandboxExport {
   files: string[];
@@ -98,11 +109,12 @@ const OPENING_BALANCE_FEN = 100_000_000;
  * payment line is changed with probability `rate` (dropped, a fen more, a fee off the contract,
  * written twice) and each channel's money likewise (settlement late, settlement fees off by a fen,
  * bank credit missing), among `kinds` when given; the same seed gives the same faults. The faults
- * are listed in the result and in `faults-DATE.json`.
+ * are listed in the result and in `faults-DATE.json`. `cashDeposits` (the stores' cash taken to the
+ * bank for the day) are credited on the T+1 statement as 现金存款 naming the slip (`deposit-short`: ¥10 less).
  *
  * @example exportSandboxBills({ dataDir: 'data', date: '2026-11-29', outDir: 'bills', wechat: { appId, mchId }, alipayAccount: '2088…', faults: { rate: 0.1, seed: 7 } })
  */
-export function exportSandboxBills(input: { dataDir: string; date: string; outDir: string; wechat: { appId: string; mchId: string }; alipayAccount: string; faults?: { rate: number; seed: number; kinds?: readonly SandboxFaultKind[] } }): SandboxExport {
+export function exportSandboxBills(input: { dataDir: string; date: string; outDir: string; wechat: { appId: string; mchId: string }; alipayAccount: string; faults?: { rate: number; seed: number; kinds?: readonly SandboxFaultKind[] }; cashDeposits?: readonly SandboxCashDeposit[] }): SandboxExport {
   const journals = sandboxJournals(input.dataDir);
   fs.mkdirSync(input.outDir, { recursive: true });
   const files: string[] = [];
@@ -166,6 +178,11 @@ export function exportSandboxBills(input: { dataDir: string; date: string; outDi
     }
   }
 
+  for (const d of [...(input.cashDeposits ?? [])].sort((a, b) => a.storeCode.localeCompare(b.storeCode))) {
+    const fault = pick(DEPOSIT_FAULTS);
+    if (fault) faults.push({ kind: fault, channel: 'cash', merchantOrderNo: d.slipNo, expectedCode: EXPECTED_CODE[fault] });
+    credits.push({ valueDate: settleDate, bookingDate: settleDate, amountFen: d.amountFen - (fault ? DEPOSIT_SHORT_FEN : 0), currency: 'CNY', counterparty: null, reference: d.slipNo, description: `现金存款 ${d.storeCode} 缴款单号${d.slipNo}`, line: 0 });
+  }
   const statement = { account: DEMO_BANK.account, currency: 'CNY', openingFen: OPENING_BALANCE_FEN, closingFen: credits.reduce((sum, c) => sum + c.amountFen, OPENING_BALANCE_FEN), fromDate: settleDate, toDate: settleDate, lines: credits };
   const bankName = path.join(input.outDir, `bank-statement-${settleDate}`);
   fs.writeFileSync(`${bankName}.mt940`, formatMt940([statement], `STMT${settleDate.replace(/-/g, '')}`));
@@ -209,7 +226,7 @@ export function cardFileRows(entries: readonly CardJournalEntry[], date: string)
   return entries
     .filter((e) => onDate(e.at, date))
     .sort((a, b) => a.at - b.at || a.reference.localeCompare(b.reference))
-    .map((e) => ({ merchantNo: DEMO_CARD.merchantNo, terminal: e.terminalId, time: beijing(e.at), kind: e.kind === 'charge' ? 'pay' : 'refund', batch: e.batch, voucher: e.voucher, reference: e.reference, cardMasked: `622588******${e.cardLast4}`, amountFen: e.amountFen, feeFen: applyRate(e.amountFen, SANDBOX_FEE_RATE) }));
+    .map((e) => ({ merchantNo: DEMO_CARD.merchantNo, terminal: e.terminalId, time: beijing(e.at), kind: e.kind === 'charge' ? 'pay' : 'refund', batch: e.batch, voucher: e.voucher, reference: e.reference, cardMasked: `622588******${e.cardLast4}`, amountFen: e.amountFen, feeFen: applyRate(e.amountFen, SANDBOX_FEE_RATE), originalReference: e.originalReference }));
 }
 
 /** How an export injects line faults; without it the bill is written as the provider would. */

@@ -9,8 +9,11 @@ import { insertSales, type SaleRecord } from '../checkout/index';
 import { recordStockMoves, type StockMoveInput } from '../inventory/index';
 import type { ReturnCompletedEvent } from '../returns/index';
 import type { Selectable } from 'kysely';
-import type { MembersTable } from '../platform/db/schema';
+import type { GoodsReceiptsTable, MembersTable, PurchaseOrderLinesTable, PurchaseOrdersTable, StockCostsTable, StockCountLinesTable, StockCountsTable, SuppliersTable, TransferLinesTable, TransfersTable } from '../platform/db/schema';
+import { upsertRows } from './pull';
 import type { SyncNode } from './nodes';
+import { applyPriceOverrides } from './apply-price-overrides';
+import { applyCouponsIssued, markCouponsUsed } from './apply-coupons';
 
 export const pushBodySchema = z.object({
   outboxNodeId: z.string().min(1),
@@ -37,15 +40,17 @@ type Applier = (t: Ctx & { db: Tx }, storeId: string, events: PushedEvent[]) => 
 const APPLIERS: Record<string, Applier> = {
   'sale.completed': (t, storeId, events) => applySales(t, storeId, events.map((e) => e.payload as SaleRecord)),
   'return.completed': (t, storeId, events) => applyReturns(t, storeId, events.map((e) => e.payload as ReturnCompletedEvent)),
-  // Inventory documents carry the stock moves they wrote; HQ applies them as deltas, never overwrites.
-  'goods_receipt.created': applyStockMoves,
-  'stock_count.approved': applyStockMoves,
-  'transfer.sent': applyStockMoves,
-  'transfer.received': applyStockMoves,
+  // Inventory documents carry their rows and the stock moves they wrote; HQ applies moves as deltas.
+  'goods_receipt.created': applyGoodsReceipts,
+  'stock_count.approved': applyStockCounts,
+  'transfer.sent': applyTransfers,
+  'transfer.received': applyTransfers,
   'member.registered': applyMembersRegistered,
   'member.anonymised': applyMembersAnonymised,
   'shift.opened': applyShiftsOpened,
   'shift.closed': applyShiftsClosed,
+  'price.overridden': applyPriceOverrides,
+  'member.coupon_issued': (t, storeId, events) => applyCouponsIssued(t, storeId, events, flag),
 };
 
 /** The store an event belongs to, from its payload (transfers: the sending or receiving end). */
@@ -158,6 +163,7 @@ async function applySales(t: Ctx & { db: Tx }, storeId: string, sales: SaleRecor
       ]),
   );
   for (let i = 0; i < cash.length; i += 500) await t.db.insertInto('cash_movements').values(cash.slice(i, i + 500)).execute();
+  await markCouponsUsed(t, sales);
   // Points in ledger order. HQ never refuses a sale the store already made: a balance that goes
   // negative (the same points redeemed offline in two stores) is kept and flagged for HQ.
   for (const s of sales) {
@@ -228,8 +234,68 @@ async function applyReturns(t: Ctx & { db: Tx }, storeId: string, returns: Retur
   }
 }
 
-async function applyStockMoves(t: Ctx & { db: Tx }, _storeId: string, events: PushedEvent[]): Promise<void> {
-  await recordStockMoves(t, events.flatMap((e) => (e.payload as { moves?: StockMoveInput[] }).moves ?? []));
+type Row<T> = Selectable<T> & Record<string, unknown>;
+
+interface InventoryDocument {
+  moves: StockMoveInput[];
+  /** The store's average costs after the document (receipts and transfers in). */
+  costs?: Array<Row<StockCostsTable>>;
+}
+
+/**
+ * Takes the store's resulting average costs as they are: the moving average is per store × SKU
+ * and depends on the on-hand at the store at that moment, which HQ's ledger (filled in push
+ * order, other nodes' documents interleaved) cannot reproduce.
+ */
+async function applyCosts(t: Ctx & { db: Tx }, docs: readonly InventoryDocument[]): Promise<void> {
+  const latest = new Map<string, Row<StockCostsTable>>();
+  for (const c of docs.flatMap((d) => d.costs ?? [])) latest.set(`${c.store_id}|${c.sku_id}`, c);
+  await upsertRows(t.db, 'stock_costs', ['store_id', 'sku_id'], [...latest.values()]);
+}
+
+/** Goods received at a store: its supplier (if HQ lacks it), the order as it now stands, the receipt, moves and costs. */
+async function applyGoodsReceipts(t: Ctx & { db: Tx }, _storeId: string, events: PushedEvent[]): Promise<void> {
+  type Receipt = InventoryDocument & { rows?: { supplier: Row<SuppliersTable>; order: Row<PurchaseOrdersTable>; orderLines: Array<Row<PurchaseOrderLinesTable>>; receipt: Row<GoodsReceiptsTable> } };
+  const receipts = events.map((e) => e.payload as Receipt);
+  for (const { rows } of receipts) {
+    if (!rows) continue;
+    await t.db.insertInto('suppliers').values(rows.supplier).onConflict((oc) => oc.doNothing()).execute();
+    // A supplier the store made under a code HQ already uses is HQ's supplier of that code.
+    const supplier = await t.db.selectFrom('suppliers').select('id').where('code', '=', rows.supplier.code).executeTakeFirstOrThrow();
+    await upsertRows(t.db, 'purchase_orders', ['store_id', 'id'], [{ ...rows.order, supplier_id: supplier.id }]);
+    await upsertRows(t.db, 'purchase_order_lines', ['store_id', 'po_id', 'line_no'], rows.orderLines);
+    await upsertRows(t.db, 'goods_receipts', ['store_id', 'id'], [rows.receipt], 'keep');
+  }
+  await recordStockMoves(t, receipts.flatMap((r) => r.moves));
+  await applyCosts(t, receipts);
+}
+
+/** An approved count: the count and its posted lines, and its adjustment moves. */
+async function applyStockCounts(t: Ctx & { db: Tx }, _storeId: string, events: PushedEvent[]): Promise<void> {
+  const counts = events.map((e) => e.payload as InventoryDocument & { rows?: { count: Row<StockCountsTable>; lines: Array<Row<StockCountLinesTable>> } });
+  for (const { rows } of counts) {
+    if (!rows) continue;
+    await upsertRows(t.db, 'stock_counts', ['store_id', 'id'], [rows.count]);
+    await upsertRows(t.db, 'stock_count_lines', ['store_id', 'count_id', 'sku_id'], rows.lines, 'keep');
+  }
+  await recordStockMoves(t, counts.flatMap((c) => c.moves));
+}
+
+/**
+ * Either end of a transfer, in whichever order the two stores' nodes push: the sender's event
+ * adds the document only if HQ lacks it, the receiver's writes it as received (its lines'
+ * received quantities included), so both orders end with the same rows. Each end's moves are its own.
+ */
+async function applyTransfers(t: Ctx & { db: Tx }, _storeId: string, events: PushedEvent[]): Promise<void> {
+  const docs = events.map((e) => ({ type: e.type, ...(e.payload as InventoryDocument & { rows?: { transfer: Row<TransfersTable>; lines: Array<Row<TransferLinesTable>> } }) }));
+  for (const d of docs) {
+    if (!d.rows) continue;
+    const existing = d.type === 'transfer.received' ? 'update' : 'keep';
+    await upsertRows(t.db, 'transfers', ['store_id', 'id'], [d.rows.transfer], existing);
+    await upsertRows(t.db, 'transfer_lines', ['store_id', 'transfer_id', 'line_no'], d.rows.lines, existing);
+  }
+  await recordStockMoves(t, docs.flatMap((d) => d.moves));
+  await applyCosts(t, docs);
 }
 
 /**

@@ -6,6 +6,7 @@ import { newId } from '../platform/ids';
 import type { Ctx } from '../platform/context';
 import { findStoreByCode } from '../platform/stores/service';
 import { openSecret, sealSecret, type NodeCredential } from './keys';
+import { changesBehind } from './changes';
 import { SIGNATURE_HEADERS, SIGNATURE_WINDOW_MS, signatureMatches } from './signing';
 
 export interface SyncNode {
@@ -79,12 +80,14 @@ export async function verifySyncRequest(ctx: Ctx, syncKey: Buffer, req: Incoming
 }
 
 /** Every node with its health, for HQ's back office. */
-export async function listNodes(ctx: Ctx): Promise<Array<{ nodeId: string; storeId: string; storeCode: string; lastSeq: number; lastPushAt: string | null; lastPullAt: string | null; clockSkewMs: number | null; revoked: boolean }>> {
+export async function listNodes(ctx: Ctx): Promise<Array<{ nodeId: string; storeId: string; storeCode: string; lastSeq: number; lastPushAt: string | null; lastPullAt: string | null; pulledChangeNo: number; pullBehind: number; clockSkewMs: number | null; revoked: boolean }>> {
   const rows = await ctx.db
     .selectFrom('sync_nodes')
     .innerJoin('stores', 'stores.id', 'sync_nodes.store_id')
-    .select(['sync_nodes.id', 'sync_nodes.store_id', 'stores.code', 'sync_nodes.last_seq', 'sync_nodes.last_push_at', 'sync_nodes.last_pull_at', 'sync_nodes.clock_skew_ms', 'sync_nodes.revoked_at'])
+    .select(['sync_nodes.id', 'sync_nodes.store_id', 'stores.code', 'sync_nodes.last_seq', 'sync_nodes.last_push_at', 'sync_nodes.last_pull_at', 'sync_nodes.pulled_change_no', 'sync_nodes.clock_skew_ms', 'sync_nodes.revoked_at'])
     .orderBy('stores.code')
     .execute();
-  return rows.map((r) => ({ nodeId: r.id, storeId: r.store_id, storeCode: r.code, lastSeq: r.last_seq, lastPushAt: r.last_push_at, lastPullAt: r.last_pull_at, clockSkewMs: r.clock_skew_ms, revoked: r.revoked_at !== null }));
+  // Rows changed at HQ since each node's last pull (one indexed count per node).
+  const behind = await Promise.all(rows.map((r) => changesBehind(ctx.db, r.pulled_change_no ?? 0)));
+  return rows.map((r, i) => ({ nodeId: r.id, storeId: r.store_id, storeCode: r.code, lastSeq: r.last_seq, lastPushAt: r.last_push_at, lastPullAt: r.last_pull_at, pulledChangeNo: r.pulled_change_no ?? 0, pullBehind: behind[i] ?? 0, clockSkewMs: r.clock_skew_ms, revoked: r.revoked_at !== null }));
 }

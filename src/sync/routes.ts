@@ -8,6 +8,7 @@ import { actorOf, requireAuth, type TpApp } from '../platform/http/server';
 import { applyBatch, pushBodySchema } from './apply';
 import { syncKeyOf } from './keys';
 import { listNodes, registerNode, verifySyncRequest } from './nodes';
+import { chainHealth, noteNodeContact } from './health';
 import { readPullPage } from './pull';
 import { storeSyncOf } from './store-sync';
 
@@ -63,20 +64,30 @@ export async function syncRoutes(app: TpApp, options: SyncRoutesOptions): Promis
 
   app.get('/sync/nodes', { preHandler: requireAuth('store.view'), schema: { tags: ['sync'] } }, async (request) => {
     requirePermission(actorOf(request), 'store.view', { storeId: '*', regionId: null });
-    return { nodes: await listNodes(request.ctx) };
+    const nodes = await listNodes(request.ctx);
+    // The chain's stores and regions with each store node's health (the back office's 门店与区域).
+    return { nodes, ...(await chainHealth(request.ctx, nodes)) };
   });
 
   app.post('/sync/push', { bodyLimit: PUSH_BODY_LIMIT, schema: { tags: ['sync'], hide: true } }, async (request) => {
     const node = await verified(request);
     const parsed = pushBodySchema.safeParse(request.body);
     if (!parsed.success) throw new AppError('SYNC_BATCH_INVALID', `The batch is malformed at ${parsed.error.issues[0]?.path.join('.') ?? '?'}.`, { status: 400 });
-    return applyBatch(request.ctx, node, parsed.data);
+    const ack = await applyBatch(request.ctx, node, parsed.data);
+    await noteNodeContact(request.ctx, node.id, request.headers, ack.ackedSeq - node.lastSeq);
+    return ack;
   });
 
   app.get('/sync/pull', { schema: { tags: ['sync'], hide: true, querystring: z.object({ cursor: z.string().max(2000).optional(), limit: z.coerce.number().int().min(1).max(5000).default(1000) }) } }, async (request) => {
     const node = await verified(request);
     const page = await readPullPage(request.ctx, request.query.cursor, request.query.limit);
-    if (!page.next) await request.ctx.db.updateTable('sync_nodes').set({ last_pull_at: request.ctx.clock.now().toISOString() }).where('id', '=', node.id).execute();
+    await noteNodeContact(request.ctx, node.id, request.headers);
+    // How far the node has pulled (HQ's node list shows how many changes it is behind).
+    await request.ctx.db
+      .updateTable('sync_nodes')
+      .set(page.more ? { pulled_change_no: page.changeNo } : { pulled_change_no: page.changeNo, last_pull_at: request.ctx.clock.now().toISOString() })
+      .where('id', '=', node.id)
+      .execute();
     return page;
   });
 }

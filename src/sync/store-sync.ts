@@ -9,6 +9,7 @@ import type { NodeCredential } from './keys';
 import { invalidateCatalog } from '../catalog/index';
 import { applyPullPage, type PullPage } from './pull';
 import { signedHeaders } from './signing';
+import { APP_VERSION, NODE_REPORT_HEADERS } from './health';
 
 export interface StoreSyncOptions {
   hqUrl: string;
@@ -19,7 +20,7 @@ export interface StoreSyncOptions {
   /** Between rounds while all is well (default 3 s); doubled per failure up to maxBackoffMs. */
   intervalMs?: number;
   maxBackoffMs?: number;
-  /** Between master-data pulls (default 5 minutes). */
+  /** Between master-data pulls (default 1 minute: an HQ price reaches the tills within it). */
   pullEveryMs?: number;
   timeoutMs?: number;
 }
@@ -35,6 +36,10 @@ export interface SyncStatus {
   lastAttemptAt: string | null;
   lastError: string | null;
   lastPullAt: string | null;
+  /** The last HQ change number this node applied (0 until its first pull has finished reading). */
+  pulledChangeNo: number;
+  /** Changes HQ had that this node had not applied yet, as of its last pull (0: up to date then). */
+  pullBehind: number;
   ackedSeq: number;
   queuedEvents: number;
   oldestUnsyncedAt: string | null;
@@ -44,7 +49,18 @@ export interface SyncStatus {
   posture: OfflinePosture;
 }
 
+/** HQ's price and promotion changes reach a store's tills within this (plus a pull's duration). */
+export const DEFAULT_PULL_EVERY_MS = 60_000;
+
 const running = new Map<string, StoreSync>();
+
+/** The largest page HQ serves (routes.ts). */
+const MAX_PULL_PAGE = 5000;
+
+function isForeignKeyError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503';
+}
 
 /** The store sync running for node `nodeId` (its status route reads it). */
 export function storeSyncOf(nodeId: string): StoreSync | undefined {
@@ -75,7 +91,7 @@ export class StoreSync {
   /** A signed call to HQ; a refusal comes back as the AppError HQ named. The body is made per attempt. */
   private async call<T>(method: 'GET' | 'POST', path: string, makeBody?: () => string, retried = false): Promise<T> {
     const body = makeBody?.();
-    const headers = signedHeaders(this.options.credential.nodeId, this.secret, { method, path, body: body ?? '' }, this.ctx.clock.now().getTime() - this.skewMs);
+    const headers = { ...signedHeaders(this.options.credential.nodeId, this.secret, { method, path, body: body ?? '' }, this.ctx.clock.now().getTime() - this.skewMs), ...(await this.report()) };
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}`, { method, headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
@@ -101,6 +117,13 @@ export class StoreSync {
       return this.call(method, path, makeBody, true);
     }
     throw new AppError(problem.code ?? 'SYNC_HQ_ERROR', problem.detail ?? `HQ answered ${res.status}.`, { status: res.status, details: problem.details });
+  }
+
+  /** What HQ's chain screen shows of this node: its version and queue (outbox seqs are gapless). */
+  private async report(): Promise<Record<string, string>> {
+    const state = await this.ctx.db.selectFrom('sync_state').select('acked_seq').where('node_id', '=', this.ctx.nodeId).executeTakeFirst();
+    const top = await this.ctx.db.selectFrom('outbox').select(sql<number | null>`max(seq)`.as('seq')).where('node_id', '=', this.ctx.nodeId).executeTakeFirst();
+    return { [NODE_REPORT_HEADERS.version]: APP_VERSION, [NODE_REPORT_HEADERS.queued]: String(Math.max(0, Number(top?.seq ?? 0) - (state?.acked_seq ?? 0))) };
   }
 
   private async ackedSeq(): Promise<number> {
@@ -156,19 +179,37 @@ export class StoreSync {
     return sent;
   }
 
-  /** Pulls every page of HQ's master data, applying each in one transaction; returns the rows. */
+  /**
+   * Pulls HQ's master data from where the last pull stopped (everything on a node's first pull),
+   * page by page; each page is applied together with the cursor after it, so a pull cut off midway
+   * resumes from the last page applied. Returns the rows applied (upserted or deleted).
+   */
   async pull(pageSize = 1000): Promise<number> {
-    let cursor: string | null = '';
+    await this.ackedSeq();
+    const state = await this.ctx.db.selectFrom('sync_state').select('pull_cursor').where('node_id', '=', this.ctx.nodeId).executeTakeFirstOrThrow();
+    let cursor = state.pull_cursor;
     let rows = 0;
-    while (cursor !== null) {
-      const page: PullPage = await this.call<PullPage>('GET', `/api/v1/sync/pull?limit=${pageSize}${cursor ? `&cursor=${cursor}` : ''}`);
-      await applyPullPage(this.ctx.db, this.options.dbKind, page);
-      rows += page.rows.length;
+    let limit = pageSize;
+    for (let more = true; more; ) {
+      const page: PullPage = await this.call<PullPage>('GET', `/api/v1/sync/pull?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+      try {
+        await applyPullPage(this.ctx.db, this.options.dbKind, page, async (tx) => {
+          await tx.updateTable('sync_state').set({ pull_cursor: page.next, pulled_change_no: page.changeNo, hq_change_no: page.headChangeNo }).where('node_id', '=', this.ctx.nodeId).execute();
+        });
+      } catch (err) {
+        // A row whose parent changed again after it (so sits on a later page) fails its foreign
+        // key: the same changes asked for with room for the parent apply together.
+        if (!page.more || limit >= MAX_PULL_PAGE || !isForeignKeyError(err)) throw err;
+        limit = Math.min(MAX_PULL_PAGE, limit * 4);
+        continue;
+      }
+      limit = pageSize;
+      rows += page.tables.reduce((n, t) => n + t.rows.length + t.deleted.length, 0);
       cursor = page.next;
+      more = page.more;
     }
     this.lastPullMs = Date.now();
     invalidateCatalog(this.ctx);
-    await this.ackedSeq();
     await this.note({ last_pull_at: this.ctx.clock.now().toISOString() });
     return rows;
   }
@@ -182,7 +223,7 @@ export class StoreSync {
       this.round = (async () => {
         try {
           await this.drain();
-          if (Date.now() - this.lastPullMs >= (this.options.pullEveryMs ?? 300_000)) await this.pull();
+          if (Date.now() - this.lastPullMs >= (this.options.pullEveryMs ?? DEFAULT_PULL_EVERY_MS)) await this.pull();
           delay = interval;
         } catch (err) {
           delay = Math.min(maxBackoff, delay * 2);
@@ -223,6 +264,8 @@ export class StoreSync {
       lastAttemptAt: state.last_attempt_at,
       lastError: state.last_error,
       lastPullAt: state.last_pull_at,
+      pulledChangeNo: state.pulled_change_no ?? 0,
+      pullBehind: Math.max(0, (state.hq_change_no ?? 0) - (state.pulled_change_no ?? 0)),
       ackedSeq: acked,
       queuedEvents: Number(queue.n),
       oldestUnsyncedAt: queue.oldest,

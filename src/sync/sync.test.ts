@@ -230,6 +230,70 @@ describeEachDb('sync: store node pushes to HQ exactly once', (hqHandle) => {
     expect(await sync.drain()).toBeGreaterThanOrEqual(1);
     const balances = async (db: Ctx['db']) => db.selectFrom('stock_balances').select(['sku_id', 'qty']).orderBy('sku_id').execute();
     expect(await balances(hq.ctx.db)).toEqual(await balances(storeCtx.db));
+    // The documents too: the order as received, the receipt, and the store's moving-average cost.
+    const order = async (db: Ctx['db']) => db.selectFrom('purchase_orders').select(['id', 'status', 'received_at']).where('id', '=', po.id).execute();
+    expect(await order(hq.ctx.db)).toEqual([{ id: po.id, status: 'received', received_at: expect.any(String) }]);
+    expect(await order(hq.ctx.db)).toEqual(await order(storeCtx.db));
+    expect(await hq.ctx.db.selectFrom('purchase_order_lines').select(['qty_ordered', 'qty_received']).where('po_id', '=', po.id).execute()).toEqual([{ qty_ordered: 12, qty_received: 12 }]);
+    expect(await hq.ctx.db.selectFrom('goods_receipts').select('po_id').execute()).toEqual([{ po_id: po.id }]);
+    const costs = async (db: Ctx['db']) => db.selectFrom('stock_costs').select(['sku_id', 'avg_cost_fen']).orderBy('sku_id').execute();
+    expect((await costs(hq.ctx.db)).length).toBe(1);
+    expect(await costs(hq.ctx.db)).toEqual(await costs(storeCtx.db));
+  });
+
+  it('an approved stock count reaches HQ with its lines and its adjustment moves', async () => {
+    const login = await store.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'manager', password: 'demo' } });
+    const manager = { authorization: `Bearer ${(login.json() as { token: string }).token}` };
+    const call = async <T,>(url: string, payload?: unknown) => {
+      const res = await store.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: manager, payload: payload as object });
+      expect(res.statusCode, res.body).toBeLessThan(300);
+      return res.json() as T;
+    };
+    const barcode = (await storeCtx.db.selectFrom('sku_barcodes').select('barcode').orderBy('barcode').executeTakeFirstOrThrow()).barcode;
+    const count = await call<{ id: string }>('/stock-counts', { store: 'S001', scope: 'full' });
+    await call(`/stock-counts/${count.id}/entries?store=S001`, { code: barcode, qty: 4 });
+    await call(`/stock-counts/${count.id}/submit?store=S001`);
+    const report = await call<{ lines: Array<{ difference: number }> }>(`/stock-counts/${count.id}/approve?store=S001`);
+    expect(await sync.drain()).toBe(1);
+    const atHq = await hq.ctx.db.selectFrom('stock_counts').select(['id', 'status', 'approved_at']).execute();
+    expect(atHq).toEqual([{ id: count.id, status: 'approved', approved_at: expect.any(String) }]);
+    const lines = async (db: Ctx['db']) => db.selectFrom('stock_count_lines').select(['sku_id', 'expected_qty', 'counted_qty', 'variance_fen']).where('count_id', '=', count.id).orderBy('sku_id').execute();
+    expect((await lines(hq.ctx.db)).length).toBe(report.lines.length);
+    expect(await lines(hq.ctx.db)).toEqual(await lines(storeCtx.db));
+    const moves = await hq.ctx.db.selectFrom('stock_moves').select('qty').where('doc_id', '=', count.id).execute();
+    expect(moves.length).toBe(report.lines.filter((l) => l.difference !== 0).length);
+    const balances = async (db: Ctx['db']) => db.selectFrom('stock_balances').select(['sku_id', 'qty']).orderBy('sku_id').execute();
+    expect(await balances(hq.ctx.db)).toEqual(await balances(storeCtx.db));
+    expect((await balances(hq.ctx.db)).find((b) => b.qty !== 0 && b.qty !== 4)).toBeUndefined();
+  });
+
+  it("a member's return claws back the points at HQ as at the store", async () => {
+    const sale = await hq.ctx.db.selectFrom('sales').select(['receipt_no', 'member_id']).where('member_id', 'is not', null).executeTakeFirstOrThrow();
+    const memberId = sale.member_id as string;
+    const before = await hq.ctx.db.selectFrom('members').select('points_balance').where('id', '=', memberId).executeTakeFirstOrThrow();
+    const back = await storeCall({ method: 'POST', url: '/api/v1/returns', payload: { receiptNo: sale.receipt_no, lines: [{ lineNo: 1, qty: 1 }], reasonCode: 'changed_mind' } });
+    expect(back.statusCode, back.body).toBe(201);
+    const { id } = back.json() as { id: string };
+    expect(await sync.drain()).toBe(1);
+    const ledger = async (db: Ctx['db']) => db.selectFrom('member_points').select(['kind', 'points']).where('doc_id', '=', id).execute();
+    const clawback = await ledger(hq.ctx.db);
+    expect(clawback).toEqual(await ledger(storeCtx.db));
+    expect(clawback).toEqual([{ kind: 'clawback', points: expect.any(Number) }]);
+    const balance = async (db: Ctx['db']) => (await db.selectFrom('members').select('points_balance').where('id', '=', memberId).executeTakeFirstOrThrow()).points_balance;
+    expect(await balance(hq.ctx.db)).toBe(before.points_balance + (clawback[0]?.points ?? 0));
+    expect(await balance(hq.ctx.db)).toBe(await balance(storeCtx.db));
+  });
+
+  it('returns, receipts and counts sent again under new seqs, in reverse: no second return, move, points entry or receipt', async () => {
+    const tables = ['returns', 'return_lines', 'return_refunds', 'stock_moves', 'member_points', 'cash_movements', 'goods_receipts', 'stock_count_lines'] as const;
+    const counts = async () => Promise.all(tables.map(async (t) => Number((await hq.ctx.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)));
+    const before = await counts();
+    const documents = (await events()).events.filter((e) => e.type !== 'sale.completed' && e.type.includes('.') && !e.type.startsWith('shift') && !e.type.startsWith('member'));
+    expect(documents.map((e) => e.type).sort()).toEqual(['goods_receipt.created', 'return.completed', 'return.completed', 'stock_count.approved']);
+    const base = (await node()).lastSeq;
+    const replayed = documents.reverse().map((e, i) => ({ ...e, seq: base + 1 + i, eventId: `${e.eventId}-again` }));
+    expect(await applyBatch(hq.ctx, await node(), { outboxNodeId: storeCtx.nodeId, events: replayed })).toEqual({ ackedSeq: base + replayed.length, applied: 0, skipped: replayed.length });
+    expect(await counts()).toEqual(before);
   });
 
   it('books offline points in ledger order; a balance gone negative is kept and flagged', async () => {

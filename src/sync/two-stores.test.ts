@@ -87,4 +87,52 @@ describeEachDb('sync: two stores sell the same SKU offline', (hqHandle) => {
     ]);
     expect(atHq.reduce((s, r) => s + r.qty, 0)).toBe(-6);
   });
+
+  it('a transfer S001 → S002 ends in the same state at HQ whichever store pushes first, each end moved once', async () => {
+    const [from, to] = nodes as [(typeof nodes)[number], (typeof nodes)[number]];
+    const signIn = async (n: (typeof nodes)[number]) => ((await n.tp.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'admin', password: 'demo' } })).json() as { token: string }).token;
+    const tokens = new Map([[from, await signIn(from)], [to, await signIn(to)]]);
+    const call = async <T,>(n: (typeof nodes)[number], url: string, payload: unknown) => {
+      const res = await n.tp.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: { authorization: `Bearer ${tokens.get(n)}` }, payload: payload as object });
+      expect(res.statusCode, res.body).toBeLessThan(300);
+      return res.json() as T;
+    };
+    async function sendAndReceive(): Promise<string> {
+      const { id } = await call<{ id: string }>(from, '/transfers', { from: 'S001', to: 'S002', lines: [{ code: barcode, qty: 5 }] });
+      // The chain does not hand a transfer to the receiving node yet: the test carries it over.
+      await to.handle.db.insertInto('transfers').values(await from.handle.db.selectFrom('transfers').selectAll().where('id', '=', id).execute()).execute();
+      await to.handle.db.insertInto('transfer_lines').values(await from.handle.db.selectFrom('transfer_lines').selectAll().where('transfer_id', '=', id).execute()).execute();
+      await call(to, `/transfers/${id}/receive?store=S002`, { lines: [{ code: barcode, qty: 4 }] });
+      return id;
+    }
+    const senderFirst = await sendAndReceive();
+    expect(await from.sync.drain()).toBe(1);
+    expect(await to.sync.drain()).toBe(1);
+    const receiverFirst = await sendAndReceive();
+    expect(await to.sync.drain()).toBe(1);
+    expect(await from.sync.drain()).toBe(1);
+
+    const transfer = async (db: Ctx['db'], id: string) => ({
+      header: await db.selectFrom('transfers').selectAll().where('id', '=', id).execute(),
+      lines: await db.selectFrom('transfer_lines').select(['line_no', 'sku_id', 'qty_sent', 'qty_received', 'unit_cost_fen']).where('transfer_id', '=', id).orderBy('line_no').execute(),
+    });
+    for (const id of [senderFirst, receiverFirst]) {
+      const atHq = await transfer(hq.ctx.db, id);
+      expect(atHq.header).toMatchObject([{ status: 'received', received_at: expect.any(String) }]);
+      expect(atHq.lines).toMatchObject([{ qty_sent: 5, qty_received: 4 }]);
+      expect(atHq).toEqual(await transfer(to.handle.db, id));
+    }
+    const moves = await hq.ctx.db.selectFrom('stock_moves').select(['kind', 'qty']).where('doc_id', 'in', [senderFirst, receiverFirst]).orderBy('kind').execute();
+    expect(moves).toEqual([{ kind: 'transfer_in', qty: 4 }, { kind: 'transfer_in', qty: 4 }, { kind: 'transfer_out', qty: -5 }, { kind: 'transfer_out', qty: -5 }]);
+    // Each store's balance and average cost at HQ is the store's own.
+    for (const n of nodes) {
+      const storeId = (await hq.ctx.db.selectFrom('stores').select('id').where('code', '=', n.code).executeTakeFirstOrThrow()).id;
+      const of = async (db: Ctx['db']) => ({
+        qty: (await db.selectFrom('stock_balances').select('qty').where('store_id', '=', storeId).where('sku_id', '=', skuId).executeTakeFirst())?.qty,
+        cost: (await db.selectFrom('stock_costs').select('avg_cost_fen').where('store_id', '=', storeId).where('sku_id', '=', skuId).executeTakeFirst())?.avg_cost_fen,
+      });
+      expect(await of(hq.ctx.db), n.code).toEqual(await of(n.handle.db));
+    }
+    expect((await hq.ctx.db.selectFrom('stock_balances').select('qty').where('sku_id', '=', skuId).execute()).map((b) => b.qty).sort()).toEqual([-13, 5]);
+  });
 });

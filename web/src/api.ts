@@ -4,6 +4,8 @@ export interface Problem {
   code: string;
   detail: string;
   status: number;
+  /** Machine-readable facts (field, line…), when the server gives them. */
+  details?: Record<string, unknown>;
 }
 
 export class ApiError extends Error {
@@ -35,7 +37,7 @@ export async function api<T>(method: string, url: string, body?: unknown, extraH
   const data: unknown = await res.json().catch(() => ({}));
   if (!res.ok) {
     const p = data as Partial<Problem>;
-    throw new ApiError({ code: p.code ?? 'HTTP_ERROR', detail: p.detail ?? res.statusText, status: res.status });
+    throw new ApiError({ code: p.code ?? 'HTTP_ERROR', detail: p.detail ?? res.statusText, status: res.status, details: p.details });
   }
   return data as T;
 }

@@ -19,6 +19,7 @@ export interface StoresTable {
   time_zone: string;
   day_cutover: string;
   created_at: string;
+  address: string | null;
 }
 
 export interface TerminalsTable {
@@ -202,6 +203,8 @@ export interface PurchaseOrdersTable {
   created_at: string;
   sent_at: string | null;
   received_at: string | null;
+  sent_by: string | null;
+  delivery_address: string | null;
 }
 
 export interface PurchaseOrderLinesTable {
@@ -264,6 +267,25 @@ export interface StockCountsTable {
   submitted_at: string | null;
   approved_by: string | null;
   approved_at: string | null;
+  /** Comma-separated shelf locations of a count by location (scope 'location'). */
+  location_codes: string | null;
+}
+
+/** The SKUs a count by location covers, fixed when the count opens. */
+export interface StockCountSkusTable {
+  store_id: string;
+  count_id: string;
+  sku_id: string;
+  location_code: string;
+}
+
+/** The shelf location (货位) of a SKU at a store, e.g. A-03-2. */
+export interface ShelfLocationsTable {
+  store_id: string;
+  sku_id: string;
+  location_code: string;
+  updated_by: string;
+  updated_at: string;
 }
 
 export interface StockCountEntriesTable {
@@ -284,6 +306,7 @@ export interface StockCountLinesTable {
   counted_qty: number;
   unit_cost_fen: number;
   variance_fen: number;
+  location_code: string | null;
 }
 
 export interface ShiftsTable {
@@ -363,6 +386,8 @@ export interface SaleLinesTable {
   category_id: string;
   /** JSON AppliedPromotion[] */
   promotions: string;
+  /** Points the member paid for this line as a gift (积分兑换礼品); 0 on other lines. */
+  gift_points: number;
 }
 
 export interface SaleLineComponentsTable {
@@ -677,6 +702,19 @@ export interface SettlementsTable {
   line: number;
 }
 
+/** The cash a store took to the bank for a business date (reconciliation layer 3, cash ↔ bank). */
+export interface CashDepositsTable {
+  store_id: string;
+  id: string;
+  business_date: string;
+  amount_fen: number;
+  counted_fen: number;
+  slip_no: string | null;
+  recorded_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 /** A reconciliation exception under its stable key, and where the clerk's work on it stands. */
 export interface ReconExceptionsTable {
   id: string;
@@ -730,6 +768,9 @@ export interface MembersTable {
   status: string;
   created_at: string;
   updated_at: string;
+  /** The WeChat mini-program openid the member bound (sealed), and its blind index; null when not bound. */
+  wechat_openid_sealed: string | null;
+  wechat_openid_index: string | null;
 }
 
 /** The points ledger: earn, redeem, clawback, refund, expire, adjust (signed points). */
@@ -743,6 +784,27 @@ export interface MemberPointsTable {
   doc_id: string;
   business_date: string;
   created_at: string;
+}
+
+/** A coupon a member bought with points (chain-level: usable in every store until it expires). */
+export interface MemberCouponsTable {
+  id: string;
+  code: string;
+  member_id: string;
+  offer_id: string;
+  name: string;
+  value_fen: number;
+  min_spend_fen: number;
+  points: number;
+  /** issued | used (a coupon past last_day is expired whatever its status says) */
+  status: string;
+  issued_at: string;
+  /** The last local day (YYYY-MM-DD) the coupon can be used. */
+  last_day: string;
+  issued_store_ref: string;
+  used_store_ref: string | null;
+  used_sale_id: string | null;
+  used_at: string | null;
 }
 
 /** Messages to members' phones, delivered with retries; dead after the last attempt. */
@@ -759,6 +821,8 @@ export interface MemberMessagesTable {
   last_error: string | null;
   created_at: string;
   sent_at: string | null;
+  /** JSON of the values the message was written from (points, amounts, times), for WeChat's templates. */
+  data: string | null;
 }
 
 /** HQ: a registered store node; its secret sealed under HQ's sync key (src/sync). */
@@ -773,6 +837,24 @@ export interface SyncNodesTable {
   clock_skew_ms: number | null;
   created_at: string;
   revoked_at: string | null;
+  /** As the node reported on its last signed call (x-tp-app-version, x-tp-queued). */
+  app_version: string | null;
+  queued_events: number | null;
+  last_seen_at: string | null;
+  /** The last change number the node pulled (src/sync/changes.ts). */
+  pulled_change_no: number | null;
+}
+
+/** A store's own price for a SKU, where HQ's policy lets stores override (src/catalog/price-overrides.ts). */
+export interface StorePriceOverridesTable {
+  store_id: string;
+  sku_id: string;
+  price_fen: number;
+  hq_price_fen: number;
+  set_by: string;
+  set_at: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
 }
 
 export interface SyncNoncesTable {
@@ -814,6 +896,20 @@ export interface SyncStateTable {
   last_attempt_at: string | null;
   last_error: string | null;
   last_pull_at: string | null;
+  /** HQ's opaque cursor where the next pull starts (null: the first pull reads everything). */
+  pull_cursor: string | null;
+  /** The last HQ change number applied here, and HQ's latest as it said on that pull. */
+  pulled_change_no: number | null;
+  hq_change_no: number | null;
+}
+
+/** HQ: the latest change of each row a store pulls, numbered in commit order (src/sync/changes.ts). */
+export interface SyncChangesTable {
+  table_name: string;
+  /** JSON array of the row's primary-key values. */
+  row_key: string;
+  /** Null until numbered, and again after each later write. */
+  change_no: number | null;
 }
 
 export interface Database {
@@ -831,6 +927,7 @@ export interface Database {
   sku_barcodes: SkuBarcodesTable;
   bundle_components: BundleComponentsTable;
   store_prices: StorePricesTable;
+  store_price_overrides: StorePriceOverridesTable;
   promotions: PromotionsTable;
   stock_moves: StockMovesTable;
   stock_balances: StockBalancesTable;
@@ -845,6 +942,8 @@ export interface Database {
   stock_counts: StockCountsTable;
   stock_count_entries: StockCountEntriesTable;
   stock_count_lines: StockCountLinesTable;
+  stock_count_skus: StockCountSkusTable;
+  shelf_locations: ShelfLocationsTable;
   shifts: ShiftsTable;
   cash_movements: CashMovementsTable;
   receipt_counters: ReceiptCountersTable;
@@ -869,11 +968,13 @@ export interface Database {
   members: MembersTable;
   member_points: MemberPointsTable;
   member_messages: MemberMessagesTable;
+  member_coupons: MemberCouponsTable;
   report_sales_daily: ReportSalesDailyTable;
   report_watermarks: ReportWatermarksTable;
   report_applied: ReportAppliedTable;
   report_daily: ReportDailyTable;
   settlements: SettlementsTable;
+  cash_deposits: CashDepositsTable;
   recon_exceptions: ReconExceptionsTable;
   recon_exception_events: ReconExceptionEventsTable;
   sync_nodes: SyncNodesTable;
@@ -881,4 +982,5 @@ export interface Database {
   sync_received: SyncReceivedTable;
   sync_exceptions: SyncExceptionsTable;
   sync_state: SyncStateTable;
+  sync_changes: SyncChangesTable;
 }

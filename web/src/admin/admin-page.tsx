@@ -12,6 +12,7 @@ import { ReturnsPage } from './returns-page';
 import { MembersPage } from './members-page';
 import { InventoryPage } from './inventory-page';
 import { DashboardPage, ReportsPage } from './reports-page';
+import { StoresPage } from './stores-page';
 
 const SECTIONS = ['dashboard', 'catalog', 'checkout', 'members', 'returns', 'reconciliation', 'reports', 'inventory', 'stores', 'users', 'audit'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -60,7 +61,9 @@ export function AdminPage() {
             <ReportsPage me={me} />
           ) : section === 'dashboard' && me.permissions.includes('reports.view') ? (
             <DashboardPage me={me} />
-          ) : section === 'dashboard' || section === 'stores' ? (
+          ) : section === 'stores' ? (
+            <StoresPage me={me} />
+          ) : section === 'dashboard' ? (
             <Card title={t('admin.stores')}>
               <List dataSource={me.stores} renderItem={(s) => <List.Item>{`${s.code} · ${s.name}`}</List.Item>} />
             </Card>

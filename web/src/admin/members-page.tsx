@@ -1,12 +1,13 @@
-// Back office: members — find a member by phone (shown masked; a manager may reveal), register
-// one with the customer's consent, export or anonymise on the member's request, and the tiers
-// and points rules in force.
+// Back office: members — the member list and one member's detail, find a member by phone (shown
+// masked; a manager may reveal), register one with the customer's consent, export or anonymise
+// on the member's request, and the tiers and points rules (editable with members.manage).
 import { useEffect, useState } from 'react';
 import { Alert, Button, Card, Checkbox, Descriptions, Form, Input, Modal, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { problemText, type Me } from '../api';
-import { formatMoney } from '../money';
 import { membersApi, type Member, type MembersConfig } from './members-api';
+import { MemberDetail } from './member-detail';
+import { MembersRules } from './members-rules';
 
 type Message = { type: 'success' | 'error'; text: string } | null;
 
@@ -17,13 +18,16 @@ export function MembersPage({ me }: { me: Me }) {
   const { t } = useTranslation();
   const [config, setConfig] = useState<MembersConfig | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [tab, setTab] = useState('find');
+  const manager = me.permissions.includes('members.manage');
+  const [tab, setTab] = useState(manager ? 'list' : 'find');
   const [member, setMember] = useState<Member | null>(null);
+  const [openId, setOpenId] = useState<string | null>(null);
 
   useEffect(() => {
     membersApi.config().then(setConfig, (err: unknown) => setLoadError(problemText(err, t)));
   }, [t]);
 
+  if (openId) return <MemberDetail me={me} memberId={openId} onBack={() => setOpenId(null)} />;
   return (
     <>
       {loadError && <Alert type="error" title={loadError} style={{ marginBottom: 12 }} />}
@@ -32,7 +36,8 @@ export function MembersPage({ me }: { me: Me }) {
         onChange={setTab}
         data-testid="members-tabs"
         items={[
-          { key: 'find', label: <span data-testid="members-tab-find">{t('members.admin.tabs.find')}</span>, children: <FindPanel me={me} member={member} onMember={setMember} /> },
+          ...(manager ? [{ key: 'list', label: <span data-testid="members-tab-list">{t('members.admin.tabs.list')}</span>, children: <ListPanel onOpen={setOpenId} /> }] : []),
+          { key: 'find', label: <span data-testid="members-tab-find">{t('members.admin.tabs.find')}</span>, children: <FindPanel me={me} member={member} onMember={setMember} onOpen={setOpenId} /> },
           {
             key: 'register',
             label: <span data-testid="members-tab-register">{t('members.admin.tabs.register')}</span>,
@@ -47,14 +52,47 @@ export function MembersPage({ me }: { me: Me }) {
               />
             ),
           },
-          { key: 'rules', label: <span data-testid="members-tab-rules">{t('members.admin.tabs.rules')}</span>, children: <RulesPanel config={config} /> },
+          { key: 'rules', label: <span data-testid="members-tab-rules">{t('members.admin.tabs.rules')}</span>, children: <MembersRules config={config} canEdit={manager} onSaved={setConfig} /> },
         ]}
       />
     </>
   );
 }
 
-function FindPanel({ me, member, onMember }: { me: Me; member: Member | null; onMember: (m: Member | null) => void }) {
+/** Every member, newest first, masked; a row opens the member's detail. */
+function ListPanel({ onOpen }: { onOpen: (id: string) => void }) {
+  const { t } = useTranslation();
+  const [page, setPage] = useState(1);
+  const [data, setData] = useState<{ total: number; members: Member[] }>({ total: 0, members: [] });
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    membersApi.list(20, (page - 1) * 20).then(setData, (err: unknown) => setError(problemText(err, t)));
+  }, [page, t]);
+  return (
+    <>
+      {error && <Alert type="error" title={error} style={{ marginBottom: 12 }} />}
+      <Table
+        rowKey="id"
+        size="small"
+        dataSource={data.members}
+        pagination={{ current: page, pageSize: 20, total: data.total, onChange: setPage, showSizeChanger: false }}
+        onRow={(m) => ({ onClick: () => onOpen(m.id), style: { cursor: 'pointer' } })}
+        data-testid="members-list"
+        columns={[
+          { title: t('members.cardNo'), render: (_, m) => <a data-testid="members-list-open">{m.cardNo}</a> },
+          { title: t('members.phone'), render: (_, m) => <span data-testid="members-list-phone">{m.phone ?? '—'}</span> },
+          { title: t('members.name'), render: (_, m) => m.name ?? '—' },
+          { title: t('members.tier'), render: (_, m) => m.tier.name },
+          { title: t('members.points.balance'), dataIndex: 'pointsBalance', align: 'right' },
+          { title: t('members.admin.since'), render: (_, m) => shanghaiTime.format(new Date(m.createdAt)) },
+          { title: t('members.detail.status'), render: (_, m) => <Tag color={m.status === 'active' ? 'green' : 'default'}>{t(`members.status.${m.status}`)}</Tag> },
+        ]}
+      />
+    </>
+  );
+}
+
+function FindPanel({ me, member, onMember, onOpen }: { me: Me; member: Member | null; onMember: (m: Member | null) => void; onOpen: (id: string) => void }) {
   const { t } = useTranslation();
   const [message, setMessage] = useState<Message>(null);
   const [busy, setBusy] = useState(false);
@@ -78,13 +116,13 @@ function FindPanel({ me, member, onMember }: { me: Me; member: Member | null; on
     <Space direction="vertical" style={{ width: '100%', maxWidth: 640 }}>
       <Input.Search size="large" enterButton={t('members.admin.search')} loading={busy} placeholder={t('members.phonePlaceholder')} onSearch={(q) => void find(q)} data-testid="members-search" />
       {message && <Alert type={message.type} title={message.text} data-testid="members-message" />}
-      {member && <MemberCard me={me} member={member} onMember={onMember} onMessage={setMessage} />}
+      {member && <MemberCard me={me} member={member} onMember={onMember} onMessage={setMessage} onOpen={onOpen} />}
     </Space>
   );
 }
 
 /** One member, masked unless revealed, with what a manager may do on the member's request. */
-function MemberCard({ me, member, onMember, onMessage }: { me: Me; member: Member; onMember: (m: Member) => void; onMessage: (m: Message) => void }) {
+function MemberCard({ me, member, onMember, onMessage, onOpen }: { me: Me; member: Member; onMember: (m: Member) => void; onMessage: (m: Message) => void; onOpen: (id: string) => void }) {
   const { t } = useTranslation();
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState<'reveal' | 'export' | 'anonymise' | null>(null);
@@ -151,6 +189,9 @@ function MemberCard({ me, member, onMember, onMessage }: { me: Me; member: Membe
       </Descriptions>
       {manager && active && (
         <Space wrap style={{ marginTop: 12 }}>
+          <Button type="primary" onClick={() => onOpen(member.id)} data-testid="member-open-detail">
+            {t('members.detail.open')}
+          </Button>
           <Button loading={busy === 'reveal'} onClick={() => void reveal()} data-testid="member-reveal">
             {t('members.admin.reveal')}
           </Button>
@@ -231,47 +272,5 @@ function RegisterPanel({ me, config, onRegistered }: { me: Me; config: MembersCo
         {t('members.admin.registerSubmit')}
       </Button>
     </Form>
-  );
-}
-
-/** The tiers, how points are earned and what they are worth, and the consent text in force. */
-function RulesPanel({ config }: { config: MembersConfig | null }) {
-  const { t } = useTranslation();
-  if (!config) return null;
-  const { earn, redeem } = config;
-  return (
-    <Space direction="vertical" size="large" style={{ width: '100%' }}>
-      <Card title={t('members.admin.tiers')} size="small">
-        <Table
-          rowKey="code"
-          size="small"
-          pagination={false}
-          dataSource={config.tiers}
-          data-testid="members-tiers"
-          columns={[
-            { title: t('members.tier'), dataIndex: 'name' },
-            { title: t('members.admin.tierCode'), dataIndex: 'code' },
-            { title: t('members.admin.tierRule'), render: (_, tier) => (tier === config.tiers[0] ? t('members.admin.entryTier') : t(`members.admin.rule.${tier.rule}`)) },
-            { title: t('members.admin.minSpend'), render: (_, tier) => (tier.minSpendFen === undefined ? '—' : formatMoney(tier.minSpendFen)) },
-            { title: t('members.admin.minVisits'), render: (_, tier) => tier.minVisits ?? '—' },
-            { title: t('members.admin.discount'), render: (_, tier) => `${tier.discountPercent} %` },
-            { title: t('members.admin.multiplier'), render: (_, tier) => `× ${tier.pointsMultiplier}` },
-          ]}
-        />
-      </Card>
-      <Card title={t('members.admin.pointsRules')} size="small">
-        <Descriptions column={1} size="small" data-testid="members-points-rules">
-          <Descriptions.Item label={t('members.admin.earn')}>{t('members.admin.earnRule', { points: earn.pointsPerYuan })}</Descriptions.Item>
-          {earn.promotionMultiplier && <Descriptions.Item label={t('members.admin.promotionMultiplier')}>× {earn.promotionMultiplier}</Descriptions.Item>}
-          <Descriptions.Item label={t('members.admin.excluded')}>{earn.excludedCategoryIds.length}</Descriptions.Item>
-          <Descriptions.Item label={t('members.admin.redeem')}>
-            {t('members.points.rate', { points: redeem.rate.points, money: formatMoney(redeem.rate.fen), percent: redeem.maxPercentOfSale, min: redeem.minPoints })}
-          </Descriptions.Item>
-        </Descriptions>
-      </Card>
-      <Card title={t('members.admin.consent', { version: config.consent.version })} size="small">
-        <Typography.Paragraph>{config.consent.text}</Typography.Paragraph>
-      </Card>
-    </Space>
   );
 }

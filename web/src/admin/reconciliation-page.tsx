@@ -6,7 +6,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { Alert, Button, Card, Descriptions, Drawer, Input, Select, Space, Statistic, Table, Tag, Timeline, Typography, Upload } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, problemText } from '../api';
-import { formatMoney } from '../money';
+import { formatMoney, parseYuan } from '../money';
 import { ReconDashboard, type ChannelMoney } from './recon-dashboard';
 
 type Status = 'open' | 'assigned' | 'resolved' | 'written_off';
@@ -22,6 +22,10 @@ interface ReconException {
   cashierName?: string;
   posAmountFen?: number | null;
   channelAmountFen?: number | null;
+  /** A cash deposit: what the store took to the bank, what the bank credited, the slip. */
+  depositFen?: number | null;
+  bankFen?: number | null;
+  slipNo?: string | null;
   receiptNo?: string | null;
   lines?: number[];
   id?: string;
@@ -59,9 +63,9 @@ function yesterday(): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(Date.now() - 86_400_000));
 }
 
-/** What an exception is about, in one line: the order, refund, batch or cashier. */
+/** What an exception is about, in one line: the order, refund, batch, cashier or deposit slip. */
 function subjectOf(e: ReconException): string {
-  return [e.merchantOrderNo, e.refundNo, e.batchId, e.cashierName].filter((x) => x).join(' · ') || '—';
+  return [e.merchantOrderNo, e.refundNo, e.batchId, e.cashierName, e.slipNo].filter((x) => x).join(' · ') || '—';
 }
 
 export function ReconciliationPage() {
@@ -74,6 +78,7 @@ export function ReconciliationPage() {
   const [message, setMessage] = useState<{ type: 'success' | 'error'; text: string } | null>(null);
   const [open, setOpen] = useState<ExceptionView | null>(null);
   const [form, setForm] = useState({ username: '', note: '', resolveNote: '', matchWith: '', reason: '' });
+  const [deposit, setDeposit] = useState({ store: 'S001', amount: '', slipNo: '', fetchAt: '' });
 
   const load = useCallback(async () => {
     try {
@@ -124,6 +129,26 @@ export function ReconciliationPage() {
     }
   };
 
+  // The cash a store took to the bank for the day (blank amount: the day's counted cash less the floats).
+  const recordDeposit = async () => {
+    try {
+      const amountFen = deposit.amount.trim() ? parseYuan(deposit.amount, t('recon.depositAmount')) : undefined;
+      const saved = await api<{ amountFen: number; countedFen: number }>('POST', '/recon/cash-deposits', { store: deposit.store, businessDate: date, amountFen, slipNo: deposit.slipNo || undefined });
+      setMessage({ type: 'success', text: t('recon.depositRecorded', { amount: formatMoney(saved.amountFen), counted: formatMoney(saved.countedFen) }) });
+      await load();
+    } catch (err) {
+      setMessage({ type: 'error', text: problemText(err, t) });
+    }
+  };
+  const saveFetchAt = async () => {
+    try {
+      const saved = await api<{ store: string; fetchAt: string; timeZone: string }>('PUT', '/recon/settings', { store: deposit.store, fetchAt: deposit.fetchAt });
+      setMessage({ type: 'success', text: t('recon.fetchAtSaved', saved) });
+    } catch (err) {
+      setMessage({ type: 'error', text: problemText(err, t) });
+    }
+  };
+
   const amount = (fen: number | null | undefined) => (fen === null || fen === undefined ? '—' : formatMoney(fen));
   // Signed, so a difference never reads like one of the two amounts it is the difference of.
   const difference = (fen: number) => `${fen > 0 ? '+' : ''}${formatMoney(fen)}`;
@@ -155,6 +180,14 @@ export function ReconciliationPage() {
         <Upload showUploadList={false} beforeUpload={(file) => { void upload(file); return false; }}>
           <Button type="primary">{t('recon.import')}</Button>
         </Upload>
+      </Space>
+      <Space wrap>
+        <Input prefix={`${t('recon.store')}:`} value={deposit.store} onChange={(e) => setDeposit({ ...deposit, store: e.target.value.toUpperCase() })} style={{ width: 150 }} data-testid="recon-deposit-store" />
+        <Input prefix="¥" placeholder={t('recon.depositAmount')} value={deposit.amount} onChange={(e) => setDeposit({ ...deposit, amount: e.target.value })} style={{ width: 200 }} data-testid="recon-deposit-amount" />
+        <Input placeholder={t('recon.slipNo')} value={deposit.slipNo} onChange={(e) => setDeposit({ ...deposit, slipNo: e.target.value })} style={{ width: 180 }} />
+        <Button onClick={() => void recordDeposit()} disabled={!deposit.store} data-testid="recon-deposit">{t('recon.recordDeposit')}</Button>
+        <Input placeholder={t('recon.fetchAt')} value={deposit.fetchAt} onChange={(e) => setDeposit({ ...deposit, fetchAt: e.target.value })} style={{ width: 170 }} />
+        <Button onClick={() => void saveFetchAt()} disabled={!deposit.store || !deposit.fetchAt}>{t('recon.saveFetchAt')}</Button>
       </Space>
       <ReconDashboard run={run} date={date} onPickDate={setDate} />
       <Space size="large" wrap>
@@ -211,8 +244,8 @@ export function ReconciliationPage() {
           { title: t('recon.channel'), dataIndex: 'channel', width: 100 },
           { title: t('recon.order'), render: (_v, e) => subjectOf(e) },
           { title: t('recon.receipt'), dataIndex: 'receiptNo', render: (v: string | null | undefined) => v ?? '—' },
-          { title: t('recon.pos'), align: 'right', render: (_v, e) => amount(e.posAmountFen) },
-          { title: t('recon.bill'), align: 'right', render: (_v, e) => amount(e.channelAmountFen) },
+          { title: t('recon.pos'), align: 'right', render: (_v, e) => amount(e.posAmountFen ?? e.depositFen) },
+          { title: t('recon.bill'), align: 'right', render: (_v, e) => amount(e.channelAmountFen ?? e.bankFen) },
           { title: t('recon.difference'), align: 'right', render: (_v, e) => difference(e.amountFen) },
           { title: t('recon.lines'), render: (_v, e) => e.lines?.join(', ') || '—' },
           { title: t('recon.status'), dataIndex: 'status', render: statusTag },

@@ -1,5 +1,6 @@
 // The member portal (/m) on the member's phone: sign in with an SMS code, then the member card
-// with a code that refreshes every 30 s for the till to scan, points, tier and messages.
+// with a code that refreshes every 30 s for the till to scan, points, tier, coupons (and points
+// turned into coupons, 兑换优惠券) and messages.
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, Button, Card, Input, List, Progress, Space, Statistic, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
@@ -7,14 +8,23 @@ import QRCode from 'qrcode';
 import { api, problemText } from '../api';
 import { LanguageSwitch } from '../shell/language-switch';
 import { formatMoney } from '../money';
+import { couponText } from '../pos/rewards-modal';
+import type { CouponOffer, CouponView } from '../../../src/members/index';
 
 interface PortalMe {
-  member: { cardNo: string; phone: string | null; tier: { name: string; discountPercent: string }; pointsBalance: number };
+  member: { cardNo: string; phone: string | null; tier: { name: string; discountPercent: string }; pointsBalance: number; wechatBound: boolean };
   nextTier: { name: string; minSpendFen: number | null; spendFen: number; missingFen: number | null } | null;
   receipts: Array<{ receiptNo: string; url: string; totalFen: number; at: string; store: string }>;
   qr: { code: string; refreshSeconds: number };
   points: Array<{ kind: string; points: number; at: string }>;
   messages: Array<{ kind: string; body: string; at: string }>;
+  coupons: CouponView[];
+}
+
+/** Demo only: what the sandboxes delivered to this phone's member, SMS and WeChat messages alike. */
+async function demoInbox(phone: string): Promise<Array<{ content: string }>> {
+  const r = await api<{ messages: Array<{ content: string }>; wechat: Array<{ data: Record<string, { value: string }> }> }>('GET', `/sandbox/sms?phone=${encodeURIComponent(phone)}`);
+  return [...r.wechat.map((w) => ({ content: `WeChat · ${Object.values(w.data).map((v) => v.value).join(' · ')}` })), ...r.messages];
 }
 
 const when = (iso: string) => new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
@@ -28,12 +38,14 @@ export function PortalPage() {
   const [qrImage, setQrImage] = useState('');
   const [inbox, setInbox] = useState<Array<{ content: string }> | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [offers, setOffers] = useState<CouponOffer[]>([]);
 
   const load = useCallback(async () => {
     try {
       const next = await api<PortalMe>('GET', '/portal/me');
       setMe(next);
       setQrImage(await QRCode.toDataURL(next.qr.code, { margin: 1, width: 240 }));
+      setOffers((await api<{ couponOffers: CouponOffer[] }>('GET', '/portal/rewards')).couponOffers);
     } catch {
       setMe(null);
     }
@@ -79,7 +91,7 @@ export function PortalPage() {
                 <Button type="primary" block size="large" onClick={() => void attempt(async () => (await api('POST', '/portal/session', { phone, code }), await load()))} data-testid="portal-sign-in">
                   {t('portal.signIn')}
                 </Button>
-                <Button type="link" onClick={() => void attempt(async () => setInbox((await api<{ messages: Array<{ content: string }> }>('GET', `/sandbox/sms?phone=${encodeURIComponent(phone)}`)).messages))} data-testid="portal-demo-inbox">
+                <Button type="link" onClick={() => void attempt(async () => setInbox(await demoInbox(phone)))} data-testid="portal-demo-inbox">
                   {t('portal.demoInbox')}
                 </Button>
                 {inbox && <List size="small" bordered dataSource={inbox} renderItem={(m) => <List.Item data-testid="portal-inbox-item">{m.content}</List.Item>} />}
@@ -109,6 +121,45 @@ export function PortalPage() {
               <Typography.Paragraph type="secondary">{t('portal.showAtTill')}</Typography.Paragraph>
               <Typography.Text code>{me.member.cardNo}</Typography.Text>
             </div>
+          </Card>
+          {me.member.wechatBound ? (
+            <Alert type="success" title={t('portal.wechatBound')} data-testid="portal-wechat-bound" action={phone && <Button size="small" type="link" onClick={() => void attempt(async () => setInbox(await demoInbox(phone)))}>{t('portal.demoWechatInbox')}</Button>} />
+          ) : (
+            // In the mini-program the code comes from wx.login; the demo asks the WeChat sandbox for one.
+            <Button block onClick={() => void attempt(async () => (await api('POST', '/portal/wechat', { code: (await api<{ code: string }>('POST', '/sandbox/wechat/login-code')).code }), await load()))} data-testid="portal-bind-wechat">
+              {t('portal.bindWechat')}
+            </Button>
+          )}
+          {me.member.wechatBound && inbox && <List size="small" bordered dataSource={inbox} renderItem={(m) => <List.Item data-testid="portal-inbox-item">{m.content}</List.Item>} />}
+          <Card title={t('portal.coupons')} size="small">
+            <List
+              size="small"
+              dataSource={me.coupons}
+              locale={{ emptyText: t('rewards.none') }}
+              renderItem={(c) => (
+                <List.Item data-testid="portal-coupon" extra={<Tag color={c.state === 'issued' ? 'red' : 'default'}>{t(`rewards.state.${c.state}`)}</Tag>}>
+                  <List.Item.Meta title={`${c.name} · ${couponText(t, c)}`} description={`${c.code} · ${t('rewards.validUntil', { day: c.lastDay })}`} />
+                </List.Item>
+              )}
+            />
+          </Card>
+          <Card title={t('portal.getCoupon')} size="small">
+            <List
+              size="small"
+              dataSource={offers}
+              locale={{ emptyText: t('rewards.none') }}
+              renderItem={(o) => (
+                <List.Item
+                  actions={[
+                    <Button key="get" size="small" type="primary" disabled={o.points > me.member.pointsBalance} onClick={() => void attempt(async () => (await api('POST', '/portal/coupons', { offerId: o.id }), await load()))} data-testid={`portal-convert-${o.id}`}>
+                      {t('rewards.convert')}
+                    </Button>,
+                  ]}
+                >
+                  <List.Item.Meta title={`${o.name} · ${couponText(t, o)}`} description={t('rewards.offer', { points: String(o.points), days: String(o.validDays) })} />
+                </List.Item>
+              )}
+            />
           </Card>
           <Card title={t('portal.receipts')} size="small">
             <List

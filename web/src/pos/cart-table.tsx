@@ -28,6 +28,11 @@ export function CartTable({ cart, selected, onSelect }: { cart: Cart | null; sel
           render: (name: string, l) => (
             <span>
               {name}
+              {l.giftPoints > 0 && (
+                <Tag color="gold" style={{ marginLeft: 6 }} data-testid="gift-line">
+                  {t('rewards.giftPrice', { points: String(l.giftPoints) })}
+                </Tag>
+              )}
               {l.promotions.map((p) => (
                 <Tag key={p.promotionId} color="red" style={{ marginLeft: 6 }}>
                   {p.name}

@@ -35,7 +35,8 @@ export function PointsModal({ open, cart, rules, onPay, onClose }: Props) {
   const [busy, setBusy] = useState(false);
   const member = cart?.member ?? null;
   const used = cart ? pointsTendered(cart) : { points: 0, fen: 0 };
-  const balance = (member?.pointsBalance ?? 0) - used.points;
+  // The balance less what the cart already spends (points tenders and gifts).
+  const balance = member?.availablePoints ?? 0;
   const max = cart && rules ? maxRedeemable(balance, cart.dueFen, rules, { saleTotalFen: cart.totalFen, redeemedFen: used.fen }) : { points: 0, fen: 0 };
 
   useEffect(() => {

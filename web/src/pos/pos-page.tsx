@@ -18,6 +18,7 @@ import { CloseShiftModal } from './close-shift-modal';
 import { MemberModal } from './member-modal';
 import { MemberPanel } from './member-panel';
 import { PointsModal } from './points-modal';
+import { RewardsModal } from './rewards-modal';
 import { PayModal } from './pay-modal';
 import { ReturnModal } from './return-modal';
 import { SyncBanner } from './sync-banner';
@@ -25,7 +26,7 @@ import { StockModal } from './stock-modal';
 import { SaleDone } from './sale-done';
 import { tillApi, type Cart, type Sale, type Shift, type ShiftReport, type TillChoice } from './till-api';
 
-type Dialog = null | 'cash' | 'card' | 'qty' | 'held' | 'search' | 'close' | 'return' | 'member' | 'points';
+type Dialog = null | 'cash' | 'card' | 'qty' | 'held' | 'search' | 'close' | 'return' | 'member' | 'points' | 'rewards';
 const RECEIPT_NO = /^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}-\d{8}-\d{1,6}$/i;
 const CART_KEY = 'tp.cart';
 
@@ -169,6 +170,12 @@ export function PosPage() {
     const c = await activeCart();
     setCart(await tillApi.setMember(c.id, phone));
     setDialog(null);
+  };
+
+  const removeCoupon = async () => {
+    if (!cart) return;
+    const next = await run(() => tillApi.removeCoupon(cart.id));
+    if (next) setCart(next);
   };
 
   const detachMember = async () => {
@@ -334,7 +341,14 @@ export function PosPage() {
         </Card>
         <Card styles={{ body: { padding: 12 } }}>
           <div style={{ marginBottom: 12 }}>
-            <MemberPanel member={sale ? null : (cart?.member ?? null)} onOpen={() => void openDialog('member')} onDetach={() => void detachMember()} />
+            <MemberPanel
+              member={sale ? null : (cart?.member ?? null)}
+              coupon={sale ? null : (cart?.coupon ?? null)}
+              onOpen={() => void openDialog('member')}
+              onRewards={() => setDialog('rewards')}
+              onRemoveCoupon={() => void removeCoupon()}
+              onDetach={() => void detachMember()}
+            />
           </div>
           <Statistic title={t('pos.total')} value={formatMoney(sale ? sale.totalFen : (cart?.totalFen ?? 0))} data-testid="cart-total" styles={{ content: { fontSize: 36, color: '#d4380d' } }} />
           <Space size="large">
@@ -453,6 +467,7 @@ export function PosPage() {
         />
       </Modal>
       <MemberModal open={dialog === 'member'} config={membersConfig} till={till} onAttach={attachMember} onClose={() => setDialog(null)} />
+      <RewardsModal open={dialog === 'rewards'} cart={cart} memberId={cart?.memberId ?? null} till={till} onCart={setCart} onClose={() => setDialog(null)} />
       <PointsModal open={dialog === 'points'} cart={cart} rules={membersConfig?.redeem ?? null} onPay={payWithPoints} onClose={() => setDialog(null)} />
       <StockModal code={stockCode} storeCode={me.stores[0]?.code} onClose={() => setStockCode(null)} />
       <ReturnModal open={dialog === 'return'} receiptNo={returnReceipt} onClose={() => setDialog(null)} />

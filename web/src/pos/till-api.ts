@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { api } from '../api';
 import type { CartOut, SaleOut, ShiftOut, ShiftReportOut } from '../../../src/checkout/schema';
 import type { ApprovalOut, QuoteOut, ReceiptOut, ReturnIn, ReturnOut } from '../../../src/returns/schema';
+import type { CouponOffer, CouponView, GiftView } from '../../../src/members/index';
 
 export type Cart = z.infer<typeof CartOut>;
 export type Sale = z.infer<typeof SaleOut>;
@@ -13,6 +14,7 @@ export type ReturnQuote = z.infer<typeof QuoteOut>;
 export type ReturnDone = z.infer<typeof ReturnOut>;
 export type ReceiptForReturn = z.infer<typeof ReceiptOut>;
 export type Approval = z.infer<typeof ApprovalOut>;
+export type RewardOffers = { gifts: GiftView[]; couponOffers: CouponOffer[] };
 
 /** Which till a password session sells at (a PIN session is bound to one already). */
 export interface TillChoice {
@@ -42,6 +44,13 @@ export const tillApi = {
   /** Attaches the member with this phone number (null detaches); the member's prices apply at once. */
   setMember: (id: string, phone: string | null) => api<Cart>('POST', `/carts/${id}/member`, { phone }),
   complete: (id: string) => api<Sale>('POST', `/carts/${id}/complete`),
+  rewards: () => api<RewardOffers>('GET', '/members-rewards'),
+  memberCoupons: (memberId: string) => api<{ coupons: CouponView[] }>('GET', `/members/${memberId}/coupons`),
+  /** Converts the member's points into a coupon (debited at once). */
+  issueCoupon: (memberId: string, offerId: string, till: TillChoice) => api<CouponView>('POST', `/members/${memberId}/coupons`, { ...till, offerId }),
+  redeemGift: (id: string, skuId: string) => api<Cart>('POST', `/carts/${id}/gifts`, { skuId }),
+  applyCoupon: (id: string, code: string) => api<Cart>('POST', `/carts/${id}/coupon`, { code }),
+  removeCoupon: (id: string) => api<Cart>('DELETE', `/carts/${id}/coupon`),
   cancelWallet: (id: string) => api<{ cancelling: boolean }>('POST', `/carts/${id}/payments/cancel`),
   receiptForReturn: (receiptNo: string) => api<ReceiptForReturn>('GET', `/returns/receipt/${encodeURIComponent(receiptNo)}`),
   quoteReturn: (request: ReturnRequest) => api<ReturnQuote>('POST', '/returns/quote', request),

@@ -13,6 +13,12 @@ import { settlement0010 } from './0010-settlement';
 import { sync0011 } from './0011-sync';
 import { reportsMore0013 } from './0013-reports-more';
 import { paymentNotifications0014 } from './0014-payment-notifications';
+import { memberRewards0015 } from './0015-member-rewards';
+import { memberWechat0016 } from './0016-member-wechat';
+import { inventoryLocations0017 } from './0017-inventory-locations';
+import { reconCash0018 } from './0018-recon-cash';
+import { syncChanges0020 } from './0020-sync-changes';
+import { storeOverrides0021 } from './0021-store-overrides';
 
 export const migrations: Record<string, Migration> = {
   '0001-platform': platform0001,
@@ -28,4 +34,10 @@ export const migrations: Record<string, Migration> = {
   '0011-sync': sync0011,
   '0013-reports-more': reportsMore0013,
   '0014-payment-notifications': paymentNotifications0014,
+  '0015-member-rewards': memberRewards0015,
+  '0016-member-wechat': memberWechat0016,
+  '0017-inventory-locations': inventoryLocations0017,
+  '0018-recon-cash': reconCash0018,
+  '0020-sync-changes': syncChanges0020,
+  '0021-store-overrides': storeOverrides0021,
 };
