@@ -10,3 +10,4 @@ export { resolveTill, type TillContext } from './terminals';
 export { taxBreakdown, type TaxGroup } from './tax';
 export { classifyScan, type ScanResult } from './scan-code';
 export { checkoutSettings } from './settings';
+export { formatReceiptTime } from './receipt';

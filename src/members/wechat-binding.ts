@@ -4,6 +4,7 @@
 import { AppError } from '../platform/errors';
 import type { Ctx } from '../platform/context';
 import { appendAudit } from '../audit/index';
+import { appendOutbox } from '../platform/outbox';
 import { wechatOf } from './messages';
 import { normalisePhone } from './phone';
 import { blindIndex, openidIndex, openPii, sealPii } from './pii';
@@ -26,8 +27,11 @@ export async function bindMemberWechat(ctx: Ctx, memberId: string, jsCode: strin
   }
   const now = ctx.clock.now().toISOString();
   await ctx.db.transaction().execute(async (tx) => {
-    await tx.updateTable('members').set({ wechat_openid_sealed: sealPii(ring, openid), wechat_openid_index: index, updated_at: now }).where('id', '=', memberId).execute();
+    const sealed = sealPii(ring, openid);
+    await tx.updateTable('members').set({ wechat_openid_sealed: sealed, wechat_openid_index: index, updated_at: now }).where('id', '=', memberId).execute();
     await appendAudit({ ...ctx, db: tx }, { action: 'member.wechat_bound', docType: 'member', docId: memberId, storeId: null, data: { cardNo: member.card_no } });
+    // HQ owns the member row a store pulls: the binding goes there, sealed, or the next pull would drop it.
+    await appendOutbox({ ...ctx, db: tx }, { type: 'member.wechat_bound', documentId: `${memberId}:wechat:${index}`, payload: { memberId, openidSealed: sealed, openidIndex: index, at: now } });
   });
   return { wechatBound: true };
 }

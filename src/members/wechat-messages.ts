@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { readSetting, writeSetting } from '../platform/db/index';
 import type { Ctx } from '../platform/context';
 import { formatMoney } from '../platform/money';
-import { formatReceiptTime } from '../checkout/receipt';
+import { formatReceiptTime } from '../checkout/index';
 import { parseSettings } from './settings-schema';
 
 /** The message kinds that go out as subscription messages; sign-in codes stay on SMS. */

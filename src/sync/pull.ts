@@ -23,6 +23,8 @@ export const PULLED_TABLES: ReadonlyArray<{ table: string; key: readonly string[
   { table: 'promotions', key: ['id'] },
   // Personal data stays sealed as HQ sealed it; a store reads it only with the chain's key ring.
   { table: 'members', key: ['id'] },
+  // Coupons bought with points are usable at every store of the chain.
+  { table: 'member_coupons', key: ['id'] },
   { table: 'settings', key: ['key'] },
 ];
 

@@ -20,6 +20,8 @@ import { signedHeaders } from './signing';
 import { StoreSync } from './store-sync';
 import { AppError } from '../platform/errors';
 import { writeSetting } from '../platform/db/index';
+import { membersConfig, saveMembersConfig } from '../members/index';
+import { newId } from '../platform/ids';
 
 async function refusal(p: Promise<unknown>): Promise<AppError> {
   try {
@@ -213,6 +215,45 @@ describeEachDb('sync: store node pushes to HQ exactly once', (hqHandle) => {
     expect(atHq.points_balance).toBe(Math.floor(sale.totalFen / 100));
   });
 
+  it('a coupon bought with points at the store reaches HQ once (points out), its use follows, and the store pulls it back unchanged', async () => {
+    await saveMembersConfig(hq.ctx, { ...(await membersConfig(hq.ctx)), couponOffers: [{ id: 'C10', name: '¥10 优惠券', points: 500, valueFen: 1000, minSpendFen: 0, validDays: 30 }] });
+    await sync.pull();
+    const registered = await storeCall({ method: 'POST', url: '/api/v1/members', payload: { phone: '13722224444', consentVersion: 'v1', consentAccepted: true } });
+    expect(registered.statusCode, registered.body).toBe(201);
+    const { id, cardNo } = registered.json() as { id: string; cardNo: string };
+    await sync.drain();
+    for (const db of [storeCtx.db, hq.ctx.db]) await db.updateTable('members').set({ points_balance: 800 }).where('id', '=', id).execute();
+    const bought = await storeCall({ method: 'POST', url: `/api/v1/members/${id}/coupons`, payload: { offerId: 'C10' } });
+    expect(bought.statusCode, bought.body).toBe(201);
+    const coupon = bought.json() as { id: string; code: string };
+    const balance = async (db: Ctx['db']) => (await db.selectFrom('members').select('points_balance').where('id', '=', id).executeTakeFirstOrThrow()).points_balance;
+    const status = async (db: Ctx['db']) => (await db.selectFrom('member_coupons').select('status').where('id', '=', coupon.id).executeTakeFirst())?.status;
+    expect(await sync.drain()).toBe(1);
+    expect([await balance(storeCtx.db), await balance(hq.ctx.db)]).toEqual([300, 300]);
+    expect(await status(hq.ctx.db)).toBe('issued');
+    // The same batch again (a retry after a lost answer): nothing booked twice.
+    const again = await events();
+    expect(await applyBatch(hq.ctx, await node(), { outboxNodeId: storeCtx.nodeId, events: again.events.filter((e) => e.type === 'member.coupon_issued') })).toMatchObject({ applied: 0 });
+    expect(await balance(hq.ctx.db)).toBe(300);
+
+    // The coupon used in a sale at the store is used at HQ too.
+    const barcode = (await storeCtx.db.selectFrom('sku_barcodes').select('barcode').orderBy('barcode').executeTakeFirstOrThrow()).barcode;
+    let cart = (await storeCall({ method: 'POST', url: '/api/v1/carts', payload: {} })).json() as CartView;
+    for (const code of [cardNo, barcode, barcode]) cart = (await storeCall({ method: 'POST', url: `/api/v1/carts/${cart.id}/scan`, payload: { code } })).json() as CartView;
+    const applied = await storeCall({ method: 'POST', url: `/api/v1/carts/${cart.id}/coupon`, payload: { code: coupon.code } });
+    expect(applied.statusCode, applied.body).toBe(200);
+    cart = applied.json() as CartView;
+    await storeCall({ method: 'POST', url: `/api/v1/carts/${cart.id}/tenders`, payload: { method: 'cash', amountFen: cart.dueFen } });
+    const done = await storeCall({ method: 'POST', url: `/api/v1/carts/${cart.id}/complete` });
+    expect(done.statusCode, done.body).toBe(200);
+    expect(await sync.drain()).toBe(1);
+    expect([await status(storeCtx.db), await status(hq.ctx.db)]).toEqual(['used', 'used']);
+    const sale = done.json() as SaleView;
+    expect(await balance(hq.ctx.db)).toBe(300 + (sale.points?.earned ?? 0));
+    await sync.pull();
+    expect(await status(storeCtx.db)).toBe('used');
+  });
+
   it('goods received at the store reach HQ as stock deltas', async () => {
     const login = await store.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'manager', password: 'demo' } });
     expect(login.statusCode, login.body).toBe(200);
@@ -322,6 +363,52 @@ describeEachDb('sync: store node pushes to HQ exactly once', (hqHandle) => {
     expect(flagged).toEqual([{ code: 'POINTS_NEGATIVE', doc_id: '0190cccc-0000-7000-8000-000000000002' }]);
   });
 
+  it("a member's WeChat binding made at a store reaches HQ sealed (the pull would drop it otherwise); anonymising clears it", async () => {
+    const member = await hq.ctx.db.selectFrom('members').select('id').where('status', '=', 'active').orderBy('id').executeTakeFirstOrThrow();
+    const base = (await node()).lastSeq;
+    const at = hq.clock.now().toISOString();
+    const bound = { seq: base + 1, eventId: `${member.id}-w`, type: 'member.wechat_bound', documentId: `${member.id}:wechat:idx-1`, createdAt: at, payload: { memberId: member.id, openidSealed: 'sealed-openid', openidIndex: 'idx-1', at } };
+    expect(await applyBatch(hq.ctx, await node(), { outboxNodeId: storeCtx.nodeId, events: [bound] })).toMatchObject({ applied: 1 });
+    const openid = async () => hq.ctx.db.selectFrom('members').select(['wechat_openid_sealed', 'wechat_openid_index']).where('id', '=', member.id).executeTakeFirstOrThrow();
+    expect(await openid()).toEqual({ wechat_openid_sealed: 'sealed-openid', wechat_openid_index: 'idx-1' });
+    const gone = { ...bound, seq: base + 2, eventId: `${member.id}-a`, type: 'member.anonymised', documentId: `${member.id}:anonymised`, payload: { memberId: member.id, at } };
+    await applyBatch(hq.ctx, await node(), { outboxNodeId: storeCtx.nodeId, events: [gone] });
+    expect(await openid()).toEqual({ wechat_openid_sealed: null, wechat_openid_index: null });
+  });
+
+
+  it("applies a push whose stock moves pass both databases' limits on bound values: 400 baskets of 14 lines", async () => {
+    const [code] = await storeCtx.db.selectFrom('sku_barcodes').select('barcode').orderBy('barcode').limit(1).execute();
+    const sold = await sell([code?.barcode ?? '']);
+    await sync.drain();
+    const template = JSON.parse((await storeCtx.db.selectFrom('outbox').select('payload').where('document_id', '=', sold.id).executeTakeFirstOrThrow()).payload) as SaleRecord;
+    const line = template.lines[0];
+    if (!line) throw new Error('the sale has no line');
+    // 5,600 moves of 12 values: past SQLite's 32,766 and PostgreSQL's 65,535 in one statement.
+    const baskets = Array.from({ length: 400 }, (_x, i) => {
+      const id = newId();
+      return { ...template, id, receiptNo: `${template.receiptNo}-B${i}`, receiptToken: `${id}-t`, idempotencyKey: id, tenders: template.tenders.map((t) => ({ ...t, id: newId() })), lines: Array.from({ length: 14 }, (_y, k) => ({ ...line, lineNo: k + 1 })) };
+    });
+    const seqName = `outbox:${storeCtx.nodeId}`;
+    // Earlier tests sent HQ events under seqs the store never used: the baskets follow both.
+    const start = Math.max((await storeCtx.db.selectFrom('sequences').select('last_value').where('name', '=', seqName).executeTakeFirstOrThrow()).last_value, (await node()).lastSeq);
+    await storeCtx.db.transaction().execute(async (tx) => {
+      for (let i = 0; i < baskets.length; i += 50) {
+        await tx
+          .insertInto('outbox')
+          .values(baskets.slice(i, i + 50).map((b, k) => ({ node_id: storeCtx.nodeId, seq: start + i + k + 1, event_id: newId(), type: 'sale.completed', document_id: b.id, payload: JSON.stringify(b), created_at: b.createdAt })))
+          .execute();
+      }
+      await tx.updateTable('sequences').set({ last_value: start + baskets.length }).where('name', '=', seqName).execute();
+    });
+    const onHand = async () => (await hq.ctx.db.selectFrom('stock_balances').select('qty').where('store_id', '=', template.storeId).where('sku_id', '=', line.skuId).executeTakeFirstOrThrow()).qty;
+    const before = await onHand();
+    expect(await applyBatch(hq.ctx, await node(), await events(start + 1))).toEqual({ ackedSeq: start + 400, applied: 400, skipped: 0 });
+    await storeCtx.db.updateTable('sync_state').set({ acked_seq: start + 400 }).where('node_id', '=', storeCtx.nodeId).execute();
+    expect(await onHand()).toBe(before - 400 * 14 * line.qty);
+    const moves = await hq.ctx.db.selectFrom('stock_moves').select((eb) => eb.fn.countAll<number>().as('n')).where('doc_id', 'in', baskets.map((b) => b.id)).executeTakeFirstOrThrow();
+    expect(Number(moves.n)).toBe(5600);
+  });
 
   it('offline: the till keeps selling, warns after 30 minutes, caps points per member, and restricts returns after 24 hours', async () => {
     const dead = new StoreSync(storeCtx, { hqUrl: 'http://127.0.0.1:9', credential, dbKind: 'sqlite', timeoutMs: 500 });

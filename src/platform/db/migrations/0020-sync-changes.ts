@@ -54,6 +54,19 @@ end $$`,
   await sql.raw(`create trigger ${table}_changes after insert or update or delete on ${table} for each row execute function ${table}_changes()`).execute(db);
 }
 
+/** Rows already in `table` count as changed once, so a node's first incremental read sees them. */
+export async function markExistingRows(db: Kysely<unknown>, table: string, key: readonly string[]): Promise<void> {
+  const isSqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+  const cols = key.map((k) => `"${k}"`).join(', ');
+  await sql.raw(`insert into sync_changes (table_name, row_key, change_no) select '${table}', ${isSqlite ? `json_array(${cols})` : `jsonb_build_array(${cols})::text`}, null from ${table}`).execute(db);
+}
+
+/** Drops the triggers trackChanges made on `table`. */
+export async function untrackChanges(db: Kysely<unknown>, table: string): Promise<void> {
+  if (db.getExecutor().adapter instanceof SqliteAdapter) for (const t of ['ins', 'upd', 'rekey', 'del']) await sql.raw(`drop trigger if exists ${table}_changes_${t}`).execute(db);
+  else await sql.raw(`drop function if exists ${table}_changes() cascade`).execute(db);
+}
+
 export const syncChanges0020: Migration = {
   async up(db: Kysely<unknown>) {
     // One row per key ever written: change_no is null until numbered, and set back to null by the
@@ -66,12 +79,9 @@ export const syncChanges0020: Migration = {
       .addPrimaryKeyConstraint('sync_changes_pk', ['table_name', 'row_key'])
       .execute();
     await db.schema.createIndex('sync_changes_no_idx').on('sync_changes').column('change_no').execute();
-    const isSqlite = db.getExecutor().adapter instanceof SqliteAdapter;
     for (const { table, key } of TRACKED) {
       await trackChanges(db, table, key);
-      // Rows already there count as changed once, so a node's first incremental read sees them.
-      const cols = key.map((k) => `"${k}"`).join(', ');
-      await sql.raw(`insert into sync_changes (table_name, row_key, change_no) select '${table}', ${isSqlite ? `json_array(${cols})` : `jsonb_build_array(${cols})::text`}, null from ${table}`).execute(db);
+      await markExistingRows(db, table, key);
     }
     // HQ: the last change number each node applied (how far behind it is).
     await db.schema.alterTable('sync_nodes').addColumn('pulled_change_no', 'bigint').execute();
@@ -81,11 +91,7 @@ export const syncChanges0020: Migration = {
     await db.schema.alterTable('sync_state').addColumn('hq_change_no', 'bigint').execute();
   },
   async down(db: Kysely<unknown>) {
-    const isSqlite = db.getExecutor().adapter instanceof SqliteAdapter;
-    for (const { table } of TRACKED) {
-      if (isSqlite) for (const t of ['ins', 'upd', 'rekey', 'del']) await sql.raw(`drop trigger if exists ${table}_changes_${t}`).execute(db);
-      else await sql.raw(`drop function if exists ${table}_changes() cascade`).execute(db);
-    }
+    for (const { table } of TRACKED) await untrackChanges(db, table);
     for (const c of ['hq_change_no', 'pulled_change_no', 'pull_cursor']) await db.schema.alterTable('sync_state').dropColumn(c).execute();
     await db.schema.alterTable('sync_nodes').dropColumn('pulled_change_no').execute();
     await db.schema.dropTable('sync_changes').execute();

@@ -19,6 +19,7 @@ import { inventoryLocations0017 } from './0017-inventory-locations';
 import { reconCash0018 } from './0018-recon-cash';
 import { syncChanges0020 } from './0020-sync-changes';
 import { storeOverrides0021 } from './0021-store-overrides';
+import { couponsPulled0022 } from './0022-coupons-pulled';
 
 export const migrations: Record<string, Migration> = {
   '0001-platform': platform0001,
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0018-recon-cash': reconCash0018,
   '0020-sync-changes': syncChanges0020,
   '0021-store-overrides': storeOverrides0021,
+  '0022-coupons-pulled': couponsPulled0022,
 };
