@@ -51,9 +51,11 @@ export async function numberChanges(db: Db, tableOrder: readonly string[]): Prom
   });
 }
 
-/** The next `limit` changes after `afterNo`, in change order. */
-export async function changesAfter(db: Db, afterNo: number, limit: number): Promise<ChangeEntry[]> {
-  const rows = await db.selectFrom('sync_changes').select(['table_name', 'row_key', 'change_no']).where('change_no', '>', afterNo).orderBy('change_no').limit(limit).execute();
+/** The next `limit` changes after `afterNo` (of `table` only, when given), in change order. */
+export async function changesAfter(db: Db, afterNo: number, limit: number, table?: string): Promise<ChangeEntry[]> {
+  let q = db.selectFrom('sync_changes').select(['table_name', 'row_key', 'change_no']).where('change_no', '>', afterNo);
+  if (table) q = q.where('table_name', '=', table);
+  const rows = await q.orderBy('change_no').limit(limit).execute();
   return rows.map((r) => ({ table: r.table_name, key: JSON.parse(r.row_key) as unknown[], changeNo: Number(r.change_no) }));
 }
 

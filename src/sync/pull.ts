@@ -61,11 +61,12 @@ export interface PullPage {
 /** A first read of every table in key order (then the changes made since it began), or changes after `c`. */
 type Cursor = { scan: { t: number; after: unknown[] | null }; from: number } | { c: number };
 
-function encodeCursor(c: Cursor): string {
+/** The opaque text of a cursor (the inbound feed's too: `{ c }`, a change number). */
+export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
-function decodeCursor(text: string): Cursor {
+export function decodeCursor(text: string): Cursor {
   try {
     const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<{ c: number; from: number; scan: { t: number; after: unknown[] | null } }>;
     if (Number.isSafeInteger(c.c) && (c.c ?? -1) >= 0) return { c: c.c as number };

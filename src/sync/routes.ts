@@ -10,6 +10,7 @@ import { syncKeyOf } from './keys';
 import { listNodes, registerNode, verifySyncRequest } from './nodes';
 import { chainHealth, noteNodeContact } from './health';
 import { readPullPage } from './pull';
+import { readInboundPage } from './inbound';
 import { storeSyncOf } from './store-sync';
 
 export interface SyncRoutesOptions {
@@ -20,6 +21,8 @@ export interface SyncRoutesOptions {
 /** A push of 500 sales is a few MB; the platform's 1 MB limit suits people, not nodes. */
 const PUSH_BODY_LIMIT = 64 * 1024 * 1024;
 const rawBodies = new WeakMap<FastifyRequest, Buffer>();
+/** A pull's and an inbound read's page: where it starts (HQ's opaque cursor) and its size. */
+const pageQuery = z.object({ cursor: z.string().max(2000).optional(), limit: z.coerce.number().int().min(1).max(5000).default(1000) });
 
 export async function syncRoutes(app: TpApp, options: SyncRoutesOptions): Promise<void> {
   // The signature covers the body's bytes as sent, so they are kept beside the parsed JSON.
@@ -78,7 +81,7 @@ export async function syncRoutes(app: TpApp, options: SyncRoutesOptions): Promis
     return ack;
   });
 
-  app.get('/sync/pull', { schema: { tags: ['sync'], hide: true, querystring: z.object({ cursor: z.string().max(2000).optional(), limit: z.coerce.number().int().min(1).max(5000).default(1000) }) } }, async (request) => {
+  app.get('/sync/pull', { schema: { tags: ['sync'], hide: true, querystring: pageQuery } }, async (request) => {
     const node = await verified(request);
     const page = await readPullPage(request.ctx, request.query.cursor, request.query.limit);
     await noteNodeContact(request.ctx, node.id, request.headers);
@@ -88,6 +91,14 @@ export async function syncRoutes(app: TpApp, options: SyncRoutesOptions): Promis
       .set(page.more ? { pulled_change_no: page.changeNo } : { pulled_change_no: page.changeNo, last_pull_at: request.ctx.clock.now().toISOString() })
       .where('id', '=', node.id)
       .execute();
+    return page;
+  });
+
+  // Transfers to the node's store, and the receipt of those it sent (src/sync/inbound.ts).
+  app.get('/sync/inbound', { schema: { tags: ['sync'], hide: true, querystring: pageQuery } }, async (request) => {
+    const node = await verified(request);
+    const page = await readInboundPage(request.ctx, node.storeId, request.query.cursor, request.query.limit);
+    await noteNodeContact(request.ctx, node.id, request.headers);
     return page;
   });
 }

@@ -8,6 +8,7 @@ import type { PushAck } from './apply';
 import type { NodeCredential } from './keys';
 import { invalidateCatalog } from '../catalog/index';
 import { applyPullPage, type PullPage } from './pull';
+import { pullInbound, type InboundPage } from './inbound';
 import { signedHeaders } from './signing';
 import { APP_VERSION, NODE_REPORT_HEADERS } from './health';
 
@@ -208,6 +209,8 @@ export class StoreSync {
       cursor = page.next;
       more = page.more;
     }
+    // Then the transfers to this store, and the receipt of those it sent, after the SKUs they name.
+    rows += await pullInbound(this.ctx, this.options.credential.storeId, pageSize, (path) => this.call<InboundPage>('GET', path));
     this.lastPullMs = Date.now();
     invalidateCatalog(this.ctx);
     await this.note({ last_pull_at: this.ctx.clock.now().toISOString() });

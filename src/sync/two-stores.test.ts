@@ -99,7 +99,8 @@ describeEachDb('sync: two stores sell the same SKU offline', (hqHandle) => {
     };
     async function sendAndReceive(): Promise<string> {
       const { id } = await call<{ id: string }>(from, '/transfers', { from: 'S001', to: 'S002', lines: [{ code: barcode, qty: 5 }] });
-      // The chain does not hand a transfer to the receiving node yet: the test carries it over.
+      // Carried over by hand (the inbound feed, inbound.test.ts, hands over only what HQ has), so the
+      // receiver's event can reach HQ before the sender's.
       await to.handle.db.insertInto('transfers').values(await from.handle.db.selectFrom('transfers').selectAll().where('id', '=', id).execute()).execute();
       await to.handle.db.insertInto('transfer_lines').values(await from.handle.db.selectFrom('transfer_lines').selectAll().where('transfer_id', '=', id).execute()).execute();
       await call(to, `/transfers/${id}/receive?store=S002`, { lines: [{ code: barcode, qty: 4 }] });

@@ -901,6 +901,8 @@ export interface SyncStateTable {
   /** The last HQ change number applied here, and HQ's latest as it said on that pull. */
   pulled_change_no: number | null;
   hq_change_no: number | null;
+  /** HQ's opaque cursor where the next inbound-transfer read starts (null: from the beginning). */
+  inbound_cursor: string | null;
 }
 
 /** HQ: the latest change of each row a store pulls, numbered in commit order (src/sync/changes.ts). */

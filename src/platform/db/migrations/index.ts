@@ -20,6 +20,7 @@ import { reconCash0018 } from './0018-recon-cash';
 import { syncChanges0020 } from './0020-sync-changes';
 import { storeOverrides0021 } from './0021-store-overrides';
 import { couponsPulled0022 } from './0022-coupons-pulled';
+import { syncInbound0023 } from './0023-sync-inbound';
 
 export const migrations: Record<string, Migration> = {
   '0001-platform': platform0001,
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '0020-sync-changes': syncChanges0020,
   '0021-store-overrides': storeOverrides0021,
   '0022-coupons-pulled': couponsPulled0022,
+  '0023-sync-inbound': syncInbound0023,
 };
