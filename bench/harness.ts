@@ -96,11 +96,12 @@ export async function pacedLoad(
 
 /**
  * Runs `fn` on a fresh database of the PostgreSQL server named by TILLPOINT_BENCH_PG (dropped
- * after), or returns undefined when none is named.
+ * after), or returns undefined when none is named. `fn` also gets the database's URL (for a
+ * server started in another process).
  *
  * @example const pg = await onBenchPostgres('tp_bench_sync', (handle) => drainTo(handle, n))
  */
-export async function onBenchPostgres<T>(prefix: string, fn: (handle: DbHandle) => Promise<T>): Promise<T | undefined> {
+export async function onBenchPostgres<T>(prefix: string, fn: (handle: DbHandle, url: string) => Promise<T>): Promise<T | undefined> {
   const pgUrl = process.env.TILLPOINT_BENCH_PG;
   if (!pgUrl) return undefined;
   const name = `${prefix}_${Date.now().toString(36)}`;
@@ -111,7 +112,7 @@ export async function onBenchPostgres<T>(prefix: string, fn: (handle: DbHandle) 
   url.pathname = `/${name}`;
   const handle = await openDatabase({ kind: 'postgres', url: url.toString() });
   try {
-    return await fn(handle);
+    return await fn(handle, url.toString());
   } finally {
     await handle.close();
     await admin.query(`drop database if exists ${name} with (force)`);

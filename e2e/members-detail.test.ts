@@ -74,6 +74,7 @@ describe.skipIf(chromiumMissing())('browser: a member’s detail and the rules e
     await page.getByTestId('members-rules-save').click();
     await page.getByTestId('members-rules-message').waitFor();
     await expect(page.getByTestId('members-rules-message').textContent()).resolves.toContain('tiers.2.minSpendFen');
+    await expect(page.locator('.ant-form-item', { has: page.getByTestId('tier-min-spend-2') }).locator('.ant-form-item-explain-error').textContent()).resolves.toContain('tiers.2.minSpendFen');
     await page.close();
   });
 });

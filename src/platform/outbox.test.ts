@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { manualClock } from './clock';
 import { createLogger } from './logging';
-import { appendOutbox } from './outbox';
+import { appendOutbox, bindOutboxToStore } from './outbox';
 import { describeEachDb } from './testing/databases';
 import type { Ctx } from './context';
 
@@ -16,6 +16,23 @@ describeEachDb('outbox', (handle) => {
     const rows = await ctx.db.selectFrom('outbox').select(['seq', 'document_id', 'payload']).where('node_id', '=', 'node-a').orderBy('seq').execute();
     expect(rows.map((r) => r.seq)).toEqual([1, 2, 3]);
     expect(JSON.parse(rows[2]?.payload ?? '{}')).toEqual({ i: 2 });
+  });
+
+  it("a store node refuses another store's document (HQ would refuse the batch and every one after it); chain-level and its own pass", async () => {
+    const ctx = ctxFor('node-s');
+    bindOutboxToStore('node-s', 'store-a');
+    const append = (type: string, payload: unknown) => ctx.db.transaction().execute((tx) => appendOutbox({ ...ctx, db: tx }, { type, documentId: `${type}-${JSON.stringify(payload)}`, payload }));
+    await append('sale.completed', { storeId: 'store-a' });
+    await append('member.registered', { member: {} });
+    await append('transfer.received', { fromStoreId: 'store-b', toStoreId: 'store-a' });
+    await expect(append('transfer.received', { fromStoreId: 'store-a', toStoreId: 'store-c' })).rejects.toMatchObject({ code: 'STORE_NODE_OTHER_STORE', details: { storeId: 'store-c' } });
+    await expect(append('stock_count.approved', { storeId: 'store-b' })).rejects.toMatchObject({ code: 'STORE_NODE_OTHER_STORE' });
+    const rows = await ctx.db.selectFrom('outbox').select(['seq', 'type']).where('node_id', '=', 'node-s').orderBy('seq').execute();
+    expect(rows).toEqual([
+      { seq: 1, type: 'sale.completed' },
+      { seq: 2, type: 'member.registered' },
+      { seq: 3, type: 'transfer.received' },
+    ]);
   });
 
   it('leaves no gap when a transaction rolls back', async () => {

@@ -31,12 +31,40 @@ export async function appendOutbox(ctx: Ctx, event: OutboxEvent): Promise<Append
   return appended;
 }
 
+/**
+ * The store a document belongs to, from its event: a transfer's sending end for `transfer.sent`,
+ * its receiving end for `transfer.received`, else the payload's `storeId` (none: chain-level).
+ *
+ * @example eventStoreId('sale.completed', sale) // sale.storeId
+ */
+export function eventStoreId(type: string, payload: unknown): string | undefined {
+  const p = (payload ?? {}) as Record<string, unknown>;
+  const id = type === 'transfer.sent' ? p.fromStoreId : type === 'transfer.received' ? p.toStoreId : p.storeId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+const nodeStores = new Map<string, string>();
+
+/**
+ * Binds a store node's outbox to its store. HQ refuses a pushed batch holding another store's
+ * document, and every batch after it would wait behind that one: so a store node refuses such a
+ * document before it is written (the business transaction rolls back, nothing half-written).
+ */
+export function bindOutboxToStore(nodeId: string, storeId: string): void {
+  nodeStores.set(nodeId, storeId);
+}
+
 /** Appends several events with consecutive sequence numbers, in one statement. */
 export async function appendOutboxMany(ctx: Ctx, events: readonly OutboxEvent[]): Promise<AppendedEvent[]> {
   if (!ctx.db.isTransaction) {
     throw new AppError('INTERNAL', 'appendOutbox must run inside the transaction that writes the document.');
   }
   if (events.length === 0) return [];
+  const own = nodeStores.get(ctx.nodeId);
+  const foreign = own === undefined ? undefined : events.find((e) => (eventStoreId(e.type, e.payload) ?? own) !== own);
+  if (foreign) {
+    throw new AppError('STORE_NODE_OTHER_STORE', `This store node keeps only its own store's documents; ${foreign.type} ${foreign.documentId} belongs to another store. Do it at that store's node or at HQ.`, { status: 403, details: { storeId: eventStoreId(foreign.type, foreign.payload) } });
+  }
   const seqs = await takeFromSequence(ctx.db, `outbox:${ctx.nodeId}`, events.length);
   const now = ctx.clock.now().toISOString();
   const rows = events.map((event, i) => ({

@@ -2,6 +2,7 @@
 // node × seq and unique document), in seq order, refusing gaps and other stores' documents.
 import { z } from 'zod';
 import { AppError } from '../platform/errors';
+import { eventStoreId } from '../platform/outbox';
 import { newId } from '../platform/ids';
 import type { Ctx } from '../platform/context';
 import type { Tx } from '../platform/db/index';
@@ -56,9 +57,7 @@ const APPLIERS: Record<string, Applier> = {
 
 /** The store an event belongs to, from its payload (transfers: the sending or receiving end). */
 function storeOf(event: PushedEvent): string | undefined {
-  const p = (event.payload ?? {}) as Record<string, unknown>;
-  const id = event.type === 'transfer.sent' ? p.fromStoreId : event.type === 'transfer.received' ? p.toStoreId : p.storeId;
-  return typeof id === 'string' ? id : undefined;
+  return eventStoreId(event.type, event.payload);
 }
 
 /**

@@ -10,6 +10,7 @@ import { invalidateCatalog } from '../catalog/index';
 import { applyPullPage, type PullPage } from './pull';
 import { pullInbound, type InboundPage } from './inbound';
 import { signedHeaders } from './signing';
+import { bindOutboxToStore } from '../platform/outbox';
 import { APP_VERSION, NODE_REPORT_HEADERS } from './health';
 
 export interface StoreSyncOptions {
@@ -85,6 +86,7 @@ export class StoreSync {
     this.secret = Buffer.from(options.credential.secret, 'base64url');
     this.base = options.hqUrl.replace(/\/+$/, '');
     running.set(ctx.nodeId, this);
+    bindOutboxToStore(ctx.nodeId, options.credential.storeId);
     // Asked inside a caller's transaction (a return), so it reads through the caller's db.
     setOfflinePosture(ctx.nodeId, (caller) => this.posture(undefined, caller.db));
   }

@@ -1,6 +1,7 @@
 // Back office: members — the member list and one member's detail, find a member by phone (shown
 // masked; a manager may reveal), register one with the customer's consent, export or anonymise
-// on the member's request, and the tiers and points rules (editable with members.manage).
+// on the member's request, the tiers and points rules, and the gifts and coupons for points
+// (editable with members.manage).
 import { useEffect, useState } from 'react';
 import { Alert, Button, Card, Checkbox, Descriptions, Form, Input, Modal, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
@@ -8,6 +9,7 @@ import { problemText, type Me } from '../api';
 import { membersApi, type Member, type MembersConfig } from './members-api';
 import { MemberDetail } from './member-detail';
 import { MembersRules } from './members-rules';
+import { MembersRewards } from './members-rewards';
 
 type Message = { type: 'success' | 'error'; text: string } | null;
 
@@ -53,6 +55,7 @@ export function MembersPage({ me }: { me: Me }) {
             ),
           },
           { key: 'rules', label: <span data-testid="members-tab-rules">{t('members.admin.tabs.rules')}</span>, children: <MembersRules config={config} canEdit={manager} onSaved={setConfig} /> },
+          { key: 'rewards', label: <span data-testid="members-tab-rewards">{t('members.admin.tabs.rewards')}</span>, children: <MembersRewards config={config} canEdit={manager} onSaved={setConfig} /> },
         ]}
       />
     </>

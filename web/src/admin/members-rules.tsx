@@ -3,6 +3,7 @@
 // members.manage. The server checks the whole ladder and names the field it refuses.
 import { useEffect, useMemo, useState } from 'react';
 import { Alert, Button, Card, Form, Input, InputNumber, Select, Space, Table, Typography } from 'antd';
+import type { FormInstance } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, problemText } from '../api';
 import { formatMoney, parseYuan } from '../money';
@@ -13,8 +14,8 @@ type Rule = MembersConfig['tiers'][number]['rule'];
 const RULES: Rule[] = ['spend', 'visits', 'spend_or_visits', 'spend_and_visits'];
 const usesSpend = (rule: Rule) => rule !== 'visits';
 const usesVisits = (rule: Rule) => rule !== 'spend';
-const yuanOf = (fen: number | undefined) => (fen === undefined ? undefined : formatMoney(fen).slice(1));
-const YUAN = /^\d{1,9}(\.\d{1,2})?$/;
+export const yuanOf = (fen: number | undefined) => (fen === undefined ? undefined : formatMoney(fen).slice(1));
+export const YUAN = /^\d{1,9}(\.\d{1,2})?$/;
 const DECIMAL = /^\d{1,9}(\.\d{1,4})?$/;
 
 interface TierRow {
@@ -95,12 +96,42 @@ function formFieldOf(path: string): Array<string | number> | null {
   return path.startsWith('earn.categoryMultipliers') ? ['categoryMultipliers'] : null;
 }
 
+/**
+ * Saving the membership settings from an editor: busy while it runs, the outcome to show, and a
+ * refusal marked at the form field the server names in `details.field` (`fieldOf` maps a settings
+ * path such as "tiers.2.minSpendFen" to the form's field).
+ *
+ * @example const { busy, message, save } = useMembersConfigSave(form, formFieldOf, onSaved); void save(() => fromForm(config, values))
+ */
+export function useMembersConfigSave<F>(form: FormInstance<F>, fieldOf: (path: string) => Array<string | number> | null, onSaved: (c: MembersConfig) => void) {
+  const { t } = useTranslation();
+  const [message, setMessage] = useState<{ type: 'success' | 'error'; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const save = async (build: () => MembersConfig) => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      const saved = await membersApi.saveConfig(build());
+      onSaved(saved);
+      setMessage({ type: 'success', text: t('members.rules.saved') });
+    } catch (err) {
+      const text = problemText(err, t);
+      const path = err instanceof ApiError ? err.problem.details?.field : undefined;
+      const field = typeof path === 'string' ? fieldOf(path) : null;
+      if (field) form.setFields([{ name: field as never, errors: [text] }]);
+      setMessage({ type: 'error', text });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, message, save };
+}
+
 export function MembersRules({ config, canEdit, onSaved }: { config: MembersConfig | null; canEdit: boolean; onSaved: (c: MembersConfig) => void }) {
   const { t } = useTranslation();
   const [form] = Form.useForm<RulesForm>();
   const [categories, setCategories] = useState<Array<{ id: string; code: string; name: string }>>([]);
-  const [message, setMessage] = useState<{ type: 'success' | 'error'; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, message, save } = useMembersConfigSave(form, formFieldOf, onSaved);
   const initial = useMemo(() => (config ? toForm(config) : null), [config]);
 
   useEffect(() => {
@@ -112,29 +143,12 @@ export function MembersRules({ config, canEdit, onSaved }: { config: MembersConf
   if (!config || !initial) return null;
 
   const categoryOptions = categories.map((c) => ({ value: c.id, label: `${c.code} · ${c.name}` }));
-  // Every value, also those without an input on screen (the entry tier's rule).
-  const save = async (values: RulesForm) => {
-    setBusy(true);
-    setMessage(null);
-    try {
-      const saved = await membersApi.saveConfig(fromForm(config, values));
-      onSaved(saved);
-      setMessage({ type: 'success', text: t('members.rules.saved') });
-    } catch (err) {
-      const text = problemText(err, t);
-      const path = err instanceof ApiError ? /field "([^"]+)"/.exec(err.problem.detail)?.[1] : undefined;
-      const field = path ? formFieldOf(path) : null;
-      if (field) form.setFields([{ name: field as never, errors: [text] }]);
-      setMessage({ type: 'error', text });
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const required = { required: true, message: t('members.rules.required') };
   const decimal = (max: string) => ({ pattern: DECIMAL, message: t('members.rules.decimal', { max }) });
+  // Saves every value, also those without an input on screen (the entry tier's rule).
   return (
-    <Form form={form} layout="vertical" initialValues={initial} disabled={!canEdit} onFinish={() => void save(form.getFieldsValue(true) as RulesForm)} data-testid="members-rules-form">
+    <Form form={form} layout="vertical" initialValues={initial} disabled={!canEdit} onFinish={() => void save(() => fromForm(config, form.getFieldsValue(true) as RulesForm))} data-testid="members-rules-form">
       {!canEdit && <Alert type="info" title={t('members.rules.readOnly')} style={{ marginBottom: 12 }} />}
       <Card title={t('members.admin.tiers')} size="small" style={{ marginBottom: 16 }}>
         <Form.List name="tiers">

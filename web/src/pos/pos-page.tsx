@@ -21,7 +21,7 @@ import { PointsModal } from './points-modal';
 import { RewardsModal } from './rewards-modal';
 import { PayModal } from './pay-modal';
 import { ReturnModal } from './return-modal';
-import { SyncBanner } from './sync-banner';
+import { SyncBanner, SyncStatusBadge, useSyncStatus } from './sync-banner';
 import { StockModal } from './stock-modal';
 import { SaleDone } from './sale-done';
 import { tillApi, type Cart, type Sale, type Shift, type ShiftReport, type TillChoice } from './till-api';
@@ -51,6 +51,7 @@ export function PosPage() {
   const [returnReceipt, setReturnReceipt] = useState('');
   const [stockCode, setStockCode] = useState<string | null>(null);
   const [membersConfig, setMembersConfig] = useState<MembersConfig | null>(null);
+  const sync = useSyncStatus();
   const scanRef = useRef<InputRef>(null);
   const tillKey = JSON.stringify(till);
 
@@ -259,6 +260,7 @@ export function PosPage() {
         {t('pos.title')} · {me.stores[0]?.name ?? ''}
       </Typography.Text>
       <Space>
+        <SyncStatusBadge sync={sync} />
         <Typography.Text style={{ color: '#fff' }} data-testid="pos-cashier">
           {t('pos.cashier')}: {me.displayName}
         </Typography.Text>
@@ -307,7 +309,7 @@ export function PosPage() {
   return (
     <Layout style={{ minHeight: '100vh' }}>
       {header}
-      <SyncBanner />
+      <SyncBanner sync={sync} />
       <Layout.Content style={{ padding: 12, display: 'grid', gridTemplateColumns: 'minmax(0, 1fr) 300px', gap: 12 }}>
         <Card styles={{ body: { padding: 12 } }}>
           <Input
