@@ -22,10 +22,13 @@ export interface StockMoveInput {
 export async function recordStockMoves(ctx: Ctx, moves: readonly StockMoveInput[]): Promise<void> {
   if (moves.length === 0) return;
   const now = ctx.clock.now().toISOString();
-  await ctx.db
-    .insertInto('stock_moves')
-    .values(
-      moves.map((m) => ({
+  // In pieces: a large count or a pushed batch of baskets would pass SQLite's 32,766 and
+  // PostgreSQL's 65,535 bound values in one statement (12 a move, 4 a balance).
+  for (let i = 0; i < moves.length; i += 2000) {
+    await ctx.db
+      .insertInto('stock_moves')
+      .values(
+        moves.slice(i, i + 2000).map((m) => ({
         store_id: m.storeId,
         id: newId(),
         sku_id: m.skuId,
@@ -38,9 +41,10 @@ export async function recordStockMoves(ctx: Ctx, moves: readonly StockMoveInput[
         actor_id: ctx.actor?.userId ?? null,
         business_date: m.businessDate,
         created_at: now,
-      })),
-    )
-    .execute();
+        })),
+      )
+      .execute();
+  }
   // One balance update per store × SKU, however many moves touch it.
   const deltas = new Map<string, { storeId: string; skuId: string; qty: number }>();
   for (const m of moves) {
@@ -49,12 +53,15 @@ export async function recordStockMoves(ctx: Ctx, moves: readonly StockMoveInput[
     d.qty += m.qty;
     deltas.set(key, d);
   }
-  await ctx.db
-    .insertInto('stock_balances')
-    // Sorted, so concurrent sales lock balance rows in the same order (no deadlock on PostgreSQL).
-    .values([...deltas.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, d]) => ({ store_id: d.storeId, sku_id: d.skuId, qty: d.qty, updated_at: now })))
-    .onConflict((oc) => oc.columns(['store_id', 'sku_id']).doUpdateSet((eb) => ({ qty: eb('stock_balances.qty', '+', eb.ref('excluded.qty')), updated_at: now })))
-    .execute();
+  // Sorted, so concurrent sales lock balance rows in the same order (no deadlock on PostgreSQL).
+  const rows = [...deltas.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, d]) => ({ store_id: d.storeId, sku_id: d.skuId, qty: d.qty, updated_at: now }));
+  for (let i = 0; i < rows.length; i += 5000) {
+    await ctx.db
+      .insertInto('stock_balances')
+      .values(rows.slice(i, i + 5000))
+      .onConflict((oc) => oc.columns(['store_id', 'sku_id']).doUpdateSet((eb) => ({ qty: eb('stock_balances.qty', '+', eb.ref('excluded.qty')), updated_at: now })))
+      .execute();
+  }
 }
 
 /** On-hand quantity per SKU at a store (0 when never moved). */

@@ -136,15 +136,6 @@ export async function applyBatch(ctx: Ctx, node: SyncNode & { skewMs?: number },
   });
 }
 
-/**
- * Stock moves in pieces of 2,000 (12 bound values each): a push of 500 baskets of six lines, or
- * one large stock count, would otherwise pass SQLite's 32,766 and PostgreSQL's 65,535 limits on
- * bound values and be refused at every retry. Balances take each piece's deltas; sums agree.
- */
-async function recordMoves(t: Ctx & { db: Tx }, moves: readonly StockMoveInput[]): Promise<void> {
-  for (let i = 0; i < moves.length; i += 2000) await recordStockMoves(t, moves.slice(i, i + 2000));
-}
-
 /** A sale's stock moves as deltas: its SKUs, or a bundle's components (cost shared by quantity). */
 export function saleStockMoves(sale: SaleRecord): StockMoveInput[] {
   return sale.lines.flatMap((l) => {
@@ -162,7 +153,7 @@ export function saleStockMoves(sale: SaleRecord): StockMoveInput[] {
 
 async function applySales(t: Ctx & { db: Tx }, storeId: string, sales: SaleRecord[]): Promise<void> {
   await insertSales(t.db, sales);
-  await recordMoves(t, sales.flatMap(saleStockMoves));
+  await recordStockMoves(t, sales.flatMap(saleStockMoves));
   const cash = sales.flatMap((s) =>
     s.tenders
       .filter((tn) => tn.method === 'cash')
@@ -214,7 +205,7 @@ async function applyReturns(t: Ctx & { db: Tx }, storeId: string, returns: Retur
     await t.db.insertInto('returns').values(row).execute();
     if (r.rows.lines.length) await t.db.insertInto('return_lines').values(r.rows.lines).execute();
     if (r.rows.refunds.length) await t.db.insertInto('return_refunds').values(r.rows.refunds).execute();
-    await recordMoves(t, r.moves);
+    await recordStockMoves(t, r.moves);
     if (r.cashOutFen > 0) {
       await t.db
         .insertInto('cash_movements')
@@ -275,7 +266,7 @@ async function applyGoodsReceipts(t: Ctx & { db: Tx }, _storeId: string, events:
     await upsertRows(t.db, 'purchase_order_lines', ['store_id', 'po_id', 'line_no'], rows.orderLines);
     await upsertRows(t.db, 'goods_receipts', ['store_id', 'id'], [rows.receipt], 'keep');
   }
-  await recordMoves(t, receipts.flatMap((r) => r.moves));
+  await recordStockMoves(t, receipts.flatMap((r) => r.moves));
   await applyCosts(t, receipts);
 }
 
@@ -287,7 +278,7 @@ async function applyStockCounts(t: Ctx & { db: Tx }, _storeId: string, events: P
     await upsertRows(t.db, 'stock_counts', ['store_id', 'id'], [rows.count]);
     await upsertRows(t.db, 'stock_count_lines', ['store_id', 'count_id', 'sku_id'], rows.lines, 'keep');
   }
-  await recordMoves(t, counts.flatMap((c) => c.moves));
+  await recordStockMoves(t, counts.flatMap((c) => c.moves));
 }
 
 /**
@@ -303,7 +294,7 @@ async function applyTransfers(t: Ctx & { db: Tx }, _storeId: string, events: Pus
     await upsertRows(t.db, 'transfers', ['store_id', 'id'], [d.rows.transfer], existing);
     await upsertRows(t.db, 'transfer_lines', ['store_id', 'transfer_id', 'line_no'], d.rows.lines, existing);
   }
-  await recordMoves(t, docs.flatMap((d) => d.moves));
+  await recordStockMoves(t, docs.flatMap((d) => d.moves));
   await applyCosts(t, docs);
 }
 
