@@ -118,6 +118,17 @@ describe('parseAlipayBill', () => {
     );
   });
 
+  it('refuses a zip whose compressed bill is damaged, and one cut off, without reading a line', () => {
+    const zip = zipAlipayBill(gbk(WITH_REFUND), '20885212319120680156_20170831');
+    const at = zip.indexOf(Buffer.from('业务明细.csv', 'utf8')) + 40;
+    const damaged = Buffer.from(zip);
+    damaged.fill(0xff, at, at + 16);
+    const error = thrown(() => parseAlipayBill(damaged));
+    expect(error.code).toBe('BILL_INVALID');
+    expect(error.message).toMatch(/^The zip is damaged \(.+\)\. Download the bill again from Alipay\.$/);
+    expect(thrown(() => parseAlipayBill(zip.subarray(0, zip.length - 30))).message).toMatch(/^The zip is damaged/);
+  });
+
   it('refuses a file cut off inside the list, naming the last line', () => {
     const cut = WITH_REFUND.slice(0, 7);
     const error = thrown(() => parseAlipayBill(gbk(cut)));

@@ -1,0 +1,292 @@
+// Bill lines held as columns over the file's bytes, for the bulk path (a million lines a day):
+// typed arrays instead of an object per line, and order numbers as byte ranges hashed in place
+// instead of a string each. The bill parsers read every row through these helpers; a row they
+// cannot read on the bytes (anything but the plain ASCII form) goes through the parser's text
+// rules, which stay the one place that decides what is wrong with it.
+import type { ChannelDay } from './match-settlement';
+import type { ChannelLine } from './types';
+
+export const KIND_PAY = 0;
+export const KIND_REFUND = 1;
+export const KIND_REVERSE = 2;
+/** `ChannelLine['kind']` by its code in `BillColumns.kind`. */
+export const KIND_NAMES: ReadonlyArray<ChannelLine['kind']> = ['pay', 'refund', 'reverse'];
+
+/**
+ * Order numbers (or any key) by row: a byte range of an ASCII key in `bytes`, or a string for a key
+ * with other characters (rare: read through the text rules). Hashes are over the key's UTF-16 code
+ * units, which for ASCII are its bytes, so a range and a string of the same key hash alike.
+ */
+export class KeyColumn {
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  readonly hash: Uint32Array;
+  /** Keys that are not plain ASCII ranges of `bytes`; null for an empty key. */
+  readonly text = new Map<number, string | null>();
+
+  constructor(
+    readonly bytes: Buffer,
+    capacity: number,
+    arrays?: { orderStart: Int32Array; orderEnd: Int32Array; orderHash: Uint32Array },
+  ) {
+    this.start = arrays?.orderStart ?? new Int32Array(capacity);
+    this.end = arrays?.orderEnd ?? new Int32Array(capacity);
+    this.hash = arrays?.orderHash ?? new Uint32Array(capacity);
+  }
+
+  /** The column over `bytes` from its `parts()`, e.g. after crossing to another thread. */
+  static restore(bytes: Buffer, parts: Pick<BillColumnsData, 'orderStart' | 'orderEnd' | 'orderHash' | 'orderText'>): KeyColumn {
+    const column = new KeyColumn(bytes, 0, parts);
+    for (const [i, key] of parts.orderText) column.text.set(i, key);
+    return column;
+  }
+
+  /** The column as plain data (typed arrays and pairs) for `restore`. */
+  parts(): Pick<BillColumnsData, 'orderStart' | 'orderEnd' | 'orderHash' | 'orderText'> {
+    return { orderStart: this.start, orderEnd: this.end, orderHash: this.hash, orderText: [...this.text] };
+  }
+
+  /** Sets row `i` to bytes[s, e); false (nothing set) when a byte is not ASCII. */
+  setBytes(i: number, s: number, e: number): boolean {
+    const b = this.bytes;
+    let h = 0x811c9dc5;
+    for (let k = s; k < e; k++) {
+      const c = b[k] as number;
+      if (c >= 0x80) return false;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    this.start[i] = s;
+    this.end[i] = e;
+    this.hash[i] = h >>> 0;
+    return true;
+  }
+
+  setText(i: number, key: string | null): void {
+    this.text.set(i, key === '' ? null : key);
+    this.hash[i] = key === null ? 0 : hashText(key);
+  }
+
+  /** False for a row without a key (an empty order number). */
+  has(i: number): boolean {
+    const t = this.text.size === 0 ? undefined : this.text.get(i);
+    return t === undefined ? (this.end[i] as number) > (this.start[i] as number) : t !== null;
+  }
+
+  textAt(i: number): string | null {
+    const t = this.text.get(i);
+    if (t !== undefined) return t;
+    const s = this.start[i] as number;
+    const e = this.end[i] as number;
+    return e > s ? latin1(this.bytes, s, e) : null;
+  }
+
+  /** Whether row `i` here and row `j` of `other` hold the same key. */
+  equals(i: number, other: KeyColumn, j: number): boolean {
+    return this.hash[i] === other.hash[j] && this.sameKey(i, other, j);
+  }
+
+  /** As `equals`, for keys whose hashes are known to be equal. */
+  sameKey(i: number, other: KeyColumn, j: number): boolean {
+    if (this.text.size === 0 && other.text.size === 0) return sameBytes(this.bytes, this.start[i] as number, this.end[i] as number, other.bytes, other.start[j] as number, other.end[j] as number);
+    const a = this.text.get(i);
+    const b = other.text.get(j);
+    if (a === undefined && b === undefined) return sameBytes(this.bytes, this.start[i] as number, this.end[i] as number, other.bytes, other.start[j] as number, other.end[j] as number);
+    return this.textAt(i) === other.textAt(j);
+  }
+}
+
+/** Whether bytes a[as, ae) and b[bs, be) are the same. */
+export function sameBytes(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): boolean {
+  if (ae - as !== be - bs) return false;
+  for (let k = 0; k < ae - as; k++) if (a[as + k] !== b[bs + k]) return false;
+  return true;
+}
+
+/** FNV-1a over UTF-16 code units (the bytes of an ASCII key). */
+export function hashText(text: string): number {
+  let h = 0x811c9dc5;
+  for (let k = 0; k < text.length; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
+  return h >>> 0;
+}
+
+/** The bytes as a string, one character per byte (for ranges known to be ASCII). */
+export function latin1(bytes: Buffer, s: number, e: number): string {
+  return bytes.toString('latin1', s, e);
+}
+
+/** A channel's bill for the day as columns: what layer 1 and 2 need, and each line on demand. */
+export interface BillColumns {
+  channel: string;
+  count: number;
+  /** KIND_PAY | KIND_REFUND | KIND_REVERSE. */
+  kind: Uint8Array;
+  /** As ChannelLine.grossFen / feeFen / line. */
+  grossFen: Float64Array;
+  feeFen: Float64Array;
+  line: Int32Array;
+  /** Merchant order numbers (商户订单号). */
+  orders: KeyColumn;
+  /** Line `i` as the object the parser's public function returns. */
+  lineAt(i: number): ChannelLine;
+  /** Everything the columns are made of, as data another thread can take (see bill-worker.ts). */
+  data: BillColumnsData;
+}
+
+/** A bill's columns as plain data: typed arrays (moved between threads, not copied), the file's bytes and the few lines read as text. */
+export interface BillColumnsData {
+  channel: string;
+  count: number;
+  kind: Uint8Array;
+  grossFen: Float64Array;
+  feeFen: Float64Array;
+  line: Int32Array;
+  /** The file's bytes (decompressed) and each row's range in them. */
+  body: Uint8Array;
+  rowStart: Int32Array;
+  rowEnd: Int32Array;
+  /** Values per row and where the parser's line builder finds its values among them. */
+  width: number;
+  fields: Record<string, number>;
+  /** Lines read by the text rules, by row. */
+  slow: Array<[number, ChannelLine]>;
+  orderStart: Int32Array;
+  orderEnd: Int32Array;
+  orderHash: Uint32Array;
+  orderText: Array<[number, string | null]>;
+}
+
+/** A Buffer over the same memory as `bytes` (a Buffer that crossed threads arrives as a Uint8Array). */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * What a day's bill adds up to, as `summariseBillLines` gives it for the same lines (settlements
+ * state fees and refunds as paid out).
+ *
+ * @example summariseBillColumns(wechatColumns) // { channel: 'wechat', count: 500000, grossFen: …, feeFen: …, refundFen: 0, netFen: … }
+ */
+export function summariseBillColumns(bill: BillColumns): ChannelDay {
+  let count = 0;
+  let grossFen = 0;
+  let feeFen = 0;
+  let refundFen = 0;
+  for (let i = 0; i < bill.count; i++) {
+    const kind = bill.kind[i];
+    if (kind === KIND_PAY) grossFen += bill.grossFen[i] as number;
+    else if (kind === KIND_REFUND) refundFen -= bill.grossFen[i] as number;
+    if (kind !== KIND_REVERSE) count += 1;
+    feeFen -= bill.feeFen[i] as number;
+  }
+  return { channel: bill.channel, count, grossFen, feeFen, refundFen, netFen: grossFen - feeFen - refundFen };
+}
+
+/** String.prototype.trim's ASCII whitespace: TAB, LF, VT, FF, CR, space. */
+export function isAsciiSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+/** Trims each field bytes[fs[k], fe[k]) of ASCII spaces, as String.prototype.trim would. */
+export function trimFields(b: Uint8Array, fs: Int32Array, fe: Int32Array): void {
+  for (let k = 0; k < fs.length; k++) {
+    let from = fs[k] as number;
+    let to = fe[k] as number;
+    while (from < to && isAsciiSpace(b[from] as number)) from++;
+    while (to > from && isAsciiSpace(b[to - 1] as number)) to--;
+    fs[k] = from;
+    fe[k] = to;
+  }
+}
+
+/**
+ * Fen of a yuan amount in bytes[s, e) ("12.34", "-0.05", "7"), as `yuanToFen` reads the same
+ * text; NaN when it is not that plain form (or too long for integers), for the text rules to judge.
+ */
+export function yuanFenAt(b: Uint8Array, s: number, e: number): number {
+  let i = s;
+  const negative = i < e && b[i] === 0x2d;
+  if (negative) i++;
+  const w0 = i;
+  let whole = 0;
+  for (let c = b[i] as number; i < e && c >= 0x30 && c <= 0x39; c = b[++i] as number) whole = whole * 10 + c - 0x30;
+  if (i === w0 || i - w0 > 13) return Number.NaN;
+  let frac = 0;
+  if (i < e) {
+    if (b[i] !== 0x2e) return Number.NaN;
+    const f0 = ++i;
+    for (let c = b[i] as number; i < e && c >= 0x30 && c <= 0x39; c = b[++i] as number) frac = frac * 10 + c - 0x30;
+    const digits = i - f0;
+    if (i !== e || digits === 0 || digits > 2) return Number.NaN;
+    if (digits === 1) frac *= 10;
+  }
+  const fen = whole * 100 + frac;
+  return negative ? 0 - fen : fen;
+}
+
+/**
+ * A decimal in bytes[s, e) ("-0.00600") in units of 10^-scale, as `decimalUnits` gives for the
+ * same text; NaN unless it has 1–`scale` decimals or none and fits integer arithmetic.
+ */
+export function decimalUnitsAt(b: Uint8Array, s: number, e: number, scale: number): number {
+  let i = s;
+  const negative = i < e && b[i] === 0x2d;
+  if (negative) i++;
+  const w0 = i;
+  let whole = 0;
+  for (let c = b[i] as number; i < e && c >= 0x30 && c <= 0x39; c = b[++i] as number) whole = whole * 10 + c - 0x30;
+  if (i === w0 || i - w0 + scale > 15) return Number.NaN;
+  let units = whole;
+  let digits = 0;
+  if (i < e) {
+    if (b[i] !== 0x2e) return Number.NaN;
+    const f0 = ++i;
+    for (let c = b[i] as number; i < e && c >= 0x30 && c <= 0x39; c = b[++i] as number) units = units * 10 + c - 0x30;
+    digits = i - f0;
+    if (i !== e || digits === 0 || digits > scale) return Number.NaN;
+  }
+  units *= POW10[scale - digits] as number;
+  return negative ? 0 - units : units;
+}
+
+/** The number in bytes[at, at + 2) when both are digits, else -1. */
+function twoDigits(b: Uint8Array, at: number): number {
+  const hi = (b[at] as number) - 0x30;
+  const lo = (b[at + 1] as number) - 0x30;
+  return hi >= 0 && hi <= 9 && lo >= 0 && lo <= 9 ? hi * 10 + lo : -1;
+}
+
+const POW10 = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Whether bytes[s, s + 19) is a real "YYYY-MM-DD HH:mm:ss" (the proleptic Gregorian calendar
+ * Date.parse uses, hours 00–23). False for anything else, which the text rules then judge.
+ */
+export function isWallTimeAt(b: Uint8Array, s: number, e: number): boolean {
+  if (e - s !== 19 || b[s + 4] !== 0x2d || b[s + 7] !== 0x2d || b[s + 10] !== 0x20 || b[s + 13] !== 0x3a || b[s + 16] !== 0x3a) return false;
+  const century = twoDigits(b, s);
+  const yy = twoDigits(b, s + 2);
+  const month = twoDigits(b, s + 5);
+  const day = twoDigits(b, s + 8);
+  const hour = twoDigits(b, s + 11);
+  const minute = twoDigits(b, s + 14);
+  const second = twoDigits(b, s + 17);
+  if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+  const year = century * 100 + yy;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number));
+}
+
+/** Whether bytes[s, e) are exactly `word`'s bytes. */
+export function bytesAre(b: Uint8Array, s: number, e: number, word: Uint8Array): boolean {
+  if (e - s !== word.length) return false;
+  for (let k = 0; k < word.length; k++) if (b[s + k] !== word[k]) return false;
+  return true;
+}
+
+/** Whether bytes[s, e) are all ASCII. */
+export function isAsciiAt(b: Uint8Array, s: number, e: number): boolean {
+  for (let k = s; k < e; k++) if ((b[k] as number) >= 0x80) return false;
+  return true;
+}

@@ -1,0 +1,37 @@
+// Reading a bill in a worker thread gives what reading it here gives, refusals included.
+import iconv from 'iconv-lite';
+import { describe, expect, it } from 'vitest';
+import { thrown } from '../platform/testing/thrown';
+import { formatAlipayBill, readAlipayBillColumns } from './alipay-bill';
+import { readBillColumnsInWorker } from './bill-worker';
+import { formatWechatBill, readWechatBillColumns } from './wechat-bill';
+
+const record = (i: number) => ({ time: '2026-11-29 10:00:00', appId: 'wx1', mchId: '1000', deviceInfo: 'POS-1', transactionId: `42${i}`, outTradeNo: i === 1 ? '单1' : `S${i}`, openId: 'o', state: 'SUCCESS' as const, totalFen: 1000 + i, body: '消费', feeExact: '0.06000', rate: '0.60%' });
+const wechat = () => formatWechatBill({ lines: [0, 1, 2].map(record) });
+const alipay = () => formatAlipayBill({ account: '2088', from: '2026-11-29', to: '2026-11-30', exportedAt: '2026-11-30 06:00:00', lines: [0, 1].map((i) => ({ tradeNo: `2026${i}`, outTradeNo: `S${i}`, kind: '交易' as const, subject: '消费', createdAt: '2026-11-29 10:00:00', finishedAt: '', storeId: 'S001', storeName: '店', operator: 'c', terminalId: 'T1', buyer: '*顾', orderFen: 500, receivedFen: 500, refundRequestNo: '', serviceFeeExact: '-0.03' })) });
+const lines = (columns: { count: number; lineAt(i: number): unknown }) => Array.from({ length: columns.count }, (_x, i) => columns.lineAt(i));
+
+describe('readBillColumnsInWorker', () => {
+  it('gives the lines, amounts and summary the readers give on this thread', async () => {
+    const here = readWechatBillColumns(wechat());
+    const there = await readBillColumnsInWorker('wechat', wechat());
+    expect(lines(there.columns)).toEqual(lines(here.columns));
+    expect([...there.columns.grossFen]).toEqual([1000, 1001, 1002]);
+    expect(there.columns.orders.textAt(1)).toBe('单1');
+    expect(there.summary).toEqual(here.summary);
+    expect(there.merchants).toEqual(new Map([['1000', 2]]));
+    const ali = await readBillColumnsInWorker('alipay', alipay());
+    expect(lines(ali.columns)).toEqual(lines(readAlipayBillColumns(alipay()).columns));
+    expect(ali.totals).toEqual({ payCount: 2, payFen: 1000, refundCount: 0, refundFen: 0 });
+  });
+
+  it('refuses a damaged bill with the reader’s error', async () => {
+    // The bytes move to the worker, so each reader gets its own copy.
+    const damaged = () => Buffer.from(wechat().toString('utf8').replace('`10.02', '`10.0x'), 'utf8');
+    const error = await readBillColumnsInWorker('wechat', damaged()).then(() => null, (e: unknown) => e);
+    expect(error).toEqual(thrown(() => readWechatBillColumns(damaged())));
+    expect((error as { code: string; message: string }).message).toContain('Line 4, 应结订单金额: "10.0x" is not an amount');
+    const notGbk = iconv.encode('not a bill', 'gbk');
+    expect(((await readBillColumnsInWorker('alipay', notGbk).catch((e: unknown) => e)) as { code: string }).code).toBe('BILL_INVALID');
+  });
+});

@@ -1,0 +1,85 @@
+// The columnar layer-1 matcher against matchChannelLines: the same result for the same bills,
+// read from the files the providers send, whatever the mix of faults.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatAlipayBill, parseAlipayBill, readAlipayBillColumns, type AlipayBillRow } from './alipay-bill';
+import { summariseBillColumns } from './bill-columns';
+import { matchChannelLines, type PosTender } from './match';
+import { matchChannelColumns, tenderColumns } from './match-columns';
+import { summariseBillLines } from './match-settlement';
+import { formatWechatBill, parseWechatBill, readWechatBillColumns, type WechatBillRecord } from './wechat-bill';
+
+type Fault = 'none' | 'missing' | 'amount' | 'twice' | 'reversed' | 'refunded' | 'no-sale' | 'fee';
+const TIME = '2026-11-29 10:00:00';
+
+/** Bills and tenders for orders with the given faults; order numbers with non-ASCII characters take the parsers' text path. */
+function day(orders: Array<{ fault: Fault; amountFen: number; wide: boolean; channel: 'wechat' | 'alipay' }>) {
+  const wechat: WechatBillRecord[] = [];
+  const alipay: AlipayBillRow[] = [];
+  const tenders: PosTender[] = [];
+  orders.forEach(({ fault, amountFen, wide, channel }, i) => {
+    const no = `${wide ? '单' : 'S'}${String(i).padStart(6, '0')}`;
+    if (fault !== 'no-sale') tenders.push({ channel, merchantOrderNo: no, amountFen, saleId: `sale-${i}`, receiptNo: `R${i}`, storeId: `S00${i % 3}` });
+    const bill = (kind: 'pay' | 'refund' | 'reverse', fen: number, feeFen: number) => {
+      const fee = (f: number) => `${f < 0 ? '-' : ''}${Math.floor(Math.abs(f) / 100)}.${String(Math.abs(f) % 100).padStart(2, '0')}`;
+      if (channel === 'wechat') {
+        const state = kind === 'pay' ? 'SUCCESS' : kind === 'refund' ? 'REFUND' : 'REVOKED';
+        wechat.push({ time: TIME, appId: 'wx1', mchId: '1000', deviceInfo: null, transactionId: `42${i}`, outTradeNo: no, openId: 'o', state, totalFen: fen, body: '消费', feeExact: fee(kind === 'refund' ? -feeFen : feeFen), rate: '0.60%', ...(kind === 'refund' ? { refundId: `50${i}`, outRefundNo: `RF${i}`, refundFen: fen } : {}) });
+      } else if (kind !== 'reverse') {
+        alipay.push({ tradeNo: `2026${i}`, outTradeNo: no, kind: kind === 'pay' ? '交易' : '退款', subject: '消费', createdAt: TIME, finishedAt: TIME, storeId: 'S001', storeName: '店', operator: 'c', terminalId: 'T1', buyer: '*顾', orderFen: kind === 'pay' ? fen : -fen, receivedFen: kind === 'pay' ? fen : -fen, refundRequestNo: kind === 'refund' ? `RF${i}` : '', serviceFeeExact: fee(kind === 'pay' ? -feeFen : feeFen) });
+      }
+    };
+    const feeFen = Math.round(amountFen * 0.006);
+    if (fault === 'missing') return;
+    bill('pay', fault === 'amount' ? amountFen + 1 : amountFen, fault === 'fee' ? feeFen + 50 : feeFen);
+    if (fault === 'twice') bill('pay', amountFen, feeFen);
+    if (fault === 'reversed' && channel === 'wechat') bill('reverse', amountFen, 0);
+    if (fault === 'refunded' || (fault === 'reversed' && channel === 'alipay')) bill('refund', amountFen, feeFen);
+  });
+  const wechatBytes = formatWechatBill({ lines: wechat });
+  const alipayBytes = formatAlipayBill({ account: '2088', from: '2026-11-29', to: '2026-11-30', exportedAt: '2026-11-30 06:00:00', lines: alipay });
+  return { wechatBytes, alipayBytes, tenders };
+}
+
+const fee = (_channel: string, grossFen: number) => Math.round(grossFen * 0.006);
+
+describe('matchChannelColumns', () => {
+  it('finds what matchChannelLines finds: each fault, by store and channel, on both bills', () => {
+    const order = fc.record({
+      fault: fc.constantFrom<Fault>('none', 'none', 'none', 'missing', 'amount', 'twice', 'reversed', 'refunded', 'no-sale', 'fee'),
+      amountFen: fc.integer({ min: 1, max: 500_000 }),
+      wide: fc.boolean(),
+      channel: fc.constantFrom<'wechat' | 'alipay'>('wechat', 'alipay'),
+    });
+    fc.assert(
+      fc.property(fc.array(order, { minLength: 1, maxLength: 40 }), fc.boolean(), (orders, alipayBilled) => {
+        const { wechatBytes, alipayBytes, tenders } = day(orders);
+        const billed = new Set(alipayBilled ? ['wechat', 'alipay'] : ['wechat']);
+        const wechat = readWechatBillColumns(wechatBytes).columns;
+        const alipay = readAlipayBillColumns(alipayBytes).columns;
+        const lines = [...parseWechatBill(wechatBytes).lines, ...(alipayBilled ? parseAlipayBill(alipayBytes).lines : [])];
+        const expected = matchChannelLines(tenders, lines, billed, fee);
+        expect(matchChannelColumns(tenderColumns(tenders), alipayBilled ? [wechat, alipay] : [wechat], billed, fee)).toEqual(expected);
+        expect(summariseBillColumns(wechat)).toEqual(summariseBillLines(parseWechatBill(wechatBytes).lines).get('wechat') ?? { channel: 'wechat', count: 0, grossFen: 0, feeFen: 0, refundFen: 0, netFen: 0 });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('counts the planted faults of a small day the way a finance clerk would', () => {
+    const { wechatBytes, alipayBytes, tenders } = day([
+      { fault: 'none', amountFen: 1000, wide: false, channel: 'wechat' },
+      { fault: 'amount', amountFen: 2000, wide: false, channel: 'wechat' },
+      { fault: 'missing', amountFen: 3000, wide: true, channel: 'alipay' },
+      { fault: 'no-sale', amountFen: 4000, wide: false, channel: 'alipay' },
+      { fault: 'none', amountFen: 5000, wide: true, channel: 'alipay' },
+    ]);
+    const result = matchChannelColumns(tenderColumns(tenders), [readWechatBillColumns(wechatBytes).columns, readAlipayBillColumns(alipayBytes).columns], new Set(['wechat', 'alipay']), fee);
+    expect(result.matched).toBe(2);
+    expect(result.exceptions.map((e) => [e.code, e.merchantOrderNo, e.posAmountFen, e.channelAmountFen])).toEqual([
+      ['AMOUNT_MISMATCH', 'S000001', 2000, 2001],
+      ['CHANNEL_ONLY', 'S000003', null, 4000],
+      ['POS_ONLY', '单000002', 3000, null],
+    ]);
+  });
+});
