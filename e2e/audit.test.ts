@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chromiumMissing, serverAndBrowser } from './browser';
+import { signInAtBackOffice } from './back-office';
 
 async function sellOne(url: string): Promise<{ receiptNo: string }> {
   const call = async <T>(method: string, path: string, token: string | null, body?: unknown): Promise<T> => {
@@ -32,11 +33,7 @@ describe.skipIf(chromiumMissing())('browser: the audit trail', () => {
   it('shows the auditor the sale and the shift opening, and filters by type', async () => {
     const sale = await sellOne(env.server().url);
     const page = await env.browser().newPage();
-    await page.goto(`${env.server().url}/login`);
-    await page.getByTestId('username').fill('auditor');
-    await page.getByTestId('password').fill('demo');
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL('**/admin');
+    await signInAtBackOffice(page, env.server().url, 'auditor');
     await page.getByTestId('admin-nav').getByText('审计日志').click();
 
     const table = page.getByTestId('audit-table');

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { chromiumMissing, serverAndBrowser } from './browser';
 import { signedHeaders } from '../src/sync/signing';
 import { APP_VERSION } from '../src/sync/health';
+import { signInAtBackOffice } from './back-office';
 
 describe.skipIf(chromiumMissing())('browser: HQ stores and regions', () => {
   const env = serverAndBrowser('tp-e2e-chain-');
@@ -36,11 +37,7 @@ describe.skipIf(chromiumMissing())('browser: HQ stores and regions', () => {
     await call('PUT', `/stores/S001/price-overrides/${product.code}`, token, { priceFen: product.priceFen - 10 });
 
     const page = await env.browser().newPage();
-    await page.goto(`${base}/login`);
-    await page.getByTestId('username').fill('admin');
-    await page.getByTestId('password').fill('demo');
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL('**/admin');
+    await signInAtBackOffice(page, base, 'admin');
     await page.getByTestId('admin-nav').getByText('门店与区域').click();
 
     const table = page.getByTestId('chain-stores');

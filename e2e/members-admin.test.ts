@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { chromiumMissing, serverAndBrowser } from './browser';
+import { signInAtBackOffice } from './back-office';
 
 const PHONE = '13700005678';
 
@@ -12,11 +13,7 @@ describe.skipIf(chromiumMissing())('browser: members in the back office', () => 
 
   it('registers, reveals, exports and anonymises a member; shows the tiers', async () => {
     const page = await env.browser().newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${env.server().url}/login`);
-    await page.getByTestId('username').fill('manager');
-    await page.getByTestId('password').fill('demo');
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL('**/admin');
+    await signInAtBackOffice(page, env.server().url, 'manager');
     await page.getByTestId('admin-nav').getByText('会员').click();
 
     await page.getByTestId('members-tab-rules').click();

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { chromiumMissing, serverAndBrowser } from './browser';
 import { demoCatalog } from './demo-products';
 import { formatMoney } from '../src/platform/money';
+import { signInAtBackOffice } from './back-office';
 
 describe.skipIf(chromiumMissing())('browser: a member’s detail and the rules editor', () => {
   const env = serverAndBrowser('tp-e2e-members-detail-');
@@ -30,11 +31,7 @@ describe.skipIf(chromiumMissing())('browser: a member’s detail and the rules e
     expect(earned).toBeGreaterThan(0);
 
     const page = await env.browser().newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${url}/login`);
-    await page.getByTestId('username').fill('manager');
-    await page.getByTestId('password').fill('demo');
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL('**/admin');
+    await signInAtBackOffice(page, url, 'manager');
     await page.getByTestId('admin-nav').getByText('会员').click();
 
     // The member list (masked) opens the member's detail.

@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import type { MembersConfig } from '../src/members/config';
 import { chromiumMissing, serverAndBrowser } from './browser';
 import { demoCatalog } from './demo-products';
+import { signInAtBackOffice } from './back-office';
 
 describe.skipIf(chromiumMissing())('browser: gifts and coupon offers for points', () => {
   const env = serverAndBrowser('tp-e2e-members-rewards-');
@@ -35,11 +36,7 @@ describe.skipIf(chromiumMissing())('browser: gifts and coupon offers for points'
     if (!product) throw new Error('the demo catalog has no piece product that is not a gift yet');
 
     const page = await env.browser().newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${env.server().url}/login`);
-    await page.getByTestId('username').fill('manager');
-    await page.getByTestId('password').fill('demo');
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL('**/admin');
+    await signInAtBackOffice(page, env.server().url, 'manager');
     await openEditor(page);
 
     // The demo's lists, amounts in yuan.
@@ -99,11 +96,7 @@ describe.skipIf(chromiumMissing())('browser: gifts and coupon offers for points'
 
     // Finance may look but not change (no members.manage).
     const finance = await env.browser().newPage({ viewport: { width: 1400, height: 900 } });
-    await finance.goto(`${env.server().url}/login`);
-    await finance.getByTestId('username').fill('finance');
-    await finance.getByTestId('password').fill('demo');
-    await finance.getByTestId('login-submit').click();
-    await finance.waitForURL('**/admin');
+    await signInAtBackOffice(finance, env.server().url, 'finance');
     await openEditor(finance);
     await expect(finance.getByTestId('offer-value-2').inputValue()).resolves.toBe('50.00');
     await expect(finance.getByTestId('offer-value-2').isDisabled()).resolves.toBe(true);

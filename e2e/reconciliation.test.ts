@@ -5,13 +5,10 @@ import { formatWechatBill } from '../src/reconciliation/wechat-bill';
 import { formatMt940 } from '../src/reconciliation/bank-mt940';
 import type { Page } from 'playwright-core';
 import { chromiumMissing, serverAndBrowser } from './browser';
+import { signInAtBackOffice } from './back-office';
 
 async function openReconciliationAsFinance(page: Page, baseUrl: string): Promise<void> {
-  await page.goto(`${baseUrl}/login`);
-  await page.getByTestId('username').fill('finance');
-  await page.getByTestId('password').fill('demo');
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL('**/admin');
+  await signInAtBackOffice(page, baseUrl, 'finance');
   await page.getByTestId('admin-nav').getByText('对账').click();
 }
 

@@ -8,6 +8,7 @@ import { formatMoney, formatYuan } from '../src/platform/money';
 import type { Product } from '../src/catalog/schema';
 import type { Page } from 'playwright-core';
 import { chromiumMissing, serverAndBrowser } from './browser';
+import { signInAtBackOffice } from './back-office';
 
 async function signIn(url: string, path: string, body: unknown): Promise<<T>(method: string, path: string, body?: unknown) => Promise<T>> {
   const res = await fetch(`${url}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -25,11 +26,7 @@ describe.skipIf(chromiumMissing())('browser: reports', () => {
   const env = serverAndBrowser('tp-e2e-reports-');
   async function backOffice(url: string, username: string): Promise<Page> {
     const page = await env.browser().newPage();
-    await page.goto(`${url}/login`);
-    await page.getByTestId('username').fill(username);
-    await page.getByTestId('password').fill('demo');
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL('**/admin');
+    await signInAtBackOffice(page, url, username);
     return page;
   }
 

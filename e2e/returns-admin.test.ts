@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { formatMoney } from '../src/platform/money';
 import type { Product } from '../src/catalog/schema';
 import { chromiumMissing, serverAndBrowser } from './browser';
+import { signInAtBackOffice } from './back-office';
 
 type Call = <T>(method: string, path: string, body?: unknown) => Promise<T>;
 
@@ -59,11 +60,7 @@ describe.skipIf(chromiumMissing())('browser: returns in the back office', () => 
     const request = { receiptNo: sale.receiptNo, lines: sale.lines.map((l) => ({ lineNo: l.lineNo, qty: l.qty })), reasonCode: 'changed_mind' };
 
     const page = await env.browser().newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${url}/login`);
-    await page.getByTestId('username').fill('manager');
-    await page.getByTestId('password').fill('demo');
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL('**/admin');
+    await signInAtBackOffice(page, url, 'manager');
     await page.getByTestId('admin-nav').getByText('退货审批').click();
     await page.getByTestId('approvals-table').getByText('没有待审批的退货申请').waitFor();
 
@@ -107,11 +104,7 @@ describe.skipIf(chromiumMissing())('browser: returns in the back office', () => 
   it('a regional manager changes the cashier’s limits in yuan, blank meaning no limit', async () => {
     const url = env.server().url;
     const page = await env.browser().newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${url}/login`);
-    await page.getByTestId('username').fill('regional');
-    await page.getByTestId('password').fill('demo');
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL('**/admin');
+    await signInAtBackOffice(page, url, 'regional');
     await page.getByTestId('admin-nav').getByText('退货审批').click();
     await page.getByRole('tab', { name: '退货政策' }).click();
     await expect(page.getByTestId('policy-cashier-per-return').inputValue()).resolves.toBe('200.00');
