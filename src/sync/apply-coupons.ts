@@ -47,16 +47,24 @@ export async function applyCouponsIssued(t: Ctx & { db: Tx }, storeId: string, e
   }
 }
 
-/** The coupons pushed sales used, marked used at HQ (once: a coupon already used stays as it was). */
-export async function markCouponsUsed(t: Ctx & { db: Tx }, sales: readonly SaleRecord[]): Promise<void> {
+/**
+ * The coupons pushed sales used, marked used at HQ. The first use pushed wins; a coupon two stores
+ * both accepted while offline is flagged COUPON_USED_TWICE for HQ (the sale stands: it was made).
+ */
+export async function markCouponsUsed(t: Ctx & { db: Tx }, storeId: string, sales: readonly SaleRecord[], flag: Flag): Promise<void> {
   for (const s of sales) {
     const couponId = s.points?.couponId;
     if (!couponId) continue;
-    await t.db
+    const marked = await t.db
       .updateTable('member_coupons')
       .set({ status: 'used', used_store_ref: s.storeId, used_sale_id: s.id, used_at: s.createdAt })
       .where('id', '=', couponId)
       .where('status', '=', 'issued')
-      .execute();
+      .executeTakeFirst();
+    if (Number(marked.numUpdatedRows) > 0) continue;
+    const coupon = await t.db.selectFrom('member_coupons').select(['code', 'member_id', 'used_sale_id']).where('id', '=', couponId).executeTakeFirst();
+    if (coupon?.used_sale_id && coupon.used_sale_id !== s.id) {
+      await flag(t, storeId, 'COUPON_USED_TWICE', { type: 'sale', id: s.id }, coupon.member_id, `Coupon ${coupon.code} was used by sale ${coupon.used_sale_id} and again by sale ${s.receiptNo} (offline at two tills or stores).`);
+    }
   }
 }

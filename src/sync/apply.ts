@@ -163,7 +163,7 @@ async function applySales(t: Ctx & { db: Tx }, storeId: string, sales: SaleRecor
       ]),
   );
   for (let i = 0; i < cash.length; i += 500) await t.db.insertInto('cash_movements').values(cash.slice(i, i + 500)).execute();
-  await markCouponsUsed(t, sales);
+  await markCouponsUsed(t, storeId, sales, flag);
   // Points in ledger order. HQ never refuses a sale the store already made: a balance that goes
   // negative (the same points redeemed offline in two stores) is kept and flagged for HQ.
   for (const s of sales) {

@@ -59,6 +59,29 @@ describeEachDb('sync: store node pushes to HQ exactly once', (hqHandle) => {
     const rows = await storeCtx.db.selectFrom('outbox').selectAll().where('node_id', '=', storeCtx.nodeId).where('seq', '>=', fromSeq).orderBy('seq').execute();
     return { outboxNodeId: storeCtx.nodeId, events: rows.map((r) => ({ seq: r.seq, eventId: r.event_id, type: r.type, documentId: r.document_id, createdAt: r.created_at, payload: JSON.parse(r.payload) as unknown })) };
   }
+  /** Queues `copies` in the store's outbox as `sale.completed` events, after every seq the store or HQ has used; returns the seq before them. */
+  async function queueSales(copies: readonly SaleRecord[]): Promise<number> {
+    const seqName = `outbox:${storeCtx.nodeId}`;
+    // Earlier tests sent HQ events under seqs the store never used: the copies follow both.
+    const start = Math.max((await storeCtx.db.selectFrom('sequences').select('last_value').where('name', '=', seqName).executeTakeFirstOrThrow()).last_value, (await node()).lastSeq);
+    await storeCtx.db.transaction().execute(async (tx) => {
+      for (let i = 0; i < copies.length; i += 50) {
+        await tx
+          .insertInto('outbox')
+          .values(copies.slice(i, i + 50).map((b, k) => ({ node_id: storeCtx.nodeId, seq: start + i + k + 1, event_id: newId(), type: 'sale.completed', document_id: b.id, payload: JSON.stringify(b), created_at: b.createdAt })))
+          .execute();
+      }
+      await tx.updateTable('sequences').set({ last_value: start + copies.length }).where('name', '=', seqName).execute();
+    });
+    return start;
+  }
+  /** A sale sold at the till and pushed, as its outbox event carries it. */
+  async function soldAndPushed(): Promise<SaleRecord> {
+    const [code] = await storeCtx.db.selectFrom('sku_barcodes').select('barcode').orderBy('barcode').limit(1).execute();
+    const sold = await sell([code?.barcode ?? '']);
+    await sync.drain();
+    return JSON.parse((await storeCtx.db.selectFrom('outbox').select('payload').where('document_id', '=', sold.id).executeTakeFirstOrThrow()).payload) as SaleRecord;
+  }
   async function node() {
     const row = await hq.ctx.db.selectFrom('sync_nodes').selectAll().where('id', '=', credential.nodeId).executeTakeFirstOrThrow();
     return { id: row.id, storeId: row.store_id, outboxNodeId: row.outbox_node_id, lastSeq: row.last_seq };
@@ -378,10 +401,7 @@ describeEachDb('sync: store node pushes to HQ exactly once', (hqHandle) => {
 
 
   it("applies a push whose stock moves pass both databases' limits on bound values: 400 baskets of 14 lines", async () => {
-    const [code] = await storeCtx.db.selectFrom('sku_barcodes').select('barcode').orderBy('barcode').limit(1).execute();
-    const sold = await sell([code?.barcode ?? '']);
-    await sync.drain();
-    const template = JSON.parse((await storeCtx.db.selectFrom('outbox').select('payload').where('document_id', '=', sold.id).executeTakeFirstOrThrow()).payload) as SaleRecord;
+    const template = await soldAndPushed();
     const line = template.lines[0];
     if (!line) throw new Error('the sale has no line');
     // 5,600 moves of 12 values: past SQLite's 32,766 and PostgreSQL's 65,535 in one statement.
@@ -389,18 +409,7 @@ describeEachDb('sync: store node pushes to HQ exactly once', (hqHandle) => {
       const id = newId();
       return { ...template, id, receiptNo: `${template.receiptNo}-B${i}`, receiptToken: `${id}-t`, idempotencyKey: id, tenders: template.tenders.map((t) => ({ ...t, id: newId() })), lines: Array.from({ length: 14 }, (_y, k) => ({ ...line, lineNo: k + 1 })) };
     });
-    const seqName = `outbox:${storeCtx.nodeId}`;
-    // Earlier tests sent HQ events under seqs the store never used: the baskets follow both.
-    const start = Math.max((await storeCtx.db.selectFrom('sequences').select('last_value').where('name', '=', seqName).executeTakeFirstOrThrow()).last_value, (await node()).lastSeq);
-    await storeCtx.db.transaction().execute(async (tx) => {
-      for (let i = 0; i < baskets.length; i += 50) {
-        await tx
-          .insertInto('outbox')
-          .values(baskets.slice(i, i + 50).map((b, k) => ({ node_id: storeCtx.nodeId, seq: start + i + k + 1, event_id: newId(), type: 'sale.completed', document_id: b.id, payload: JSON.stringify(b), created_at: b.createdAt })))
-          .execute();
-      }
-      await tx.updateTable('sequences').set({ last_value: start + baskets.length }).where('name', '=', seqName).execute();
-    });
+    const start = await queueSales(baskets);
     const onHand = async () => (await hq.ctx.db.selectFrom('stock_balances').select('qty').where('store_id', '=', template.storeId).where('sku_id', '=', line.skuId).executeTakeFirstOrThrow()).qty;
     const before = await onHand();
     expect(await applyBatch(hq.ctx, await node(), await events(start + 1))).toEqual({ ackedSeq: start + 400, applied: 400, skipped: 0 });
@@ -408,6 +417,44 @@ describeEachDb('sync: store node pushes to HQ exactly once', (hqHandle) => {
     expect(await onHand()).toBe(before - 400 * 14 * line.qty);
     const moves = await hq.ctx.db.selectFrom('stock_moves').select((eb) => eb.fn.countAll<number>().as('n')).where('doc_id', 'in', baskets.map((b) => b.id)).executeTakeFirstOrThrow();
     expect(Number(moves.n)).toBe(5600);
+  });
+
+  it("a push read in slices arrives whole and in seq order, and leaves the till's commits durable", async () => {
+    const template = await soldAndPushed();
+    const copies = Array.from({ length: 130 }, (_x, i) => {
+      const id = newId();
+      return { ...template, id, receiptNo: `${template.receiptNo}-P${i}`, receiptToken: `${id}-t`, idempotencyKey: id, tenders: template.tenders.map((t) => ({ ...t, id: newId() })) };
+    });
+    const start = await queueSales(copies);
+    // 120 a push: slices of 50, 50 and 20, then the last 10.
+    const pusher = new StoreSync(storeCtx, { hqUrl, credential, dbKind: 'sqlite', batchSize: 120 });
+    try {
+      expect(await pusher.pushOnce()).toBe(120);
+      expect((await node()).lastSeq).toBe(start + 120);
+      expect((await pusher.status()).ackedSeq).toBe(start + 120);
+      // The acknowledgement is written without its own fsync; sales still commit with synchronous=FULL (2).
+      expect(Number(storeHandle.sqlite?.pragma('synchronous', { simple: true }))).toBe(2);
+      expect(await pusher.drain()).toBe(10);
+      const received = await hq.ctx.db.selectFrom('sync_received').select('document_id').where('node_id', '=', credential.nodeId).where('seq', '>', start).orderBy('seq').execute();
+      expect(received.map((r) => r.document_id)).toEqual(copies.map((c) => c.id));
+      const atHq = await hq.ctx.db.selectFrom('sales').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('total_fen').as('fen')]).where('id', 'in', copies.map((c) => c.id)).executeTakeFirstOrThrow();
+      expect([Number(atHq.n), Number(atHq.fen)]).toEqual([130, 130 * template.totalFen]);
+    } finally {
+      await pusher.stop();
+    }
+  });
+
+  it('a coupon two stores both accepted offline: the first use stands, the second sale is kept and flagged COUPON_USED_TWICE', async () => {
+    const used = (await events(1)).events.filter((e) => e.type === 'sale.completed').find((e) => (e.payload as SaleRecord).points?.couponId);
+    if (!used) throw new Error('no coupon sale to copy');
+    const sale = used.payload as SaleRecord;
+    const id = '0190dddd-0000-7000-8000-000000000001';
+    const again = { ...used, seq: (await node()).lastSeq + 1, eventId: id, documentId: id, payload: { ...sale, id, receiptNo: `${sale.receiptNo}-Y`, receiptToken: 'tok-y', idempotencyKey: 'idem-y', tenders: [] } };
+    expect(await applyBatch(hq.ctx, await node(), { outboxNodeId: storeCtx.nodeId, events: [again] })).toMatchObject({ applied: 1 });
+    const coupon = await hq.ctx.db.selectFrom('member_coupons').select(['status', 'used_sale_id']).where('id', '=', sale.points?.couponId ?? '').executeTakeFirstOrThrow();
+    expect(coupon).toEqual({ status: 'used', used_sale_id: sale.id });
+    const flagged = await hq.ctx.db.selectFrom('sync_exceptions').select(['code', 'doc_id']).where('code', '=', 'COUPON_USED_TWICE').execute();
+    expect(flagged).toEqual([{ code: 'COUPON_USED_TWICE', doc_id: id }]);
   });
 
   it('offline: the till keeps selling, warns after 30 minutes, caps points per member, and restricts returns after 24 hours', async () => {
