@@ -166,7 +166,7 @@ export function asBuffer(bytes: Uint8Array): Buffer {
  *
  * @example summariseBillColumns(wechatColumns) // { channel: 'wechat', count: 500000, grossFen: …, feeFen: …, refundFen: 0, netFen: … }
  */
-export function summariseBillColumns(bill: BillColumns): ChannelDay {
+export function summariseBillColumns(bill: Pick<BillColumns, 'channel' | 'count' | 'kind' | 'grossFen' | 'feeFen'>): ChannelDay {
   let count = 0;
   let grossFen = 0;
   let feeFen = 0;

@@ -2,13 +2,15 @@
 // is good), then store its lines and the file's hash in one transaction. The same file twice
 // changes nothing.
 import { createHash } from 'node:crypto';
+import { CompiledQuery, type Insertable } from 'kysely';
 import { AppError } from '../platform/errors';
 import { newId } from '../platform/ids';
-import { inTransaction } from '../platform/db/index';
+import { inTransaction, type Db } from '../platform/db/index';
+import type { ChannelLinesTable } from '../platform/db/schema';
 import type { Ctx } from '../platform/context';
 import { appendAudit } from '../audit/index';
-import { parseWechatBill } from './wechat-bill';
-import { parseAlipayBill } from './alipay-bill';
+import { readWechatBillColumns } from './wechat-bill';
+import { readAlipayBillColumns } from './alipay-bill';
 import { parseBankStatement, type BankStatementFormat } from './bank-statement';
 import type { BankCsvProfile } from './bank-csv';
 import { parseSettlementFile, type SettlementBatch } from './settlement-file';
@@ -39,35 +41,45 @@ export interface ImportResult {
   totals: { grossFen: number; feeFen: number; netFen: number };
 }
 
-type Parsed = { format: string; channelLines: ChannelLine[]; statements: BankStatement[]; settlements: SettlementBatch[]; merchants?: Map<string, number> };
+/** A file's channel lines by index: a big bill stays in its columns and each line is made as it is stored. */
+type ChannelLines = { count: number; lineAt(i: number): ChannelLine };
+type Parsed = { format: string; channelLines: ChannelLines; statements: BankStatement[]; settlements: SettlementBatch[]; merchants?: Map<string, number> };
+
+const NO_LINES: ChannelLines = { count: 0, lineAt: () => { throw new RangeError('no channel lines'); } };
+const listed = (lines: readonly ChannelLine[]): ChannelLines => ({ count: lines.length, lineAt: (i) => lines[i] as ChannelLine });
+/**
+ * Channel lines per insert statement: 2,000 × 15 values stays under SQLite's 32,766 bound
+ * parameters (and PostgreSQL's 65,535); fewer, larger statements cost less per line.
+ */
+const CHANNEL_LINES_PER_INSERT = 2_000;
 
 function parse(request: ImportRequest): Parsed {
   switch (request.source) {
     case 'wechat': {
-      const bill = parseWechatBill(request.bytes);
-      return { format: `wechat-${bill.layout}`, channelLines: bill.lines, statements: [], settlements: [], merchants: bill.merchants };
+      const bill = readWechatBillColumns(request.bytes);
+      return { format: `wechat-${bill.layout}`, channelLines: bill.columns, statements: [], settlements: [], merchants: bill.merchants };
     }
     case 'alipay': {
-      const bill = parseAlipayBill(request.bytes);
+      const bill = readAlipayBillColumns(request.bytes);
       // The account is stated once, in the header's #账号 line (line 2).
-      return { format: 'alipay-business-detail', channelLines: bill.lines, statements: [], settlements: [], merchants: new Map(bill.account === null ? [] : [[bill.account, 2]]) };
+      return { format: 'alipay-business-detail', channelLines: bill.columns, statements: [], settlements: [], merchants: new Map(bill.account === null ? [] : [[bill.account, 2]]) };
     }
     case 'aggregator': {
       const bill = parseAggregatorBill(request.bytes);
-      return { format: 'aggregator-bill-v1', channelLines: bill.lines, statements: [], settlements: [], merchants: bill.merchants };
+      return { format: 'aggregator-bill-v1', channelLines: listed(bill.lines), statements: [], settlements: [], merchants: bill.merchants };
     }
     case 'card': {
       const name = request.profile === 'chinaums' ? 'chinaums' : 'acquirer';
       const file = parseCardFile(request.bytes, CARD_FILE_PROFILES[name]);
-      return { format: `card-${name}`, channelLines: file.lines, statements: [], settlements: [], merchants: file.merchants };
+      return { format: `card-${name}`, channelLines: listed(file.lines), statements: [], settlements: [], merchants: file.merchants };
     }
     case 'bank': {
       const bankProfile = request.profile === 'acquirer' || request.profile === 'chinaums' ? undefined : request.profile;
       const statements = parseBankStatement(request.bytes, request.format ?? 'auto', bankProfile);
-      return { format: `bank-${request.format && request.format !== 'auto' ? request.format : 'auto'}`, channelLines: [], statements, settlements: [] };
+      return { format: `bank-${request.format && request.format !== 'auto' ? request.format : 'auto'}`, channelLines: NO_LINES, statements, settlements: [] };
     }
     case 'settlement': {
-      return { format: 'settlement-v1', channelLines: [], statements: [], settlements: parseSettlementFile(request.bytes) };
+      return { format: 'settlement-v1', channelLines: NO_LINES, statements: [], settlements: parseSettlementFile(request.bytes) };
     }
     default:
       throw new AppError('IMPORT_UNSUPPORTED', `Importing ${request.source} files is not available yet; WeChat, Alipay, settlement files and bank statements are.`, { status: 400 });
@@ -94,30 +106,13 @@ export async function importStatementFile(ctx: Ctx, request: ImportRequest): Pro
   if (earlier) return again(earlier);
   const fileId = newId();
   const bankLines = parsed.statements.flatMap((st) => st.lines.map((l) => ({ ...l, account: st.account })));
-  const lineCount = parsed.channelLines.length + bankLines.length + parsed.settlements.length;
+  const lineCount = parsed.channelLines.count + bankLines.length + parsed.settlements.length;
   await inTransaction(ctx.db, async (tx) => {
     await tx
       .insertInto('recon_files')
       .values({ id: fileId, source: request.source, format: parsed.format, file_name: request.fileName.slice(0, 200), sha256, line_count: lineCount, imported_at: ctx.clock.now().toISOString(), imported_by: ctx.actor?.userId ?? null })
       .execute();
-    const rows = parsed.channelLines.map((l) => ({
-      id: newId(),
-      file_id: fileId,
-      channel: l.channel,
-      channel_txn_id: l.channelTxnId,
-      merchant_order_no: l.merchantOrderNo,
-      refund_no: l.refundNo,
-      kind: l.kind,
-      gross_fen: l.grossFen,
-      fee_fen: l.feeFen,
-      fee_exact: l.feeExact,
-      net_fen: l.netFen,
-      time: l.time,
-      store_ref: l.store,
-      terminal: l.terminal,
-      line: l.line,
-    }));
-    for (let i = 0; i < rows.length; i += 500) await tx.insertInto('channel_lines').values(rows.slice(i, i + 500)).execute();
+    await insertChannelLines(tx, fileId, parsed.channelLines);
     const banks = bankLines.map((l) => ({
       id: newId(),
       file_id: fileId,
@@ -153,6 +148,37 @@ export async function importStatementFile(ctx: Ctx, request: ImportRequest): Pro
   return { fileId, alreadyImported: false, format: parsed.format, lines: lineCount, totals: await totalsOf(ctx, fileId) };
 }
 
+/** channel_lines' columns in the order `insertChannelLines` gives each row's values. */
+const CHANNEL_LINE_COLUMNS = ['id', 'file_id', 'channel', 'channel_txn_id', 'merchant_order_no', 'refund_no', 'kind', 'gross_fen', 'fee_fen', 'fee_exact', 'net_fen', 'time', 'store_ref', 'terminal', 'line'] as const;
+
+/**
+ * Stores a file's channel lines, a statement of up to CHANNEL_LINES_PER_INSERT rows at a time.
+ * The statement's text is compiled once per row count (by Kysely, so each database gets its own
+ * placeholders) and then run with each batch's values: no query built per batch, and on SQLite
+ * the same prepared statement every time (db/index.ts keeps them by text).
+ */
+async function insertChannelLines(tx: Db, fileId: string, lines: ChannelLines): Promise<void> {
+  const texts = new Map<number, string>();
+  const textFor = (rows: number): string => {
+    let text = texts.get(rows);
+    if (text === undefined) {
+      const row = Object.fromEntries(CHANNEL_LINE_COLUMNS.map((c) => [c, null])) as unknown as Insertable<ChannelLinesTable>;
+      text = tx.insertInto('channel_lines').values(Array.from({ length: rows }, () => row)).compile().sql;
+      texts.set(rows, text);
+    }
+    return text;
+  };
+  for (let i = 0; i < lines.count; i += CHANNEL_LINES_PER_INSERT) {
+    const rows = Math.min(CHANNEL_LINES_PER_INSERT, lines.count - i);
+    const values: unknown[] = [];
+    for (let k = i; k < i + rows; k++) {
+      const l = lines.lineAt(k);
+      values.push(newId(), fileId, l.channel, l.channelTxnId, l.merchantOrderNo, l.refundNo, l.kind, l.grossFen, l.feeFen, l.feeExact, l.netFen, l.time, l.store, l.terminal, l.line);
+    }
+    await tx.executeQuery(CompiledQuery.raw(textFor(rows), values));
+  }
+}
+
 /**
  * Refuses a bill of another merchant account or another business date (a file mixed up on the way,
  * or a provider answering for the wrong day), naming the first line that shows it.
@@ -171,7 +197,11 @@ function checkExpected(request: ImportRequest, parsed: Parsed, expect: NonNullab
   }
   if (expect.date !== undefined) {
     // Providers' times are Beijing wall time (+08:00), so the date is the time's first ten characters.
-    const other = parsed.channelLines.find((l) => !l.time.startsWith(expect.date ?? ''));
+    let other: ChannelLine | undefined;
+    for (let i = 0; i < parsed.channelLines.count && !other; i++) {
+      const l = parsed.channelLines.lineAt(i);
+      if (!l.time.startsWith(expect.date)) other = l;
+    }
     if (other) {
       throw new AppError('BILL_WRONG_DATE', `Line ${other.line} of ${name}: the line is dated ${other.time.slice(0, 10)}, but the bill should be for ${expect.date}. It is another day's bill; nothing was imported.`, { status: 422, details: { line: other.line, expected: expect.date, actual: other.time.slice(0, 10) } });
     }

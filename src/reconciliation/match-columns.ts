@@ -21,6 +21,9 @@ export interface TenderColumns {
   tenderAt(i: number): PosTender;
 }
 
+/** What layer 1 reads of a bill's columns: a file's (BillColumns) or lines read back from the database. */
+export type BillLineColumns = Pick<BillColumns, 'channel' | 'count' | 'kind' | 'grossFen' | 'feeFen' | 'orders'> & { lineAt(i: number): BillLine };
+
 /**
  * Tenders held as objects (e.g. read from the database) as columns.
  *
@@ -56,7 +59,7 @@ export function tenderColumns(tenders: readonly PosTender[]): TenderColumns {
  */
 export function matchChannelColumns(
   tenders: TenderColumns,
-  bills: readonly BillColumns[],
+  bills: readonly BillLineColumns[],
   billedChannels: ReadonlySet<string>,
   expectedFee: (channel: string, grossFen: number) => number | undefined = () => undefined,
 ): MatchResult {
@@ -76,7 +79,7 @@ export function matchChannelColumns(
   const table = new Int32Array(size * 2);
   const channelNames = bills.map((b) => b.channel);
   for (let k = 0, g = 0; k < bills.length; k++) {
-    const bill = bills[k] as BillColumns;
+    const bill = bills[k] as BillLineColumns;
     offset[k] = g;
     const { orders } = bill;
     for (let i = 0; i < bill.count; i++, g++) {
@@ -96,7 +99,7 @@ export function matchChannelColumns(
           break;
         }
         const held = Math.abs(entry) - 1;
-        const other = bills[billOf[held] as number] as BillColumns;
+        const other = bills[billOf[held] as number] as BillLineColumns;
         if (table[slot * 2 + 1] === (hash | 0) && other.channel === bill.channel && other.orders.sameKey(held - (offset[billOf[held] as number] as number), orders, i)) {
           next[tail[held] as number] = g;
           tail[held] = g;
@@ -109,7 +112,7 @@ export function matchChannelColumns(
 
   const lineOf = (g: number): BillLine => {
     const k = billOf[g] as number;
-    return (bills[k] as BillColumns).lineAt(g - (offset[k] as number));
+    return (bills[k] as BillLineColumns).lineAt(g - (offset[k] as number));
   };
   const chain = (g: number): BillLine[] => {
     const found: BillLine[] = [];
@@ -137,7 +140,7 @@ export function matchChannelColumns(
         if (table[slot * 2 + 1] !== (hash | 0)) continue;
         const held = Math.abs(entry) - 1;
         const k = billOf[held] as number;
-        const bill = bills[k] as BillColumns;
+        const bill = bills[k] as BillLineColumns;
         if (bill.channel === channel && bill.orders.sameKey(held - (offset[k] as number), orders, j)) {
           found = held;
           single = entry > 0;

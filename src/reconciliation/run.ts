@@ -5,10 +5,13 @@
 import { AppError } from '../platform/errors';
 import { feeAtRate } from './amounts';
 import type { Ctx } from '../platform/context';
-import { matchCardLines, matchCardRefunds, matchChannelLines, matchRefunds, type BillLine, type ExceptionCode, type PosTender, type ReconException } from './match';
+import { matchCardLines, matchCardRefunds, matchRefunds, type ExceptionCode, type ReconException } from './match';
+import { matchChannelColumns } from './match-columns';
+import { summariseBillColumns } from './bill-columns';
+import { eachRow, readLineColumns, readTenderColumns } from './run-columns';
 import { chainReconSettings } from './settings';
 import { CASH_DEPOSIT_WINDOW_DAYS, matchCashDeposits, type CashDepositException } from './match-cash';
-import { addDays, BANK_WINDOW_DAYS, matchBankCredits, matchSettlements, payingCredits, summariseBillLines, type BankException, type ChannelDay, type SettlementException, type SettlementRow } from './match-settlement';
+import { addDays, BANK_WINDOW_DAYS, matchBankCredits, matchSettlements, payingCredits, type BankException, type ChannelDay, type SettlementException, type SettlementRow } from './match-settlement';
 
 export interface LayerSummary {
   matched: number;
@@ -164,41 +167,30 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
     .where('return_refunds.updated_at', '>=', `${addDays(date, -1)}T16:00:00.000Z`)
     .where('return_refunds.updated_at', '<', `${date}T16:00:00.000Z`);
   if (storeList) crq = crq.where('return_refunds.store_id', 'in', storeList);
-  const [tenderRows, cardRows, refundRows, cardRefundRows, lineRows, stores] = await Promise.all([
-    tq.execute(),
-    cq.execute(),
-    rq.execute(),
-    crq.execute(),
-    // The day's lines and the next day's (a refund billed after midnight, 日切).
-    ctx.db
-      .selectFrom('channel_lines')
+  // The big two (a million tenders and lines a day) are read as columns, one after the other.
+  const tenders = await readTenderColumns(eachRow(ctx.db, tq), (method) => CHANNEL_OF_METHOD[method] ?? method);
+  const { bills, lines } = await readLineColumns(
+    eachRow(
+      ctx.db,
+      // The day's lines and the next day's (a refund billed after midnight, 日切).
+      ctx.db
+        .selectFrom('channel_lines')
       .innerJoin('recon_files', 'recon_files.id', 'channel_lines.file_id')
       .select(['channel_lines.file_id', 'channel_lines.channel', 'channel_lines.channel_txn_id', 'channel_lines.merchant_order_no', 'channel_lines.refund_no', 'channel_lines.kind', 'channel_lines.gross_fen', 'channel_lines.fee_fen', 'channel_lines.line', 'channel_lines.time'])
       .where('channel_lines.time', '>=', date)
       .where('channel_lines.time', '<', addDays(date, 2))
-      .orderBy('recon_files.imported_at')
-      .orderBy('channel_lines.line')
-      .execute(),
-    ctx.db.selectFrom('stores').select(['id', 'code']).execute(),
-  ]);
-  const tenders: PosTender[] = tenderRows.map((r) => ({ channel: CHANNEL_OF_METHOD[r.method] ?? r.method, merchantOrderNo: r.merchantOrderNo ?? '', amountFen: r.amountFen, saleId: r.saleId, receiptNo: r.receiptNo, storeId: r.storeId }));
-  const lines = newestFileRows(lineRows, (l) => `${l.channel}|${l.channel_txn_id}|${l.kind}|${l.refund_no ?? ''}`).map((l) => ({
-    channel: l.channel,
-    merchantOrderNo: l.merchant_order_no,
-    refundNo: l.refund_no,
-    kind: l.kind as BillLine['kind'],
-    grossFen: Number(l.gross_fen),
-    feeFen: Number(l.fee_fen),
-    line: l.line,
-    channelTxnId: l.channel_txn_id,
-    time: l.time,
-    onDate: l.time.startsWith(date),
-  }));
+        .orderBy('recon_files.imported_at')
+        .orderBy('channel_lines.line'),
+    ),
+    date,
+  );
+  const [cardRows, refundRows, cardRefundRows, stores] = await Promise.all([cq.execute(), rq.execute(), crq.execute(), ctx.db.selectFrom('stores').select(['id', 'code']).execute()]);
+  // Refund and card lines of the day (the rest of the day's lines are in `bills`).
   const dayLines = lines.filter((l) => l.onDate);
-  const billed = new Set(dayLines.map((l) => l.channel));
+  const billed = new Set(bills.map((b) => b.channel));
   const rates = input.feeRates ?? DEFAULT_FEE_RATES;
   const contract = new Map(Object.entries(rates).map(([channel, rate]) => [channel, feeAtRate(rate)]));
-  const sales = matchChannelLines(tenders, dayLines, billed, (channel, grossFen) => contract.get(channel)?.(grossFen));
+  const sales = matchChannelColumns(tenders, bills, billed, (channel, grossFen) => contract.get(channel)?.(grossFen));
   const cards = matchCardLines(
     cardRows.map((r) => ({ reference: r.reference ?? '', amountFen: Number(r.amountFen), time: r.time, saleId: r.saleId, receiptNo: r.receiptNo, storeId: r.storeId })),
     dayLines.filter((l) => l.channel === 'card'),
@@ -236,7 +228,8 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
     knownCardRefunds.map((k) => ({ reference: k.reference ?? '', time: k.time })),
   );
 
-  const money = storeList ? null : await moneyLayers(ctx, date, today, dayLines, input.cashDepositWords ?? (await chainReconSettings(ctx)).cashDepositWords);
+  const days = new Map(bills.map((b) => [b.channel, summariseBillColumns(b)]));
+  const money = storeList ? null : await moneyLayers(ctx, date, today, days, input.cashDepositWords ?? (await chainReconSettings(ctx)).cashDepositWords);
   const cash = await cashExceptions(ctx, date, storeList);
 
   const exceptions: RunException[] = [
@@ -296,7 +289,7 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
 }
 
 /** Layers 2 and 3 for the date, over the imported settlements and bank credits of its windows. */
-async function moneyLayers(ctx: Ctx, date: string, today: string, dayLines: ReadonlyArray<{ channel: string; kind: string; grossFen: number; feeFen: number }>, cashDepositWords?: readonly string[]) {
+async function moneyLayers(ctx: Ctx, date: string, today: string, days: ReadonlyMap<string, ChannelDay>, cashDepositWords?: readonly string[]) {
   const [settlementRows, bankRows, depositRows] = await Promise.all([
     ctx.db
       .selectFrom('settlements')
@@ -348,7 +341,7 @@ async function moneyLayers(ctx: Ctx, date: string, today: string, dayLines: Read
     line: b.line,
   }));
   const settlementCredits = credits.filter((c) => c.valueDate >= addDays(date, 1 - BANK_WINDOW_DAYS) && c.valueDate <= addDays(date, BANK_WINDOW_DAYS));
-  const settlement = matchSettlements(summariseBillLines(dayLines), settlements, { date, today });
+  const settlement = matchSettlements(days, settlements, { date, today });
   const bank = matchBankCredits(settlements, settlementCredits, { date, today });
   const { paid } = payingCredits(settlements, settlementCredits, date);
   const deposits = matchCashDeposits(
@@ -359,7 +352,6 @@ async function moneyLayers(ctx: Ctx, date: string, today: string, dayLines: Read
   );
   // Per channel for the store × channel view: batches on time or settled, and those still awaited.
   const byChannel: Record<string, { matched: number; pending: number }> = {};
-  const days = summariseBillLines(dayLines);
   for (const channel of new Set([...days.keys(), ...settlements.filter((s) => s.businessDate === date).map((s) => s.channel)])) {
     const has = settlements.some((s) => s.channel === channel && s.businessDate === date);
     const missing = settlement.exceptions.some((e) => e.channel === channel);

@@ -1,0 +1,231 @@
+// A day's wallet tenders and bill lines read back from the database as columns (see
+// bill-columns.ts) for layer 1: typed arrays and one block of bytes instead of a million objects
+// kept alive through the run. On SQLite the rows are streamed, so each row object lives only
+// while it is copied; the PostgreSQL dialect here has no cursor, so its rows arrive at once.
+import { SqliteAdapter } from 'kysely';
+import type { Db } from '../platform/db/index';
+import { AppError } from '../platform/errors';
+import { KIND_NAMES, KIND_REFUND, KeyColumn } from './bill-columns';
+import type { BillLineColumns, TenderColumns } from './match-columns';
+import type { BillLine, PosTender } from './match';
+
+/**
+ * The rows of a query one at a time: streamed where the driver can.
+ *
+ * @example for await (const row of eachRow(ctx.db, query)) count += 1;
+ */
+export async function* eachRow<R>(db: Db, query: { stream(): AsyncIterableIterator<R>; execute(): Promise<R[]> }): AsyncGenerator<R> {
+  if (db.getExecutor().adapter instanceof SqliteAdapter) yield* query.stream();
+  else yield* await query.execute();
+}
+
+/** Strings appended into one growing block of UTF-8 bytes, each kept as a range (null as no range). */
+class TextBlock {
+  bytes = Buffer.allocUnsafe(1 << 16);
+  private size = 0;
+  readonly start: number[] = [];
+  readonly end: number[] = [];
+
+  push(text: string | null): void {
+    if (text === null) {
+      this.start.push(-1);
+      this.end.push(-1);
+      return;
+    }
+    if (this.size + text.length * 3 > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.size + text.length * 3));
+      this.bytes.copy(grown, 0, 0, this.size);
+      this.bytes = grown;
+    }
+    this.start.push(this.size);
+    this.size += this.bytes.write(text, this.size, 'utf8');
+    this.end.push(this.size);
+  }
+
+  at(i: number): string | null {
+    const e = this.end[i] as number;
+    return e < 0 ? null : this.bytes.toString('utf8', this.start[i] as number, e);
+  }
+
+  /** Rows `rows` (all when omitted) as keys: an ASCII key stays a byte range, another becomes a string; null or '' is no key. */
+  keys(rows?: ArrayLike<number>): KeyColumn {
+    const count = rows ? rows.length : this.start.length;
+    const column = new KeyColumn(this.bytes, count);
+    for (let k = 0; k < count; k++) {
+      const i = rows ? (rows[k] as number) : k;
+      const s = this.start[i] as number;
+      const e = this.end[i] as number;
+      if (e <= s) column.setBytes(k, 0, 0);
+      else if (!column.setBytes(k, s, e)) column.setText(k, this.bytes.toString('utf8', s, e));
+    }
+    return column;
+  }
+}
+
+/** The index of `name` in `names`, added when new (a handful of channels, stores, files). */
+function indexIn(names: string[], known: Map<string, number>, name: string): number {
+  let at = known.get(name);
+  if (at === undefined) {
+    at = names.push(name) - 1;
+    known.set(name, at);
+  }
+  return at;
+}
+
+/** A POS wallet tender row as runReconciliation selects it. */
+export interface TenderRow {
+  method: string;
+  merchantOrderNo: string | null;
+  amountFen: number;
+  saleId: string;
+  receiptNo: string;
+  storeId: string;
+}
+
+/**
+ * Tender rows as columns for `matchChannelColumns`, each method named by the channel whose bill
+ * it appears on.
+ *
+ * @example const tenders = await readTenderColumns(eachRow(ctx.db, query), (method) => channelOf[method] ?? method)
+ */
+export async function readTenderColumns(rows: AsyncIterable<TenderRow>, channelOf: (method: string) => string): Promise<TenderColumns> {
+  const channels: string[] = [];
+  const knownChannels = new Map<string, number>();
+  const stores: string[] = [];
+  const knownStores = new Map<string, number>();
+  const channel: number[] = [];
+  const store: number[] = [];
+  const amounts: number[] = [];
+  const orders = new TextBlock();
+  const sales = new TextBlock();
+  const receipts = new TextBlock();
+  for await (const r of rows) {
+    channel.push(indexIn(channels, knownChannels, channelOf(r.method)));
+    store.push(indexIn(stores, knownStores, r.storeId));
+    amounts.push(Number(r.amountFen));
+    orders.push(r.merchantOrderNo ?? '');
+    sales.push(r.saleId);
+    receipts.push(r.receiptNo);
+  }
+  const amountFen = Float64Array.from(amounts);
+  const storeOf = Uint32Array.from(store);
+  const channelOfRow = Uint8Array.from(channel);
+  const tenderAt = (i: number): PosTender => ({
+    channel: channels[channelOfRow[i] as number] as string,
+    merchantOrderNo: orders.at(i) ?? '',
+    amountFen: amountFen[i] as number,
+    saleId: sales.at(i) ?? '',
+    receiptNo: receipts.at(i) ?? '',
+    storeId: stores[storeOf[i] as number],
+  });
+  return { count: amounts.length, channels, channel: channelOfRow, orders: orders.keys(), amountFen, stores, store: storeOf, tenderAt };
+}
+
+/** A channel_lines row as runReconciliation selects it (oldest file first, then by line). */
+export interface LineRow {
+  file_id: string;
+  channel: string;
+  channel_txn_id: string;
+  merchant_order_no: string | null;
+  refund_no: string | null;
+  kind: string;
+  gross_fen: number;
+  fee_fen: number;
+  line: number;
+  time: string;
+}
+
+/** A line as the refund and card layers read it. */
+export type ReadLine = BillLine & { channelTxnId: string; refundNo: string | null; feeFen: number; time: string; onDate: boolean };
+
+export interface LinesRead {
+  /** The day's lines per channel (in the order the channels first appear), for layer 1 and the day's totals. */
+  bills: BillLineColumns[];
+  /** Refund and card lines of the day and the next (a refund billed after midnight, 日切). */
+  lines: ReadLine[];
+}
+
+/**
+ * Bill lines of `date` and the next day as columns. A file re-exported later repeats lines already
+ * imported: for each line (channel, transaction, kind, refund number) the rows of the newest file
+ * count, so a line written twice in one file stays twice.
+ *
+ * @example const { bills, lines } = await readLineColumns(eachRow(ctx.db, query), '2026-11-29')
+ */
+export async function readLineColumns(rows: AsyncIterable<LineRow>, date: string): Promise<LinesRead> {
+  const files: string[] = [];
+  const knownFiles = new Map<string, number>();
+  const channels: string[] = [];
+  const knownChannels = new Map<string, number>();
+  const file: number[] = [];
+  const channel: number[] = [];
+  const kind: number[] = [];
+  const gross: number[] = [];
+  const fee: number[] = [];
+  const lineNo: number[] = [];
+  const onDate: boolean[] = [];
+  const orders = new TextBlock();
+  const txns = new TextBlock();
+  const refunds = new TextBlock();
+  /** Refund and card lines, as objects from the start (few). */
+  const objects: Array<[number, ReadLine]> = [];
+  /** The first file of each channel, and whether another file has lines of it. */
+  const firstFile: number[] = [];
+  const severalFiles: boolean[] = [];
+  for await (const r of rows) {
+    const i = file.length;
+    const f = indexIn(files, knownFiles, r.file_id);
+    const c = indexIn(channels, knownChannels, r.channel);
+    if (firstFile[c] === undefined) firstFile[c] = f;
+    else if (firstFile[c] !== f) severalFiles[c] = true;
+    const k = KIND_NAMES.indexOf(r.kind as BillLine['kind']);
+    if (k < 0) throw new AppError('INTERNAL', `Line ${r.line} of imported file ${r.file_id} has the unknown kind "${r.kind}".`);
+    const day = r.time.startsWith(date);
+    file.push(f);
+    channel.push(c);
+    kind.push(k);
+    gross.push(Number(r.gross_fen));
+    fee.push(Number(r.fee_fen));
+    lineNo.push(r.line);
+    onDate.push(day);
+    orders.push(r.merchant_order_no);
+    txns.push(r.channel_txn_id);
+    refunds.push(r.refund_no);
+    if (k === KIND_REFUND || r.channel === 'card') {
+      objects.push([i, { channel: r.channel, merchantOrderNo: r.merchant_order_no, refundNo: r.refund_no, kind: r.kind as BillLine['kind'], grossFen: Number(r.gross_fen), feeFen: Number(r.fee_fen), line: r.line, channelTxnId: r.channel_txn_id, time: r.time, onDate: day }]);
+    }
+  }
+  const count = file.length;
+  // Only a channel with lines from several files can have lines repeated by a later one.
+  const keep = new Uint8Array(count).fill(1);
+  if (severalFiles.some(Boolean)) {
+    const byKey = new Map<string, { file: number; rows: number[] }>();
+    for (let i = 0; i < count; i++) {
+      const c = channel[i] as number;
+      if (!severalFiles[c]) continue;
+      const key = `${channels[c]}|${txns.at(i)}|${KIND_NAMES[kind[i] as number]}|${refunds.at(i) ?? ''}`;
+      const held = byKey.get(key);
+      if (held && held.file === file[i]) held.rows.push(i);
+      else {
+        for (const r of held?.rows ?? []) keep[r] = 0;
+        byKey.set(key, { file: file[i] as number, rows: [i] });
+      }
+    }
+  }
+  const bills: BillLineColumns[] = [];
+  for (let c = 0; c < channels.length; c++) {
+    const rowsOf: number[] = [];
+    for (let i = 0; i < count; i++) if (channel[i] === c && keep[i] && onDate[i]) rowsOf.push(i);
+    if (rowsOf.length === 0) continue;
+    const name = channels[c] as string;
+    const billKind = Uint8Array.from(rowsOf, (i) => kind[i] as number);
+    const grossFen = Float64Array.from(rowsOf, (i) => gross[i] as number);
+    const feeFen = Float64Array.from(rowsOf, (i) => fee[i] as number);
+    const lineAt = (j: number): BillLine => {
+      const i = rowsOf[j] as number;
+      return { channel: name, merchantOrderNo: orders.at(i), refundNo: refunds.at(i), kind: KIND_NAMES[kind[i] as number] as BillLine['kind'], grossFen: gross[i] as number, feeFen: fee[i] as number, line: lineNo[i] as number };
+    };
+    bills.push({ channel: name, count: rowsOf.length, kind: billKind, grossFen, feeFen, orders: orders.keys(rowsOf), lineAt });
+  }
+  return { bills, lines: objects.filter(([i]) => keep[i]).map(([, l]) => l) };
+}
