@@ -49,9 +49,15 @@ describe.skipIf(chromiumMissing())('browser: a member’s detail and the rules e
     await page.getByTestId('member-detail-tab-messages').click();
     await expect(page.getByTestId('member-messages').textContent()).resolves.toContain('电子小票');
 
-    // 银卡 from ¥2,000.00 to ¥1,500.00.
+    // The rules are the chain's: the store manager sees them read-only; HQ's admin edits them.
     await page.getByTestId('member-detail-back').click();
     await page.getByTestId('members-tab-rules').click();
+    await expect(page.getByTestId('tier-min-spend-1').isDisabled()).resolves.toBe(true);
+    await expect(page.getByTestId('members-rules-save').count()).resolves.toBe(0);
+    await signInAtBackOffice(page, url, 'admin');
+    await page.getByTestId('admin-nav').getByText('会员').click();
+    await page.getByTestId('members-tab-rules').click();
+    // 银卡 from ¥2,000.00 to ¥1,500.00.
     await expect(page.getByTestId('tier-name-1').inputValue()).resolves.toBe('银卡会员');
     await expect(page.getByTestId('tier-min-spend-1').inputValue()).resolves.toBe('2000.00');
     await page.getByTestId('tier-min-spend-1').fill('1500');

@@ -1,4 +1,4 @@
-// Browser test of the points rewards editor in the back office: the store manager sees the demo's
+// Browser test of the points rewards editor in the back office: HQ's admin sees the demo's
 // gifts and coupon offers, adds a points + cash gift (its product found by searching the catalog)
 // and a ¥50 coupon, saves, reloads and finds both kept in fen; a cash part with three decimals is
 // refused at its field before anything is sent, and an offer code listed twice is refused by the
@@ -36,7 +36,7 @@ describe.skipIf(chromiumMissing())('browser: gifts and coupon offers for points'
     if (!product) throw new Error('the demo catalog has no piece product that is not a gift yet');
 
     const page = await env.browser().newPage({ viewport: { width: 1400, height: 900 } });
-    await signInAtBackOffice(page, env.server().url, 'manager');
+    await signInAtBackOffice(page, env.server().url, 'admin');
     await openEditor(page);
 
     // The demo's lists, amounts in yuan.

@@ -93,15 +93,18 @@ describeEachDb('members in the back office: list, detail (progress, ledger, purc
     ]);
   });
 
-  it('the rules editor’s save: a manager may change a tier threshold; a bad value names its field; a cashier may not', async () => {
+  it('the rules editor’s save: HQ’s admin may change a tier threshold; a bad value names its field; a store manager and a cashier may not', async () => {
+    const admin = await t.login('admin');
     const config = (await call({ method: 'GET', url: '/api/v1/members-config' })).json() as MembersConfig;
     const tiers = config.tiers.map((tier) => (tier.code === 'silver' ? { ...tier, minSpendFen: 150_000 } : tier));
-    const saved = await call({ method: 'PUT', url: '/api/v1/members-config', payload: { ...config, tiers } });
+    const byManager = await call({ method: 'PUT', url: '/api/v1/members-config', payload: { ...config, tiers } });
+    expect(byManager.statusCode).toBe(403);
+    const saved = await call({ method: 'PUT', url: '/api/v1/members-config', token: admin, payload: { ...config, tiers } });
     expect(saved.statusCode, saved.body).toBe(200);
     expect(((await call({ method: 'GET', url: '/api/v1/members-config' })).json() as MembersConfig).tiers[1]?.minSpendFen).toBe(150_000);
     const progress = (await call({ method: 'GET', url: `/api/v1/members/${member.id}/progress` })).json() as { nextTier: { missingFen: number } };
     expect(progress.nextTier.missingFen).toBe(140_020);
-    const bad = await call({ method: 'PUT', url: '/api/v1/members-config', payload: { ...config, tiers: config.tiers.map((tier) => (tier.code === 'gold' ? { ...tier, minSpendFen: 100 } : tier)) } });
+    const bad = await call({ method: 'PUT', url: '/api/v1/members-config', token: admin, payload: { ...config, tiers: config.tiers.map((tier) => (tier.code === 'gold' ? { ...tier, minSpendFen: 100 } : tier)) } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'tiers.2.minSpendFen' } });
     expect((await call({ method: 'PUT', url: '/api/v1/members-config', token: cashier, payload: config })).statusCode).toBe(403);

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { actorOf, requireAuth, type TpApp } from '../platform/http/server';
 import { findStoreByCode } from '../platform/stores/service';
+import { requirePermission } from '../platform/auth/permissions';
 import { resolveTill } from '../checkout/index';
 import { membersConfig, membersConfigSchema, saveMembersConfig } from './config';
 import { anonymiseMember, exportMember, findMemberByPhone, getMember, memberQrCode, portalView, registerMember } from './service';
@@ -29,6 +30,8 @@ const MemberOut = z.object({
 });
 const IdParams = z.object({ id: z.string().max(64) });
 const PageQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20), offset: z.coerce.number().int().min(0).default(0) });
+
+const CHAIN = { storeId: '*', regionId: null };
 
 export async function membersRoutes(app: TpApp): Promise<void> {
   app.post(
@@ -195,7 +198,14 @@ export async function membersRoutes(app: TpApp): Promise<void> {
   });
 
   app.get('/members-config', { preHandler: requireAuth(), schema: { tags, response: { 200: membersConfigSchema } } }, (req) => membersConfig(req.ctx));
-  app.put('/members-config', { preHandler: requireAuth('members.manage'), schema: { tags, body: z.unknown(), response: { 200: membersConfigSchema } } }, (req) => saveMembersConfig(req.ctx, req.body));
+  // Tiers, points rules, gifts, coupon offers and message templates are the chain's: a chain-wide grant edits them.
+  app.put('/members-config', { preHandler: requireAuth('members.manage'), schema: { tags, body: z.unknown(), response: { 200: membersConfigSchema } } }, (req) => {
+    requirePermission(actorOf(req), 'members.manage', CHAIN);
+    return saveMembersConfig(req.ctx, req.body);
+  });
   app.get('/members-config/wechat', { preHandler: requireAuth('members.manage'), schema: { tags, summary: 'The WeChat subscription-message template per message kind', response: { 200: wechatSubscribeSettingsSchema } } }, (req) => wechatSubscribeSettings(req.ctx));
-  app.put('/members-config/wechat', { preHandler: requireAuth('members.manage'), schema: { tags, body: z.unknown(), response: { 200: wechatSubscribeSettingsSchema } } }, (req) => saveWechatSubscribeSettings(req.ctx, req.body));
+  app.put('/members-config/wechat', { preHandler: requireAuth('members.manage'), schema: { tags, body: z.unknown(), response: { 200: wechatSubscribeSettingsSchema } } }, (req) => {
+    requirePermission(actorOf(req), 'members.manage', CHAIN);
+    return saveWechatSubscribeSettings(req.ctx, req.body);
+  });
 }

@@ -87,9 +87,9 @@ describeEachDb('members on WeChat: binding from the portal, subscription message
     expect((inbox.json() as { wechat: Array<{ data: Record<string, { value: string }> }> }).wechat.map((w) => w.data.number2?.value)).toEqual(['49']);
   });
 
-  it('template ids are settings a manager keeps; a malformed id is refused naming the kind', async () => {
-    const manager = await t.login('manager');
-    const headers = { authorization: `Bearer ${manager}` };
+  it('template ids are chain settings HQ’s admin keeps; a malformed id is refused naming the kind', async () => {
+    const admin = await t.login('admin');
+    const headers = { authorization: `Bearer ${admin}` };
     const current = (await t.tp.app.inject({ method: 'GET', url: '/api/v1/members-config/wechat', headers })).json() as { templates: Record<string, string> };
     expect(current.templates.points_earned).toBe(DEMO_WECHAT_TEMPLATES.points_earned.id);
     const bad = await t.tp.app.inject({ method: 'PUT', url: '/api/v1/members-config/wechat', headers, payload: { ...current, templates: { ...current.templates, e_receipt: 'not a template id!' } } });
@@ -97,6 +97,8 @@ describeEachDb('members on WeChat: binding from the portal, subscription message
     expect(bad.json()).toMatchObject({ code: 'VALIDATION_FAILED', detail: expect.stringContaining('templates.e_receipt') });
     const cashier = await t.openTill('cashier2', 'T02');
     expect((await t.tp.app.inject({ method: 'PUT', url: '/api/v1/members-config/wechat', headers: { authorization: `Bearer ${cashier}` }, payload: current })).statusCode).toBe(403);
+    const manager = await t.login('manager');
+    expect((await t.tp.app.inject({ method: 'PUT', url: '/api/v1/members-config/wechat', headers: { authorization: `Bearer ${manager}` }, payload: current })).statusCode).toBe(403);
   });
 
   it('the demo’s stand-in for wx.login hands out a code the portal binds with', async () => {

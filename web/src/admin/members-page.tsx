@@ -21,6 +21,8 @@ export function MembersPage({ me }: { me: Me }) {
   const [config, setConfig] = useState<MembersConfig | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const manager = me.permissions.includes('members.manage');
+  // The rules are the chain's (the server asks for a chain-wide grant); a store's manager reads them.
+  const editsRules = manager && me.grants.some((g) => g.scopeKind === 'all');
   const [tab, setTab] = useState(manager ? 'list' : 'find');
   const [member, setMember] = useState<Member | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
@@ -54,8 +56,8 @@ export function MembersPage({ me }: { me: Me }) {
               />
             ),
           },
-          { key: 'rules', label: <span data-testid="members-tab-rules">{t('members.admin.tabs.rules')}</span>, children: <MembersRules config={config} canEdit={manager} onSaved={setConfig} /> },
-          { key: 'rewards', label: <span data-testid="members-tab-rewards">{t('members.admin.tabs.rewards')}</span>, children: <MembersRewards config={config} canEdit={manager} onSaved={setConfig} /> },
+          { key: 'rules', label: <span data-testid="members-tab-rules">{t('members.admin.tabs.rules')}</span>, children: <MembersRules config={config} canEdit={editsRules} onSaved={setConfig} /> },
+          { key: 'rewards', label: <span data-testid="members-tab-rewards">{t('members.admin.tabs.rewards')}</span>, children: <MembersRewards config={config} canEdit={editsRules} onSaved={setConfig} /> },
         ]}
       />
     </>
