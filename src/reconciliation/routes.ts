@@ -7,13 +7,13 @@ import { importStatementFile } from './import';
 import { runReconciliation } from './run';
 import { assignException, getException, noteException, recordReconciliation, resolveException, withWorkflow, writeOffException } from './exceptions';
 import { actorOf } from '../platform/http/server';
-import { storeFilter } from '../platform/auth/permissions';
+import { requirePermission, storeFilter } from '../platform/auth/permissions';
 import type { FastifyRequest } from 'fastify';
 import { exceptionsCsv, exceptionsXlsx } from './export';
 import { addDays } from './match-settlement';
 import { recordCashDeposit } from './cash-deposits';
 import { assertFetchAt, chainReconSettings, saveChainReconSettings, saveStoreReconSettings, storeReconSettings } from './settings';
-import { findStoreByCode } from '../platform/stores/service';
+import { findStoreByCode, scopeOf } from '../platform/stores/service';
 
 const FILE_LIMIT_BYTES = 200 * 1024 * 1024;
 
@@ -184,6 +184,9 @@ export async function reconciliationRoutes(app: TpApp): Promise<void> {
     },
     async (req) => {
       const store = await findStoreByCode(req.ctx, req.body.store);
+      // A store's fetch time is that store's; the deposit words apply to every store's statement.
+      requirePermission(actorOf(req), 'recon.manage', scopeOf(store));
+      if (req.body.cashDepositWords) requirePermission(actorOf(req), 'recon.manage', { storeId: '*', regionId: null });
       if (req.body.fetchAt !== undefined) assertFetchAt(req.body.fetchAt);
       const chain = req.body.cashDepositWords ? await saveChainReconSettings(req.ctx, { cashDepositWords: req.body.cashDepositWords }) : await chainReconSettings(req.ctx);
       const own = req.body.fetchAt ? await saveStoreReconSettings(req.ctx, store.id, { fetchAt: req.body.fetchAt }) : await storeReconSettings(req.ctx, store.id);
