@@ -8,7 +8,7 @@ import { formatYuan, parseYuan } from '../platform/money';
 import { isUtf8 } from 'node:buffer';
 import { inflateRawSync } from 'node:zlib';
 import { divideHalfEven, ownCopy, yuanToFen, yuanToFenHalfEven } from './amounts';
-import { bytesAre, decimalUnitsAt, isAsciiAt, isAsciiSpace, isWallTimeAt, trimFields, KeyColumn, KIND_NAMES, KIND_PAY, KIND_REFUND, latin1, yuanFenAt, asBuffer, type BillColumns, type BillColumnsData } from './bill-columns';
+import { billColumns, BillRows, bytesAre, decimalUnitsAt, isAsciiAt, isAsciiSpace, isWallTimeAt, splitValues, KIND_PAY, KIND_REFUND, yuanFenAt, type BillColumns, type BillColumnsData } from './bill-columns';
 import type { ChannelLine } from './types';
 
 /** What the file's `#交易合计` and `#退款合计` lines state (and the rows were checked to add up to). */
@@ -232,24 +232,7 @@ class CsvLines {
  * row with a quote (RFC 4180 quoting is read as text) or one without fs.length values.
  */
 function splitCommas(b: Uint8Array, s: number, e: number, fs: Int32Array, fe: Int32Array): boolean {
-  const width = fs.length;
-  if (b[s] === 0x23) return false;
-  let k = 0;
-  let cs = s;
-  for (let i = s; i < e; i++) {
-    const c = b[i] as number;
-    if (c === 0x2c) {
-      if (k >= width - 1) return false;
-      fs[k] = cs;
-      fe[k++] = i;
-      cs = i + 1;
-    } else if (c === 0x22) return false;
-  }
-  if (k !== width - 1) return false;
-  fs[k] = cs;
-  fe[k] = e;
-  trimFields(b, fs, fe);
-  return true;
+  return b[s] !== 0x23 && splitValues(b, s, e, fs, fe, false);
 }
 
 /**
@@ -257,37 +240,7 @@ function splitCommas(b: Uint8Array, s: number, e: number, fs: Int32Array, fe: In
  * another thread): each line on demand, from its row's bytes or as the text rules read it.
  */
 export function alipayColumns(data: BillColumnsData): BillColumns {
-  const body = asBuffer(data.body);
-  const orders = KeyColumn.restore(body, data);
-  const slow = new Map(data.slow);
-  const { kind, grossFen, feeFen, line, rowStart, rowEnd } = data;
-  const fs = new Int32Array(data.width);
-  const fe = new Int32Array(data.width);
-  const { txn: cTxn = 0, created: cCreated = 0, finished: cFinished = 0, refundNo: cRefundNo = 0, fee: cFee = 0, store: cStore = 0, terminal: cTerminal = 0 } = data.fields;
-  const text = (c: number): string => latin1(body, fs[c] as number, fe[c] as number);
-  const lineAt = (i: number): ChannelLine => {
-    const held = slow.get(i);
-    if (held) return held;
-    splitCommas(body, rowStart[i] as number, rowEnd[i] as number, fs, fe);
-    const time = (fe[cFinished] as number) > (fs[cFinished] as number) ? text(cFinished) : text(cCreated);
-    const k = KIND_NAMES[kind[i] as number] as ChannelLine['kind'];
-    return {
-      channel: 'alipay',
-      channelTxnId: text(cTxn),
-      merchantOrderNo: orders.textAt(i),
-      refundNo: k === 'refund' ? text(cRefundNo) || null : null,
-      kind: k,
-      grossFen: grossFen[i] as number,
-      feeFen: feeFen[i] as number,
-      feeExact: text(cFee),
-      netFen: (grossFen[i] as number) + (feeFen[i] as number),
-      time: `${time.slice(0, 10)}T${time.slice(11)}+08:00`,
-      store: text(cStore) || null,
-      terminal: text(cTerminal) || null,
-      line: line[i] as number,
-    };
-  };
-  return { channel: 'alipay', count: data.count, kind, grossFen, feeFen, line, orders, lineAt, data };
+  return billColumns(data, splitCommas);
 }
 
 interface Rows {
@@ -323,12 +276,8 @@ function readRows(
   const width = header.width;
   const fs = new Int32Array(width);
   const fe = new Int32Array(width);
-  const kind = new Uint8Array(capacity);
-  const grossFen = new Float64Array(capacity);
-  const feeFen = new Float64Array(capacity);
-  const line = new Int32Array(capacity);
-  const orders = new KeyColumn(b, capacity);
-  const slow = new Map<number, ChannelLine>();
+  const rows = new BillRows(b, capacity);
+  const { kind, grossFen, feeFen, line, orders } = rows;
   const sums = { payCount: 0, payFen: 0, refundCount: 0, refundFen: 0 };
   let count = 0;
 
@@ -361,11 +310,7 @@ function readRows(
     if (!fast(i, index)) {
       const row = readRow(file.text(index), index + 1, header, report);
       if (!row) continue;
-      slow.set(i, row);
-      kind[i] = KIND_NAMES.indexOf(row.kind);
-      grossFen[i] = row.grossFen;
-      feeFen[i] = row.feeFen;
-      orders.setText(i, row.merchantOrderNo);
+      rows.setLine(i, row);
     }
     line[i] = index + 1;
     rowIndex.push(index);
@@ -381,9 +326,8 @@ function readRows(
 
   const rowStart = Int32Array.from(rowIndex, (index) => file.start[index] as number);
   const rowEnd = Int32Array.from(rowIndex, (index) => file.end[index] as number);
-  const fields = { txn: cTxn, created: cCreated, finished: cFinished, refundNo: cRefundNo, fee: cFee, store: cStore, terminal: cTerminal };
-  const data = { channel: 'alipay', count, kind, grossFen, feeFen, line, body: b, rowStart, rowEnd, width, fields, slow: [...slow], ...orders.parts() };
-  return { columns: alipayColumns(data), sums };
+  const fields = { txn: cTxn, time: cCreated, finished: cFinished, refundNo: cRefundNo, fee: cFee, store: cStore, terminal: cTerminal };
+  return { columns: rows.columns('alipay', count, { rowStart, rowEnd, width, fields }, splitCommas), sums };
 }
 
 /**

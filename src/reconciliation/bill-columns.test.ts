@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decimalUnits, yuanToFen } from './amounts';
-import { decimalUnitsAt, isWallTimeAt, KeyColumn, yuanFenAt } from './bill-columns';
+import { BUCKETS, decimalUnitsAt, isWallTimeAt, KeyColumn, yuanFenAt } from './bill-columns';
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
 const amountText = fc.oneof(
@@ -57,5 +57,21 @@ describe('byte readers', () => {
     b.setText(1, '单号');
     expect([a.equals(0, b, 0), a.equals(1, b, 1), a.equals(0, b, 1)]).toEqual([true, true, false]);
     expect([a.textAt(0), a.textAt(1)]).toEqual(['S001', '单号']);
+  });
+
+  it('groups keyed rows by bucket in row order, with their bytes beside them', () => {
+    const file = Buffer.from('A1,B22,,C333', 'latin1');
+    const column = new KeyColumn(file, 5);
+    column.setBytes(0, 0, 2);
+    column.setBytes(1, 3, 6);
+    column.setBytes(2, 7, 7);
+    column.setBytes(3, 8, 12);
+    column.setText(4, '单号');
+    const b = column.buckets(5);
+    expect(b.first[BUCKETS]).toBe(4);
+    const entries = Array.from(b.row, (row, e) => ({ row, bucket: b.first.findLastIndex((f, k) => k < BUCKETS && f <= e), key: b.keyStart[e] === -1 ? null : Buffer.from(b.keys.subarray(b.keyStart[e], b.keyEnd[e])).toString('latin1') }));
+    expect(entries.map((x) => [x.row, x.key]).sort()).toEqual([[0, 'A1'], [1, 'B22'], [3, 'C333'], [4, null]]);
+    for (const x of entries) expect(x.bucket).toBe((column.hash[x.row] as number) >>> 24);
+    expect(column.buckets(5)).toBe(b);
   });
 });

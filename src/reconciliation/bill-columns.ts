@@ -4,7 +4,7 @@
 // cannot read on the bytes (anything but the plain ASCII form) goes through the parser's text
 // rules, which stay the one place that decides what is wrong with it.
 import type { ChannelDay } from './match-settlement';
-import type { ChannelLine } from './types';
+import type { Channel, ChannelLine } from './types';
 
 export const KIND_PAY = 0;
 export const KIND_REFUND = 1;
@@ -23,6 +23,7 @@ export class KeyColumn {
   readonly hash: Uint32Array;
   /** Keys that are not plain ASCII ranges of `bytes`; null for an empty key. */
   readonly text = new Map<number, string | null>();
+  private bucketed: KeyBuckets | undefined;
 
   constructor(
     readonly bytes: Buffer,
@@ -35,9 +36,10 @@ export class KeyColumn {
   }
 
   /** The column over `bytes` from its `parts()`, e.g. after crossing to another thread. */
-  static restore(bytes: Buffer, parts: Pick<BillColumnsData, 'orderStart' | 'orderEnd' | 'orderHash' | 'orderText'>): KeyColumn {
+  static restore(bytes: Buffer, parts: Pick<BillColumnsData, 'orderStart' | 'orderEnd' | 'orderHash' | 'orderText' | 'orderBuckets'>): KeyColumn {
     const column = new KeyColumn(bytes, 0, parts);
     for (const [i, key] of parts.orderText) column.text.set(i, key);
+    column.bucketed = parts.orderBuckets;
     return column;
   }
 
@@ -64,6 +66,56 @@ export class KeyColumn {
   setText(i: number, key: string | null): void {
     this.text.set(i, key === '' ? null : key);
     this.hash[i] = key === null ? 0 : hashText(key);
+  }
+
+  /**
+   * The keyed rows of the first `count` rows grouped by the top bits of their hashes, each key's
+   * bytes copied beside them (see KeyBuckets): a hash join then works one bucket at a time, within
+   * cache. Made once, when the column is filled, and kept.
+   *
+   * @example const { first, row } = orders.buckets(count) // rows of bucket b: row[first[b]], …, row[first[b + 1] - 1]
+   */
+  buckets(count: number): KeyBuckets {
+    if (this.bucketed?.rows === count) return this.bucketed;
+    const { start, end, hash, bytes } = this;
+    const plain = this.text.size === 0;
+    const first = new Int32Array(BUCKETS + 1);
+    const keyFirst = new Int32Array(BUCKETS + 1);
+    for (let i = 0; i < count; i++) {
+      if (!this.has(i)) continue;
+      const b = (hash[i] as number) >>> BUCKET_SHIFT;
+      first[b + 1] = (first[b + 1] as number) + 1;
+      if (plain || !this.text.has(i)) keyFirst[b + 1] = (keyFirst[b + 1] as number) + (end[i] as number) - (start[i] as number);
+    }
+    for (let b = 0; b < BUCKETS; b++) {
+      first[b + 1] = (first[b + 1] as number) + (first[b] as number);
+      keyFirst[b + 1] = (keyFirst[b + 1] as number) + (keyFirst[b] as number);
+    }
+    const n = first[BUCKETS] as number;
+    const out: KeyBuckets = { rows: count, first, row: new Int32Array(n), hash: new Int32Array(n), keyStart: new Int32Array(n), keyEnd: new Int32Array(n), keys: new Uint8Array(keyFirst[BUCKETS] as number) };
+    const at = first.slice(0, BUCKETS);
+    const keyAt = keyFirst.slice(0, BUCKETS);
+    const { keys } = out;
+    for (let i = 0; i < count; i++) {
+      if (!this.has(i)) continue;
+      const h = hash[i] as number;
+      const b = h >>> BUCKET_SHIFT;
+      const e = (at[b] as number) + 0;
+      at[b] = e + 1;
+      out.row[e] = i;
+      out.hash[e] = h;
+      if (!plain && this.text.has(i)) {
+        out.keyStart[e] = -1;
+        continue;
+      }
+      let k = keyAt[b] as number;
+      out.keyStart[e] = k;
+      for (let c = start[i] as number, stop = end[i] as number; c < stop; c++) keys[k++] = bytes[c] as number;
+      out.keyEnd[e] = k;
+      keyAt[b] = k;
+    }
+    this.bucketed = out;
+    return out;
   }
 
   /** False for a row without a key (an empty order number). */
@@ -93,6 +145,28 @@ export class KeyColumn {
     if (a === undefined && b === undefined) return sameBytes(this.bytes, this.start[i] as number, this.end[i] as number, other.bytes, other.start[j] as number, other.end[j] as number);
     return this.textAt(i) === other.textAt(j);
   }
+}
+
+const BUCKET_BITS = 8;
+/** How many buckets `KeyColumn.buckets` makes: at a million keys ~4,000 a bucket, whose hash table and keys fit in a core's cache. */
+export const BUCKETS = 1 << BUCKET_BITS;
+const BUCKET_SHIFT = 32 - BUCKET_BITS;
+
+/**
+ * A key column's keyed rows by bucket (the top bits of the hash), each bucket's entries in row
+ * order and contiguous in every array: entry e is row `row[e]` with hash `hash[e]` (as Int32) and
+ * its key's bytes at keys[keyStart[e], keyEnd[e]), or keyStart -1 for a key held as text.
+ */
+export interface KeyBuckets {
+  /** The rows it was made of (`count`). */
+  rows: number;
+  /** Entries of bucket b are [first[b], first[b + 1]). */
+  first: Int32Array;
+  row: Int32Array;
+  hash: Int32Array;
+  keyStart: Int32Array;
+  keyEnd: Int32Array;
+  keys: Uint8Array;
 }
 
 /** Whether bytes a[as, ae) and b[bs, be) are the same. */
@@ -134,7 +208,7 @@ export interface BillColumns {
 
 /** A bill's columns as plain data: typed arrays (moved between threads, not copied), the file's bytes and the few lines read as text. */
 export interface BillColumnsData {
-  channel: string;
+  channel: Channel;
   count: number;
   kind: Uint8Array;
   grossFen: Float64Array;
@@ -144,15 +218,142 @@ export interface BillColumnsData {
   body: Uint8Array;
   rowStart: Int32Array;
   rowEnd: Int32Array;
-  /** Values per row and where the parser's line builder finds its values among them. */
+  /** Values per row and where the line builder (`billColumns`) finds its values among them. */
   width: number;
-  fields: Record<string, number>;
+  fields: BillFields;
   /** Lines read by the text rules, by row. */
   slow: Array<[number, ChannelLine]>;
   orderStart: Int32Array;
   orderEnd: Int32Array;
   orderHash: Uint32Array;
   orderText: Array<[number, string | null]>;
+  /** The order numbers by bucket, when made before the columns crossed threads (`KeyColumn.buckets`). */
+  orderBuckets?: KeyBuckets;
+}
+
+/**
+ * Where a row's values for its ChannelLine are (indexes into the split values); a value the
+ * channel's bill does not have is left out and reads as empty.
+ */
+export interface BillFields {
+  txn: number;
+  /** The row's time ("YYYY-MM-DD HH:mm:ss", Beijing); `finished` instead when the row has one (Alipay's 完成时间). */
+  time: number;
+  finished?: number;
+  refundNo: number;
+  fee: number;
+  store?: number;
+  terminal?: number;
+}
+
+/**
+ * Splits row bytes[s, e) into its values (fs/fe, trimmed); false when the row is not the plain
+ * form the channel's reader takes on the bytes. The part of a row's reading that differs by channel.
+ */
+export type RowSplitter = (b: Uint8Array, s: number, e: number, fs: Int32Array, fe: Int32Array) => boolean;
+
+/**
+ * Splits bytes[s, e) at each comma — at each ",\`" when `ticks` (WeChat's separator; the backtick
+ * is dropped) — into exactly fs.length values, each trimmed of ASCII spaces. False when the count
+ * differs, or without `ticks` at a quote (RFC 4180 quoting is for the text rules).
+ */
+export function splitValues(b: Uint8Array, s: number, e: number, fs: Int32Array, fe: Int32Array, ticks: boolean): boolean {
+  const last = fs.length - 1;
+  let k = 0;
+  let cs = s;
+  for (let i = s; i < e; i++) {
+    const c = b[i] as number;
+    if (c === 0x2c) {
+      if (ticks && (i + 1 >= e || b[i + 1] !== 0x60)) continue;
+      if (k >= last) return false;
+      fs[k] = cs;
+      fe[k++] = i;
+      cs = ticks ? ++i + 1 : i + 1;
+    } else if (c === 0x22 && !ticks) return false;
+  }
+  if (k !== last) return false;
+  fs[k] = cs;
+  fe[k] = e;
+  trimFields(b, fs, fe);
+  return true;
+}
+
+/**
+ * The columns of a bill from their data (as a bill reader made it, here or in another thread):
+ * each line on demand, from its row's bytes as `split` cuts them or as the text rules read it.
+ *
+ * @example billColumns(data, splitWechatRow).lineAt(0) // { channel: 'wechat', kind: 'pay', grossFen: 1, … }
+ */
+export function billColumns(data: BillColumnsData, split: RowSplitter): BillColumns {
+  const body = asBuffer(data.body);
+  const orders = KeyColumn.restore(body, data);
+  const slow = new Map(data.slow);
+  const { channel, kind, grossFen, feeFen, line, rowStart, rowEnd, fields } = data;
+  const fs = new Int32Array(data.width);
+  const fe = new Int32Array(data.width);
+  const text = (c: number | undefined): string => (c === undefined ? '' : latin1(body, fs[c] as number, fe[c] as number));
+  const lineAt = (i: number): ChannelLine => {
+    const held = slow.get(i);
+    if (held) return held;
+    split(body, rowStart[i] as number, rowEnd[i] as number, fs, fe);
+    const k = KIND_NAMES[kind[i] as number] as ChannelLine['kind'];
+    const time = text(fields.finished) || text(fields.time);
+    return {
+      channel,
+      channelTxnId: text(fields.txn),
+      merchantOrderNo: orders.textAt(i),
+      refundNo: k === 'refund' ? text(fields.refundNo) || null : null,
+      kind: k,
+      grossFen: grossFen[i] as number,
+      feeFen: feeFen[i] as number,
+      feeExact: text(fields.fee),
+      netFen: (grossFen[i] as number) + (feeFen[i] as number),
+      time: `${time.slice(0, 10)}T${time.slice(11)}+08:00`,
+      store: text(fields.store) || null,
+      terminal: text(fields.terminal) || null,
+      line: line[i] as number,
+    };
+  };
+  return { channel, count: data.count, kind, grossFen, feeFen, line, orders, lineAt, data };
+}
+
+/**
+ * A bill's columns while its reader fills them: each row either read on the bytes (the reader
+ * sets kind, amounts and order) or, through `setLine`, as the text rules read it.
+ */
+export class BillRows {
+  readonly kind: Uint8Array;
+  readonly grossFen: Float64Array;
+  readonly feeFen: Float64Array;
+  readonly line: Int32Array;
+  readonly orders: KeyColumn;
+  readonly slow = new Map<number, ChannelLine>();
+
+  constructor(
+    readonly bytes: Buffer,
+    capacity: number,
+  ) {
+    this.kind = new Uint8Array(capacity);
+    this.grossFen = new Float64Array(capacity);
+    this.feeFen = new Float64Array(capacity);
+    this.line = new Int32Array(capacity);
+    this.orders = new KeyColumn(bytes, capacity);
+  }
+
+  /** Row `i` as the text rules read it. */
+  setLine(i: number, l: ChannelLine): void {
+    this.slow.set(i, l);
+    this.kind[i] = KIND_NAMES.indexOf(l.kind);
+    this.grossFen[i] = l.grossFen;
+    this.feeFen[i] = l.feeFen;
+    this.orders.setText(i, l.merchantOrderNo);
+  }
+
+  /** The first `count` rows as columns, each row at bytes[rowStart[i], rowEnd[i]) cut by `split`. */
+  columns(channel: Channel, count: number, rows: { rowStart: Int32Array; rowEnd: Int32Array; width: number; fields: BillFields }, split: RowSplitter): BillColumns {
+    const { kind, grossFen, feeFen, line, orders, slow } = this;
+    return billColumns({ channel, count, kind, grossFen, feeFen, line, body: this.bytes, ...rows, slow: [...slow], ...orders.parts() }, split);
+  }
 }
 
 /** A Buffer over the same memory as `bytes` (a Buffer that crossed threads arrives as a Uint8Array). */

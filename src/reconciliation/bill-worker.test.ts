@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { thrown } from '../platform/testing/thrown';
 import { formatAlipayBill, readAlipayBillColumns } from './alipay-bill';
 import { readBillColumnsInWorker } from './bill-worker';
+import { matchChannelColumns, tenderColumns } from './match-columns';
 import { formatWechatBill, readWechatBillColumns } from './wechat-bill';
 
 const record = (i: number) => ({ time: '2026-11-29 10:00:00', appId: 'wx1', mchId: '1000', deviceInfo: 'POS-1', transactionId: `42${i}`, outTradeNo: i === 1 ? '单1' : `S${i}`, openId: 'o', state: 'SUCCESS' as const, totalFen: 1000 + i, body: '消费', feeExact: '0.06000', rate: '0.60%' });
@@ -20,6 +21,12 @@ describe('readBillColumnsInWorker', () => {
     expect(there.columns.orders.textAt(1)).toBe('单1');
     expect(there.summary).toEqual(here.summary);
     expect(there.merchants).toEqual(new Map([['1000', 2]]));
+    // The order numbers come back grouped for the join, and join as the ones read here.
+    expect(there.columns.data.orderBuckets).toEqual(here.columns.orders.buckets(here.columns.count));
+    const tenders = [0, 1, 2].map((i) => ({ channel: 'wechat', merchantOrderNo: i === 1 ? '单1' : `S${i}`, amountFen: i === 2 ? 999 : 1000 + i, saleId: `s${i}`, receiptNo: `R${i}`, storeId: 'S001' }));
+    const joined = matchChannelColumns(tenderColumns(tenders), [there.columns], new Set(['wechat']));
+    expect(joined).toEqual(matchChannelColumns(tenderColumns(tenders), [here.columns], new Set(['wechat'])));
+    expect([joined.matched, joined.exceptions.map((e) => e.code)]).toEqual([2, ['AMOUNT_MISMATCH']]);
     const ali = await readBillColumnsInWorker('alipay', alipay());
     expect(lines(ali.columns)).toEqual(lines(readAlipayBillColumns(alipay()).columns));
     expect(ali.totals).toEqual({ payCount: 2, payFen: 1000, refundCount: 0, refundFen: 0 });

@@ -1,6 +1,8 @@
 // Reads a big bill in a worker thread, so a day's WeChat and Alipay bills are read on both cores
 // at once. The bytes move to the worker and the columns move back (transferred, not copied); the
-// worker runs the same readers, so the result and the errors are theirs.
+// worker runs the same readers, so the result and the errors are theirs. It also groups the
+// order numbers by bucket for layer 1's partitioned join (`KeyColumn.buckets`), the join's first
+// phase, while this thread reads the rest.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -37,7 +39,7 @@ export function readBillColumnsInWorker<S extends Source>(source: S, bytes: Buff
         reject(code === undefined ? new Error(message) : new AppError(code, message, { status, details }));
         return;
       }
-      const columns = source === 'wechat' ? wechatColumns(reply.data) : alipayColumns(reply.data);
+      const columns = (source === 'wechat' ? wechatColumns : alipayColumns)(reply.data);
       resolve({ ...reply.rest, columns } as unknown as Result<S>);
     });
     worker.once('error', reject);
@@ -47,7 +49,8 @@ export function readBillColumnsInWorker<S extends Source>(source: S, bytes: Buff
 
 /** The arrays to move with the columns' data: each memory block once. */
 function transferable(data: BillColumnsData): ArrayBuffer[] {
-  const views = [data.kind, data.grossFen, data.feeFen, data.line, data.body, data.rowStart, data.rowEnd, data.orderStart, data.orderEnd, data.orderHash];
+  const buckets = data.orderBuckets;
+  const views = [data.kind, data.grossFen, data.feeFen, data.line, data.body, data.rowStart, data.rowEnd, data.orderStart, data.orderEnd, data.orderHash, ...(buckets ? [buckets.first, buckets.row, buckets.hash, buckets.keyStart, buckets.keyEnd, buckets.keys] : [])];
   return [...new Set(views.map((view) => view.buffer).filter((buffer): buffer is ArrayBuffer => buffer instanceof ArrayBuffer))];
 }
 
@@ -57,7 +60,8 @@ if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.rol
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
     const { columns, ...rest } = source === 'wechat' ? readWechatBillColumns(input) : readAlipayBillColumns(input);
-    port.postMessage({ ok: true, data: columns.data, rest } satisfies Reply, transferable(columns.data));
+    const data = { ...columns.data, orderBuckets: columns.orders.buckets(columns.count) };
+    port.postMessage({ ok: true, data, rest } satisfies Reply, transferable(data));
   } catch (error) {
     const reply: Reply = error instanceof AppError ? { ok: false, error: { code: error.code, message: error.message, status: error.status, details: error.details } } : { ok: false, error: { message: error instanceof Error ? error.message : String(error) } };
     port.postMessage(reply);

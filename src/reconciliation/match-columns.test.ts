@@ -3,8 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatAlipayBill, parseAlipayBill, readAlipayBillColumns, type AlipayBillRow } from './alipay-bill';
-import { summariseBillColumns } from './bill-columns';
-import { matchChannelLines, type PosTender } from './match';
+import { KeyColumn, summariseBillColumns } from './bill-columns';
+import { matchChannelLines, type BillLine, type PosTender } from './match';
 import { matchChannelColumns, tenderColumns } from './match-columns';
 import { summariseBillLines } from './match-settlement';
 import { formatWechatBill, parseWechatBill, readWechatBillColumns, type WechatBillRecord } from './wechat-bill';
@@ -64,6 +64,32 @@ describe('matchChannelColumns', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('tells orders whose hashes collide apart by their bytes, in one bucket', () => {
+    // Every key gets the same hash: one bucket, one probe chain; only the bytes decide.
+    const keys = (text: string[]) => {
+      const bytes = Buffer.from(text.join(''), 'latin1');
+      const start = new Int32Array(text.length);
+      const end = new Int32Array(text.length);
+      text.reduce((at, key, i) => ((start[i] = at), (end[i] = at + key.length), at + key.length), 0);
+      return new KeyColumn(bytes, text.length, { orderStart: start, orderEnd: end, orderHash: new Uint32Array(text.length).fill(0x9e3779b9) });
+    };
+    const orders = ['S1', 'S2', 'S3', 'S4', 'S5', 'S2'];
+    const lines: BillLine[] = orders.map((no, i) => ({ channel: 'wechat', merchantOrderNo: no, kind: 'pay', grossFen: i === 2 ? 301 : (i + 1) * 100, feeFen: 0, line: i + 2 }));
+    const bill = { channel: 'wechat', count: lines.length, kind: Uint8Array.from(lines, () => 0), grossFen: Float64Array.from(lines, (l) => l.grossFen), feeFen: new Float64Array(lines.length), orders: keys(orders), lineAt: (i: number) => lines[i] as BillLine };
+    const tenders: PosTender[] = ['S1', 'S2', 'S3', 'S9'].map((no, i) => ({ channel: 'wechat', merchantOrderNo: no, amountFen: (i + 1) * 100, saleId: `sale-${i}`, receiptNo: `R${i}`, storeId: 'S001' }));
+    const columns = { ...tenderColumns(tenders), orders: keys(tenders.map((t) => t.merchantOrderNo)) };
+    const result = matchChannelColumns(columns, [bill], new Set(['wechat']));
+    expect(result).toEqual(matchChannelLines(tenders, lines, new Set(['wechat'])));
+    expect(result.matched).toBe(1);
+    expect(result.exceptions.map((e) => [e.code, e.merchantOrderNo, e.posAmountFen, e.channelAmountFen])).toEqual([
+      ['AMOUNT_MISMATCH', 'S3', 300, 301],
+      ['CHANNEL_ONLY', 'S4', null, 400],
+      ['CHANNEL_ONLY', 'S5', null, 500],
+      ['DUPLICATE', 'S2', 200, 800],
+      ['POS_ONLY', 'S9', 400, null],
+    ]);
   });
 
   it('counts the planted faults of a small day the way a finance clerk would', () => {

@@ -7,7 +7,7 @@ import { assertFen, formatYuan } from '../platform/money';
 import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { decimalUnits, divideHalfEven, ownCopy, yuanToFen, yuanToFenHalfEven } from './amounts';
-import { bytesAre, decimalUnitsAt, isAsciiAt, isAsciiSpace, isWallTimeAt, trimFields, KeyColumn, sameBytes, KIND_NAMES, KIND_PAY, KIND_REFUND, KIND_REVERSE, latin1, yuanFenAt, asBuffer, type BillColumns, type BillColumnsData } from './bill-columns';
+import { billColumns, BillRows, bytesAre, decimalUnitsAt, isAsciiAt, isAsciiSpace, isWallTimeAt, sameBytes, splitValues, KIND_PAY, KIND_REFUND, KIND_REVERSE, latin1, yuanFenAt, type BillColumns, type BillColumnsData } from './bill-columns';
 import type { ChannelLine } from './types';
 
 export type WechatBillLayout = 'all-27' | 'legacy';
@@ -273,24 +273,7 @@ class ByteFile {
  * ASCII spaces; false when the row does not start with a backtick or has not fs.length values.
  */
 function splitTicks(b: Uint8Array, s: number, e: number, fs: Int32Array, fe: Int32Array): boolean {
-  const width = fs.length;
-  if (b[s] !== 0x60) return false;
-  let k = 0;
-  let cs = s + 1;
-  for (let i = cs; i < e - 1; i++) {
-    if (b[i] === 0x2c && b[i + 1] === 0x60) {
-      if (k >= width - 1) return false;
-      fs[k] = cs;
-      fe[k++] = i;
-      cs = i + 2;
-      i++;
-    }
-  }
-  if (k !== width - 1) return false;
-  fs[k] = cs;
-  fe[k] = e;
-  trimFields(b, fs, fe);
-  return true;
+  return b[s] === 0x60 && splitValues(b, s + 1, e, fs, fe, true);
 }
 
 /**
@@ -298,37 +281,7 @@ function splitTicks(b: Uint8Array, s: number, e: number, fs: Int32Array, fe: Int
  * another thread): each line on demand, from its row's bytes or as the text rules read it.
  */
 export function wechatColumns(data: BillColumnsData): BillColumns {
-  const body = asBuffer(data.body);
-  const orders = KeyColumn.restore(body, data);
-  const slow = new Map(data.slow);
-  const { kind, grossFen, feeFen, line, rowStart, rowEnd } = data;
-  const fs = new Int32Array(data.width);
-  const fe = new Int32Array(data.width);
-  const { time: cTime = 0, txn: cTxn = 0, refundNo: cRefundNo = 0, fee: cFee = 0, device: cDevice = 0 } = data.fields;
-  const text = (c: number): string => latin1(body, fs[c] as number, fe[c] as number);
-  const lineAt = (i: number): ChannelLine => {
-    const held = slow.get(i);
-    if (held) return held;
-    splitTicks(body, rowStart[i] as number, rowEnd[i] as number, fs, fe);
-    const k = KIND_NAMES[kind[i] as number] as ChannelLine['kind'];
-    const time = text(cTime);
-    return {
-      channel: 'wechat',
-      channelTxnId: text(cTxn),
-      merchantOrderNo: orders.textAt(i),
-      refundNo: k === 'refund' ? text(cRefundNo) || null : null,
-      kind: k,
-      grossFen: grossFen[i] as number,
-      feeFen: feeFen[i] as number,
-      feeExact: text(cFee),
-      netFen: (grossFen[i] as number) + (feeFen[i] as number),
-      time: `${time.slice(0, 10)}T${time.slice(11)}+08:00`,
-      store: null,
-      terminal: text(cDevice) || null,
-      line: line[i] as number,
-    };
-  };
-  return { channel: 'wechat', count: data.count, kind, grossFen, feeFen, line, orders, lineAt, data };
+  return billColumns(data, splitTicks);
 }
 
 interface Rows {
@@ -362,12 +315,8 @@ function readRows(file: ByteFile, count: number, layout: Layout): Rows {
   const cGross = col(layout.grossColumn);
   const cRefund = col('退款金额');
   const amountColumns = layout.amountColumns.map(col);
-  const kind = new Uint8Array(count);
-  const grossFen = new Float64Array(count);
-  const feeFen = new Float64Array(count);
-  const line = new Int32Array(count);
-  const orders = new KeyColumn(b, count);
-  const slow = new Map<number, ChannelLine>();
+  const rows = new BillRows(b, count);
+  const { kind, grossFen, feeFen, line, orders } = rows;
   const merchants = new Map<string, number>();
   const fs = new Int32Array(width);
   const fe = new Int32Array(width);
@@ -417,11 +366,7 @@ function readRows(file: ByteFile, count: number, layout: Layout): Rows {
     line[i] = file.line[i + 1] as number;
     if (!fast(i)) {
       const l = readRow(file.record(i + 1) as TextLine, layout, at, merchants);
-      slow.set(i, l);
-      kind[i] = KIND_NAMES.indexOf(l.kind);
-      grossFen[i] = l.grossFen;
-      feeFen[i] = l.feeFen;
-      orders.setText(i, l.merchantOrderNo);
+      rows.setLine(i, l);
       feeUnits += decimalUnits(l.feeExact, 5) ?? Number.NaN;
       lastMch = -1;
     }
@@ -431,8 +376,8 @@ function readRows(file: ByteFile, count: number, layout: Layout): Rows {
 
   const rowStart = Int32Array.from(file.start.slice(1, count + 1));
   const rowEnd = Int32Array.from(file.end.slice(1, count + 1));
-  const fields = { time: cTime, txn: cTxn, refundNo: cRefundNo, fee: cFee, device: cDevice };
-  const columns = wechatColumns({ channel: 'wechat', count, kind, grossFen, feeFen, line, body: b, rowStart, rowEnd, width, fields, slow: [...slow], ...orders.parts() });
+  const fields = { time: cTime, txn: cTxn, refundNo: cRefundNo, fee: cFee, terminal: cDevice };
+  const columns = rows.columns('wechat', count, { rowStart, rowEnd, width, fields }, splitTicks);
   const { lineAt } = columns;
   // Exact: WeChat sums the unrounded 5-decimal fees, so rounding each line first would drift.
   const fee = (): Big => {
