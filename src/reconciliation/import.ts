@@ -107,12 +107,14 @@ export async function importStatementFile(ctx: Ctx, request: ImportRequest): Pro
   const fileId = newId();
   const bankLines = parsed.statements.flatMap((st) => st.lines.map((l) => ({ ...l, account: st.account })));
   const lineCount = parsed.channelLines.count + bankLines.length + parsed.settlements.length;
+  let channelSums: ChannelSums | undefined;
   await inTransaction(ctx.db, async (tx) => {
     await tx
       .insertInto('recon_files')
       .values({ id: fileId, source: request.source, format: parsed.format, file_name: request.fileName.slice(0, 200), sha256, line_count: lineCount, imported_at: ctx.clock.now().toISOString(), imported_by: ctx.actor?.userId ?? null })
       .execute();
-    await insertChannelLines(tx, fileId, parsed.channelLines);
+    channelSums = await insertChannelLines(tx, fileId, parsed.channelLines);
+    if (channelSums.from !== null) await tx.updateTable('recon_files').set({ lines_from: channelSums.from, lines_to: channelSums.to }).where('id', '=', fileId).execute();
     const banks = bankLines.map((l) => ({
       id: newId(),
       file_id: fileId,
@@ -145,7 +147,23 @@ export async function importStatementFile(ctx: Ctx, request: ImportRequest): Pro
     if (batches.length > 0) await tx.insertInto('settlements').values(batches).execute();
     await appendAudit({ ...ctx, db: tx }, { action: 'recon.imported', docType: 'recon_file', docId: fileId, data: { source: request.source, fileName: request.fileName, sha256, lines: lineCount } });
   });
-  return { fileId, alreadyImported: false, format: parsed.format, lines: lineCount, totals: await totalsOf(ctx, fileId) };
+  // The totals of what was just stored, summed as it was written rather than read back.
+  const sum = <T>(rows: readonly T[], of: (row: T) => number) => rows.reduce((s, r) => s + of(r), 0);
+  const totals = totalsFrom({
+    channel: channelSums ?? { grossFen: 0, feeFen: 0, netFen: 0 },
+    bankFen: sum(bankLines, (l) => l.amountFen),
+    settled: { grossFen: sum(parsed.settlements, (b) => b.grossFen), feeFen: sum(parsed.settlements, (b) => b.feeFen), netFen: sum(parsed.settlements, (b) => b.netFen) },
+  });
+  return { fileId, alreadyImported: false, format: parsed.format, lines: lineCount, totals };
+}
+
+/** A file's channel lines summed, and the span of their times (null when it has none). */
+interface ChannelSums {
+  grossFen: number;
+  feeFen: number;
+  netFen: number;
+  from: string | null;
+  to: string | null;
 }
 
 /** channel_lines' columns in the order `insertChannelLines` gives each row's values. */
@@ -157,7 +175,7 @@ const CHANNEL_LINE_COLUMNS = ['id', 'file_id', 'channel', 'channel_txn_id', 'mer
  * placeholders) and then run with each batch's values: no query built per batch, and on SQLite
  * the same prepared statement every time (db/index.ts keeps them by text).
  */
-async function insertChannelLines(tx: Db, fileId: string, lines: ChannelLines): Promise<void> {
+async function insertChannelLines(tx: Db, fileId: string, lines: ChannelLines): Promise<ChannelSums> {
   const texts = new Map<number, string>();
   const textFor = (rows: number): string => {
     let text = texts.get(rows);
@@ -168,15 +186,23 @@ async function insertChannelLines(tx: Db, fileId: string, lines: ChannelLines): 
     }
     return text;
   };
+  const sums: ChannelSums = { grossFen: 0, feeFen: 0, netFen: 0, from: null, to: null };
   for (let i = 0; i < lines.count; i += CHANNEL_LINES_PER_INSERT) {
     const rows = Math.min(CHANNEL_LINES_PER_INSERT, lines.count - i);
     const values: unknown[] = [];
     for (let k = i; k < i + rows; k++) {
       const l = lines.lineAt(k);
       values.push(newId(), fileId, l.channel, l.channelTxnId, l.merchantOrderNo, l.refundNo, l.kind, l.grossFen, l.feeFen, l.feeExact, l.netFen, l.time, l.store, l.terminal, l.line);
+      sums.grossFen += l.grossFen;
+      sums.feeFen += l.feeFen;
+      sums.netFen += l.netFen;
+      // Times compare as the database compares them (text), as runReconciliation's window does.
+      if (sums.from === null || l.time < sums.from) sums.from = l.time;
+      if (sums.to === null || l.time > sums.to) sums.to = l.time;
     }
     await tx.executeQuery(CompiledQuery.raw(textFor(rows), values));
   }
+  return sums;
 }
 
 /**
@@ -220,8 +246,17 @@ async function totalsOf(ctx: Ctx, fileId: string): Promise<ImportResult['totals'
     .select((eb) => [eb.fn.sum<number>('gross_fen').as('gross'), eb.fn.sum<number>('fee_fen').as('fee'), eb.fn.sum<number>('net_fen').as('net')])
     .where('file_id', '=', fileId)
     .executeTakeFirstOrThrow();
-  const gross = Number(channel.gross ?? 0) + Number(bank.amount ?? 0) + Number(settled.gross ?? 0);
+  return totalsFrom({
+    channel: { grossFen: Number(channel.gross ?? 0), feeFen: Number(channel.fee ?? 0), netFen: Number(channel.net ?? 0) },
+    bankFen: Number(bank.amount ?? 0),
+    settled: { grossFen: Number(settled.gross ?? 0), feeFen: Number(settled.fee ?? 0), netFen: Number(settled.net ?? 0) },
+  });
+}
+
+type Sums = { grossFen: number; feeFen: number; netFen: number };
+
+/** A file's totals from the sums of its channel lines, bank lines and settlement batches. */
+function totalsFrom(s: { channel: Sums; bankFen: number; settled: Sums }): ImportResult['totals'] {
   // Settlement fees are stated as paid (≥ 0); the totals use the bills' sign: charged −.
-  const fee = Number(channel.fee ?? 0) - Number(settled.fee ?? 0);
-  return { grossFen: gross, feeFen: fee, netFen: Number(channel.net ?? 0) + Number(bank.amount ?? 0) + Number(settled.net ?? 0) };
+  return { grossFen: s.channel.grossFen + s.bankFen + s.settled.grossFen, feeFen: s.channel.feeFen - s.settled.feeFen, netFen: s.channel.netFen + s.bankFen + s.settled.netFen };
 }

@@ -2,14 +2,33 @@ import { describe, expect, it } from 'vitest';
 import { summariseBillColumns } from './bill-columns';
 import { matchChannelLines, type BillLine } from './match';
 import { matchChannelColumns } from './match-columns';
-import { readLineColumns, readTenderColumns, type LineRow, type TenderRow } from './run-columns';
+import { keysetPages, readLineColumns, readTenderColumns, type LinePage, type LineRow, type TenderPage, type TenderRow } from './run-columns';
 
-async function* rowsOf<R>(rows: readonly R[]): AsyncGenerator<R> {
-  yield* rows;
+/** Rows in pages of two, as the database hands them over. */
+async function* pagesOf<R>(rows: readonly R[]): AsyncGenerator<R[]> {
+  for (let i = 0; i < rows.length; i += 2) yield rows.slice(i, i + 2);
+}
+
+type FileLine = LineRow & { file_id: string };
+
+type StoreTender = TenderRow & { storeId: string };
+
+/** Tenders in pages of two, a store's rows in its own pages. */
+async function* tenderPagesOf(rows: readonly StoreTender[]): AsyncGenerator<TenderPage> {
+  for await (const page of pagesOf(rows)) {
+    for (const storeId of new Set(page.map((r) => r.storeId))) yield { storeId, rows: page.filter((r) => r.storeId === storeId) };
+  }
+}
+
+/** Lines in pages of two, a file's rows in its own pages (rows must come file by file). */
+async function* linePagesOf(rows: readonly FileLine[]): AsyncGenerator<LinePage> {
+  for await (const page of pagesOf(rows)) {
+    for (const fileId of new Set(page.map((r) => r.file_id))) yield { fileId, rows: page.filter((r) => r.file_id === fileId) };
+  }
 }
 
 const DATE = '2026-11-29';
-const line = (over: Partial<LineRow>): LineRow => ({ file_id: 'A', channel: 'wechat', channel_txn_id: 'T1', merchant_order_no: 'S1', refund_no: null, kind: 'pay', gross_fen: 1000, fee_fen: -6, line: 2, time: `${DATE}T10:00:00+08:00`, ...over });
+const line = (over: Partial<FileLine>): FileLine => ({ file_id: 'A', channel: 'wechat', channel_txn_id: 'T1', merchant_order_no: 'S1', refund_no: null, kind: 'pay', gross_fen: 1000, fee_fen: -6, line: 2, time: `${DATE}T10:00:00+08:00`, ...over });
 
 describe('reading tenders and bill lines back as columns', () => {
   it('keeps the newest file of a re-exported line, a line twice in one file twice, and the next day only for refunds', async () => {
@@ -23,7 +42,7 @@ describe('reading tenders and bill lines back as columns', () => {
       line({ file_id: 'B', channel_txn_id: 'T3', merchant_order_no: 'S3', gross_fen: 3000, line: 6 }),
       line({ file_id: 'B', channel_txn_id: 'T1', merchant_order_no: 'S1', refund_no: 'R1', kind: 'refund', gross_fen: -400, fee_fen: 2, line: 7, time: '2026-11-30T00:10:00+08:00' }),
     ];
-    const { bills, lines } = await readLineColumns(rowsOf(rows), DATE);
+    const { bills, lines } = await readLineColumns(linePagesOf(rows), DATE);
     const [wechat, alipay] = bills;
     expect(bills.map((b) => b.channel)).toEqual(['wechat', 'alipay']);
     // A's T2 twice, B's T1 and T3 (A's T1 replaced); the refund is the next day's.
@@ -42,7 +61,7 @@ describe('reading tenders and bill lines back as columns', () => {
       line({ channel_txn_id: 'T4', merchant_order_no: 'X4', gross_fen: 500, line: 4 }),
       line({ channel_txn_id: 'T5', merchant_order_no: '订单5', gross_fen: 700, fee_fen: -4, line: 5 }),
     ];
-    const tenderRows: TenderRow[] = [
+    const tenderRows: StoreTender[] = [
       { method: 'wechat', merchantOrderNo: 'S1', amountFen: 1000, saleId: 's1', receiptNo: 'R-1', storeId: 'store-1' },
       { method: 'wechat', merchantOrderNo: 'S2', amountFen: 2000, saleId: 's2', receiptNo: 'R-2', storeId: 'store-1' },
       { method: 'wechat', merchantOrderNo: 'S3', amountFen: 3000, saleId: 's3', receiptNo: 'R-3', storeId: 'store-2' },
@@ -50,8 +69,8 @@ describe('reading tenders and bill lines back as columns', () => {
       { method: 'unionpay', merchantOrderNo: 'U1', amountFen: 100, saleId: 's6', receiptNo: 'R-6', storeId: 'store-2' },
     ];
     const channelOf = (method: string) => (method === 'unionpay' ? 'aggregator' : method);
-    const tenders = await readTenderColumns(rowsOf(tenderRows), channelOf);
-    const { bills } = await readLineColumns(rowsOf(lineRows), DATE);
+    const tenders = await readTenderColumns(tenderPagesOf(tenderRows), channelOf);
+    const { bills } = await readLineColumns(linePagesOf(lineRows), DATE);
     const fee = (_channel: string, grossFen: number) => Math.round(grossFen * 0.006);
     const columns = matchChannelColumns(tenders, bills, new Set(['wechat']), fee);
     const objects = matchChannelLines(
@@ -68,5 +87,25 @@ describe('reading tenders and bill lines back as columns', () => {
       codes: expect.arrayContaining(['AMOUNT_MISMATCH S2 R-2', 'POS_ONLY S3 R-3', 'CHANNEL_ONLY X4 ']),
     });
     expect(columns.exceptions).toHaveLength(3);
+  });
+
+  it('reads a keyset-paged query whole: rows sharing a key across a page boundary once each', async () => {
+    // Sales s1..s5 with one to three tenders each, ordered by sale then tender; s3's fall across two pages.
+    const rows = [['s1', 1], ['s2', 1], ['s2', 2], ['s3', 1], ['s3', 2], ['s3', 3], ['s4', 1], ['s5', 1]].map(([sale, tender]) => ({ sale: sale as string, tender: tender as number }));
+    const queries: Array<string | undefined> = [];
+    // As the database would answer `sale >= last.sale order by sale, tender limit 4`.
+    const page = (last: { sale: string } | undefined) => {
+      queries.push(last?.sale);
+      return Promise.resolve(rows.filter((r) => !last || r.sale >= last.sale).slice(0, 4));
+    };
+    const read: string[] = [];
+    for await (const got of keysetPages(page, (a, b) => a.sale === b.sale, 4)) read.push(...got.map((r) => `${r.sale}.${r.tender}`));
+    expect(read).toEqual(['s1.1', 's2.1', 's2.2', 's3.1', 's3.2', 's3.3', 's4.1', 's5.1']);
+    expect(queries).toEqual([undefined, 's3', 's4']);
+    // A key with more rows than a page could never be passed: refused rather than looping.
+    const stuck = keysetPages(() => Promise.resolve([{ sale: 's1' }, { sale: 's1' }]), (a, b) => a.sale === b.sale, 2);
+    await expect((async () => {
+      for await (const got of stuck) void got;
+    })()).rejects.toThrow(/2 or more rows share one key/);
   });
 });

@@ -8,7 +8,7 @@ import type { Ctx } from '../platform/context';
 import { matchCardLines, matchCardRefunds, matchRefunds, type ExceptionCode, type ReconException } from './match';
 import { matchChannelColumns } from './match-columns';
 import { summariseBillColumns } from './bill-columns';
-import { eachRow, readLineColumns, readTenderColumns } from './run-columns';
+import { keysetPages, PAGE_ROWS, readLineColumns, readTenderColumns, type LinePage, type LineRow, type TenderPage, type TenderRow } from './run-columns';
 import { chainReconSettings } from './settings';
 import { CASH_DEPOSIT_WINDOW_DAYS, matchCashDeposits, type CashDepositException } from './match-cash';
 import { addDays, BANK_WINDOW_DAYS, matchBankCredits, matchSettlements, payingCredits, type BankException, type ChannelDay, type SettlementException, type SettlementRow } from './match-settlement';
@@ -133,13 +133,6 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new AppError('VALIDATION_FAILED', `The date "${date}" must be YYYY-MM-DD.`, { status: 400 });
   const today = beijingDate(ctx.clock.now());
   const storeList = input.storeIds ? (input.storeIds.length ? [...input.storeIds] : ['']) : null;
-  let tq = ctx.db
-    .selectFrom('sale_tenders')
-    .innerJoin('sales', (j) => j.onRef('sales.store_id', '=', 'sale_tenders.store_id').onRef('sales.id', '=', 'sale_tenders.sale_id'))
-    .select(['sale_tenders.method as method', 'sale_tenders.merchant_order_no as merchantOrderNo', 'sale_tenders.amount_fen as amountFen', 'sales.id as saleId', 'sales.receipt_no as receiptNo', 'sales.store_id as storeId'])
-    .where('sales.business_date', '=', date)
-    .where('sale_tenders.merchant_order_no', 'is not', null);
-  if (storeList) tq = tq.where('sales.store_id', 'in', storeList);
   // Card payments are matched by the terminal's reference (参考号), amount and time.
   let cq = ctx.db
     .selectFrom('sale_tenders')
@@ -168,22 +161,8 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
     .where('return_refunds.updated_at', '<', `${date}T16:00:00.000Z`);
   if (storeList) crq = crq.where('return_refunds.store_id', 'in', storeList);
   // The big two (a million tenders and lines a day) are read as columns, one after the other.
-  const tenders = await readTenderColumns(eachRow(ctx.db, tq), (method) => CHANNEL_OF_METHOD[method] ?? method);
-  const { bills, lines } = await readLineColumns(
-    eachRow(
-      ctx.db,
-      // The day's lines and the next day's (a refund billed after midnight, 日切).
-      ctx.db
-        .selectFrom('channel_lines')
-      .innerJoin('recon_files', 'recon_files.id', 'channel_lines.file_id')
-      .select(['channel_lines.file_id', 'channel_lines.channel', 'channel_lines.channel_txn_id', 'channel_lines.merchant_order_no', 'channel_lines.refund_no', 'channel_lines.kind', 'channel_lines.gross_fen', 'channel_lines.fee_fen', 'channel_lines.line', 'channel_lines.time'])
-      .where('channel_lines.time', '>=', date)
-      .where('channel_lines.time', '<', addDays(date, 2))
-        .orderBy('recon_files.imported_at')
-        .orderBy('channel_lines.line'),
-    ),
-    date,
-  );
+  const tenders = await readTenderColumns(dayTenderPages(ctx, date, storeList), (method) => CHANNEL_OF_METHOD[method] ?? method);
+  const { bills, lines } = await readLineColumns(lineWindowPages(ctx, date), date);
   const [cardRows, refundRows, cardRefundRows, stores] = await Promise.all([cq.execute(), rq.execute(), crq.execute(), ctx.db.selectFrom('stores').select(['id', 'code']).execute()]);
   // Refund and card lines of the day (the rest of the day's lines are in `bills`).
   const dayLines = lines.filter((l) => l.onDate);
@@ -286,6 +265,60 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
   const order = (g: StoreChannelSummary) => `${g.storeCode ?? '\uffff'}\u0000${g.channel}`;
   const channels = money?.channels ?? [];
   return { date, summary, layers, channels, inTransitFen: channels.reduce((sum, c) => sum + c.inTransitFen, 0), stores: [...groups.values()].sort((a, b) => order(a).localeCompare(order(b))), exceptions };
+}
+
+/**
+ * The date's wallet tenders (those with a merchant order number), a store at a time, in pages
+ * along sales_date_idx (store, business date, sale id); a sale's tenders stay in one page.
+ */
+async function* dayTenderPages(ctx: Ctx, date: string, storeList: string[] | null): AsyncGenerator<TenderPage> {
+  const storeIds = storeList ?? (await ctx.db.selectFrom('stores').select('id').orderBy('id').execute()).map((s) => s.id);
+  for (const storeId of storeIds) {
+    const pages = keysetPages(
+      (last: TenderRow | undefined) =>
+        ctx.db
+          .selectFrom('sales')
+          .innerJoin('sale_tenders', (j) => j.onRef('sale_tenders.store_id', '=', 'sales.store_id').onRef('sale_tenders.sale_id', '=', 'sales.id'))
+          .select(['sale_tenders.method as method', 'sale_tenders.merchant_order_no as merchantOrderNo', 'sale_tenders.amount_fen as amountFen', 'sales.id as saleId', 'sales.receipt_no as receiptNo'])
+          .where('sales.store_id', '=', storeId)
+          .where('sales.business_date', '=', date)
+          .$if(last !== undefined, (q) => q.where('sales.id', '>=', last?.saleId ?? ''))
+          .where('sale_tenders.merchant_order_no', 'is not', null)
+          // By sale only: SQLite then walks sales_date_idx (with the tender's id too it takes the primary key and filters the date).
+          .orderBy('sales.id')
+          .limit(PAGE_ROWS)
+          .execute(),
+      (a, b) => a.saleId === b.saleId,
+    );
+    for await (const rows of pages) yield { storeId, rows };
+  }
+}
+
+/**
+ * Bill lines of the date and the next day (a refund billed after midnight, 日切): the files with
+ * lines in that window, oldest first (the newest file's rows count), each in pages along
+ * channel_lines_file_idx (file, line).
+ */
+async function* lineWindowPages(ctx: Ctx, date: string): AsyncGenerator<LinePage> {
+  const to = addDays(date, 2);
+  const files = await ctx.db.selectFrom('recon_files').select('id').where('lines_to', '>=', date).where('lines_from', '<', to).orderBy('imported_at').orderBy('id').execute();
+  for (const { id: fileId } of files) {
+    const pages = keysetPages(
+      (last: LineRow | undefined) =>
+        ctx.db
+          .selectFrom('channel_lines')
+          .select(['channel', 'channel_txn_id', 'merchant_order_no', 'refund_no', 'kind', 'gross_fen', 'fee_fen', 'line', 'time'])
+          .where('file_id', '=', fileId)
+          .$if(last !== undefined, (q) => q.where('line', '>=', last?.line ?? 0))
+          .where('time', '>=', date)
+          .where('time', '<', to)
+          .orderBy('line')
+          .limit(PAGE_ROWS)
+          .execute(),
+      (a, b) => a.line === b.line,
+    );
+    for await (const rows of pages) yield { fileId, rows };
+  }
 }
 
 /** Layers 2 and 3 for the date, over the imported settlements and bank credits of its windows. */

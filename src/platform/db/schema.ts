@@ -487,6 +487,9 @@ export interface ReconFilesTable {
   line_count: number;
   imported_at: string;
   imported_by: string | null;
+  /** The earliest and latest time of the file's channel lines (null: none). */
+  lines_from: string | null;
+  lines_to: string | null;
 }
 
 export interface ChannelLinesTable {

@@ -21,6 +21,8 @@ import { syncChanges0020 } from './0020-sync-changes';
 import { storeOverrides0021 } from './0021-store-overrides';
 import { couponsPulled0022 } from './0022-coupons-pulled';
 import { syncInbound0023 } from './0023-sync-inbound';
+import { stockMovesIndex0024 } from './0024-stock-moves-index';
+import { reconIndexes0025 } from './0025-recon-indexes';
 
 export const migrations: Record<string, Migration> = {
   '0001-platform': platform0001,
@@ -44,4 +46,6 @@ export const migrations: Record<string, Migration> = {
   '0021-store-overrides': storeOverrides0021,
   '0022-coupons-pulled': couponsPulled0022,
   '0023-sync-inbound': syncInbound0023,
+  '0024-stock-moves-index': stockMovesIndex0024,
+  '0025-recon-indexes': reconIndexes0025,
 };
