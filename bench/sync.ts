@@ -7,15 +7,19 @@
 // 2. stores: 10 store nodes with full outboxes pushing at once (HQ ≥ 3,000 sales/s in all), with
 //    each store's drain time, beside bare insertSales of the same rows;
 // 3. till: a store node completing sales through the services, alternately with and without its
-//    outbox draining to HQ at the same time (< 5 % slower while it syncs).
-// Cases: TILLPOINT_BENCH_SYNC_CASES=drain,stores,till (default all); sizes TILLPOINT_BENCH_SYNC_N
+//    outbox draining to HQ at the same time (< 5 % slower while it syncs); then the same against
+//    an HQ stand-in in another process that verifies nothing and only acknowledges (the store's
+//    own cost of pushing, without HQ's applying on the same two cores), with where each push's
+//    time went on the store and how long the store's event loop was held.
+// Cases: TILLPOINT_BENCH_SYNC_CASES=drain,stores,till,till-stub (default all); sizes TILLPOINT_BENCH_SYNC_N
 // (100,000), TILLPOINT_BENCH_SYNC_STORES (10), TILLPOINT_BENCH_SYNC_PER_STORE (3,000),
 // TILLPOINT_BENCH_SYNC_TILL_SALES (sales per phase, 200; 8 phases of each kind), and the push
 // batch TILLPOINT_BENCH_SYNC_BATCH (500, the store node's default).
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createTillpoint, type Tillpoint } from '../src/app';
 import { seedDemo } from '../src/cli/demo-seed';
 import { loadConfig } from '../src/platform/config';
@@ -31,7 +35,7 @@ import { catalogIndex } from '../src/catalog/index';
 import { insertSales, type SaleRecord } from '../src/checkout/index';
 import { addSku, addTender, completeSale, createCart } from '../src/checkout/service';
 import { openShift } from '../src/checkout/shifts';
-import { registerNode, StoreSync, syncKeyOf, type NodeCredential } from '../src/sync/index';
+import { registerNode, StoreSync, syncKeyOf, type NodeCredential, type PushTimings } from '../src/sync/index';
 import { machine, onBenchPostgres } from './harness';
 
 const log = createLogger('silent');
@@ -100,6 +104,7 @@ interface StoreNode {
   tp: Tillpoint;
   ctx: Ctx;
   sync: StoreSync;
+  credential: NodeCredential;
   /** A cashier signed in at the store's first till, with a shift open. */
   till: Ctx;
   skuIds: string[];
@@ -110,7 +115,8 @@ interface StoreNode {
 async function startStoreNode(hq: Hq, code: string, dir: string): Promise<StoreNode> {
   const tp = await createTillpoint({ config: loadConfig({ role: 'store', data: dir, logLevel: 'silent' }, {}), clock: systemClock, log });
   const ctx: Ctx = { actor: null, db: tp.handle.db, clock: systemClock, nodeId: tp.nodeId, log };
-  const sync = new StoreSync(ctx, { hqUrl: hq.url, credential: await hq.register(code), dbKind: 'sqlite', batchSize: BATCH });
+  const credential = await hq.register(code);
+  const sync = new StoreSync(ctx, { hqUrl: hq.url, credential, dbKind: 'sqlite', batchSize: BATCH });
   await sync.pull();
   const login = await tp.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: CASHIER.username, password: CASHIER.password } });
   const till: Ctx = { ...ctx, actor: await authenticate(ctx, tp.app.sessionPolicy, (login.json() as { token: string }).token) };
@@ -125,6 +131,7 @@ async function startStoreNode(hq: Hq, code: string, dir: string): Promise<StoreN
     tp,
     ctx,
     sync,
+    credential,
     till,
     skuIds,
     close: async () => {
@@ -278,41 +285,93 @@ async function benchStores(dir: string, stores: number, perStore: number) {
 }
 
 /**
- * 3. Sale completion at a store node (durable SQLite) in phases of `perPhase` sales, alternately
- * with the outbox draining to HQ (a background push loop over a deep queue) and without; the first
- * phase of each kind is warm-up.
+ * An HQ stand-in in another process that verifies and applies nothing and acknowledges nothing
+ * new (the seq before the batch), so the store sends the same full batch again and again: each
+ * push costs the store what a real one does (read, build, sign, send, acknowledgement write),
+ * back to back, and the queue never runs dry.
  */
-async function benchTill(dir: string, perPhase: number, phases = 8) {
+async function startStubHq(): Promise<{ url: string; stop(): Promise<void> }> {
+  const script = `
+const server = require('node:http').createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks).toString('utf8');
+    const at = body.indexOf('{"seq":');
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ ackedSeq: at < 0 ? 0 : parseInt(body.slice(at + 7, at + 27), 10) - 1, applied: 0, skipped: 0 }));
+  });
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once('error', reject);
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('close', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+const round2 = (x: number) => Number(x.toFixed(2));
+
+/** The mean of each step over the pushes made while selling. */
+function meanSteps(pushes: readonly PushTimings[]) {
+  const mean = (k: keyof PushTimings) => round2(pushes.reduce((a, p) => a + p[k], 0) / Math.max(1, pushes.length));
+  return { pushes: pushes.length, events: mean('events'), bodyBytes: Math.round(mean('bodyBytes')), waitedMs: mean('waitedMs'), readMs: mean('readMs'), signMs: mean('signMs'), sendMs: mean('sendMs'), ackMs: mean('ackMs') };
+}
+
+/**
+ * 3. Sale completion at a store node (durable SQLite) in phases of `perPhase` sales, alternately
+ * with the outbox draining (a background push loop over a deep queue) and without; the first
+ * phase of each kind is warm-up. `to` is where the pushes go: the real HQ (SQLite, another
+ * process) or a stand-in that only acknowledges.
+ */
+async function benchTill(dir: string, perPhase: number, to: 'hq' | 'stub', phases = 8) {
   const [result] = await onEachHq(
     dir,
     1,
     async (hq) => {
       const node = await startStoreNode(hq, 'S001', path.join(dir, 'till-store'));
+      const stub = to === 'stub' ? await startStubHq() : undefined;
       try {
+        const pusher = stub ? new StoreSync(node.ctx, { hqUrl: stub.url, credential: node.credential, dbKind: 'sqlite', batchSize: BATCH }) : node.sync;
         const template = await realSale(node);
         await node.sync.drain();
         // Deep enough that the push loop never runs dry during the draining phases.
-        await fillOutbox(node, template, perPhase * phases * 12);
+        await fillOutbox(node, template, perPhase * phases * (stub ? 2 : 40));
         const samples = { syncing: [] as number[], idle: [] as number[] };
+        const loopDelay = { syncing: monitorEventLoopDelay({ resolution: 1 }), idle: monitorEventLoopDelay({ resolution: 1 }) };
+        const steps: PushTimings[] = [];
+        const idlePhases: number[][] = [];
         let pushed = 0;
         let ranDry = 0;
         let i = 1;
         const loadBefore = load();
         for (let phase = 0; phase < phases * 2; phase++) {
           const syncing = phase % 2 === 0;
+          const measured = phase >= 2;
           let stop = false;
           const loop = syncing
             ? (async () => {
                 while (!stop) {
-                  const n = await node.sync.pushOnce();
+                  const n = await pusher.pushOnce();
                   pushed += n;
                   if (n === 0) {
                     ranDry++;
                     break;
                   }
+                  if (measured && pusher.lastPushTimings) steps.push(pusher.lastPushTimings);
                 }
               })()
             : Promise.resolve();
+          const delay = loopDelay[syncing ? 'syncing' : 'idle'];
+          if (measured) delay.enable();
           const times: number[] = [];
           for (let k = 0; k < perPhase; k++) {
             // Each sale comes as its own request at a real till: between two, the event loop
@@ -320,28 +379,39 @@ async function benchTill(dir: string, perPhase: number, phases = 8) {
             await new Promise((r) => setImmediate(r));
             times.push((await sell(node, i++)).ms);
           }
+          delay.disable();
           stop = true;
           await loop;
-          if (phase >= 2) (syncing ? samples.syncing : samples.idle).push(...times);
+          if (measured) (syncing ? samples.syncing : samples.idle).push(...times);
+          if (measured && !syncing) idlePhases.push(times);
         }
         const a = percentiles(samples.syncing);
         const b = percentiles(samples.idle);
         const ratio = (x: number, y: number) => Number((x / y).toFixed(3));
+        // The machine's own noise: the phases without sync, alternate ones against each other.
+        const idleA = percentiles(idlePhases.filter((_x, k) => k % 2 === 0).flat());
+        const idleB = percentiles(idlePhases.filter((_x, k) => k % 2 === 1).flat());
+        const held = (h: ReturnType<typeof monitorEventLoopDelay>) => ({ p50Ms: round2(h.percentile(50) / 1e6), p99Ms: round2(h.percentile(99) / 1e6), maxMs: round2(h.max / 1e6) });
         return {
-          hq: hq.kind,
+          hq: to === 'stub' ? 'stand-in (acknowledges only)' : hq.kind,
+          pushBatch: BATCH,
           phases,
           salesPerPhase: perPhase,
           eventsPushedWhileSelling: pushed,
           queueRanDry: ranDry,
-          whileSyncing: { name: 'completeSale while the outbox drains to HQ', ...a },
+          whileSyncing: { name: 'completeSale while the outbox drains', ...a },
           baseline: { name: 'completeSale, no sync running', ...b },
           ratioP50: ratio(a.p50Ms, b.p50Ms),
           ratioP99: ratio(a.p99Ms, b.p99Ms),
           ratioMean: ratio(a.meanMs, b.meanMs),
+          noise: { name: 'not syncing, alternate phases against each other', ratioP50: ratio(idleA.p50Ms, idleB.p50Ms), ratioMean: ratio(idleA.meanMs, idleB.meanMs) },
+          pushSteps: meanSteps(steps),
+          eventLoopDelay: { whileSyncing: held(loopDelay.syncing), notSyncing: held(loopDelay.idle) },
           load: { before: loadBefore, after: load() },
           budget: { slowerUnder: 0.05, met: a.p50Ms / b.p50Ms < 1.05 && a.meanMs / b.meanMs < 1.05 },
         };
       } finally {
+        await stub?.stop();
         await node.close();
       }
     },
@@ -352,7 +422,7 @@ async function benchTill(dir: string, perPhase: number, phases = 8) {
 
 export async function benchSync() {
   const env = process.env;
-  const cases = (env.TILLPOINT_BENCH_SYNC_CASES ?? 'drain,stores,till').split(',');
+  const cases = (env.TILLPOINT_BENCH_SYNC_CASES ?? 'drain,stores,till,till-stub').split(',');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-sync-'));
   try {
     return {
@@ -361,7 +431,8 @@ export async function benchSync() {
       load: load(),
       drain: cases.includes('drain') ? await benchDrain(path.join(dir, 'drain'), Number(env.TILLPOINT_BENCH_SYNC_N ?? 100_000)) : undefined,
       stores: cases.includes('stores') ? await benchStores(path.join(dir, 'stores'), Number(env.TILLPOINT_BENCH_SYNC_STORES ?? 10), Number(env.TILLPOINT_BENCH_SYNC_PER_STORE ?? 3000)) : undefined,
-      till: cases.includes('till') ? await benchTill(path.join(dir, 'till'), Number(env.TILLPOINT_BENCH_SYNC_TILL_SALES ?? 200)) : undefined,
+      till: cases.includes('till') ? await benchTill(path.join(dir, 'till'), Number(env.TILLPOINT_BENCH_SYNC_TILL_SALES ?? 200), 'hq') : undefined,
+      tillStub: cases.includes('till-stub') ? await benchTill(path.join(dir, 'till-stub'), Number(env.TILLPOINT_BENCH_SYNC_TILL_SALES ?? 200), 'stub') : undefined,
     };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -15,11 +15,13 @@ export interface SignedParts {
   timestamp: string;
   nonce: string;
   body: string | Buffer;
+  /** The body's SHA-256 (hex) when the sender hashed it piece by piece while building it. */
+  bodySha256?: string;
 }
 
 /** The text the HMAC covers: one field per line, the body by its SHA-256. */
 export function canonicalRequest(p: SignedParts): string {
-  const bodyHash = createHash('sha256').update(p.body).digest('hex');
+  const bodyHash = p.bodySha256 ?? createHash('sha256').update(p.body).digest('hex');
   return `${p.method.toUpperCase()}\n${p.path}\n${p.timestamp}\n${p.nonce}\n${bodyHash}`;
 }
 

@@ -1,5 +1,7 @@
 // A store node's side of sync: pushes its outbox to HQ in batches from the last acknowledged seq,
 // pulls master data, and keeps doing both in the background, backing off while HQ is down.
+import { createHash, type Hash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { AppError } from '../platform/errors';
 import { judgeOffline, offlinePolicy, setOfflinePosture, type OfflinePosture } from '../platform/offline';
@@ -51,6 +53,41 @@ export interface SyncStatus {
   posture: OfflinePosture;
 }
 
+/** Where one push's time went on the store node (ms): what the till's event loop waits behind. */
+export interface PushTimings {
+  events: number;
+  bodyBytes: number;
+  /** Waiting for the tills before it (they sold during the push before). */
+  waitedMs: number;
+  /** Reading, encoding and hashing the batch (its slices' own time, not the turns between them). */
+  readMs: number;
+  /** Finishing the body and its signature, with the node's report to HQ. */
+  signMs: number;
+  /** From sending the request to HQ's whole answer (HQ's apply included). */
+  sendMs: number;
+  /** Recording the acknowledgement. */
+  ackMs: number;
+}
+
+/** A push's request body, with its SHA-256 taken while it was built. */
+interface PushBody {
+  bytes: Buffer<ArrayBuffer>;
+  sha256: string;
+}
+
+type SyncStateNote = { acked_seq?: number; last_push_at?: string; last_error?: string | null; last_pull_at?: string };
+
+/** Outbox rows read, encoded and hashed per turn of the event loop while a push is built. */
+const PUSH_SLICE = 50;
+/**
+ * While the tills sell, a push carries at most BUSY_BATCH events and the next one waits
+ * BUSY_PAUSE_FACTOR times as long as it took (at most MAX_BUSY_PAUSE_MS): still a hundred
+ * events a second or more, far above a store's rate of sales, so the queue cannot grow while they sell.
+ */
+const BUSY_BATCH = 100;
+const BUSY_PAUSE_FACTOR = 9;
+const MAX_BUSY_PAUSE_MS = 2000;
+
 /** HQ's price and promotion changes reach a store's tills within this (plus a pull's duration). */
 export const DEFAULT_PULL_EVERY_MS = 60_000;
 
@@ -78,6 +115,11 @@ export class StoreSync {
   private stopped = false;
   private round: Promise<void> = Promise.resolve();
   private lastPullMs = 0;
+  private lastCall = { signMs: 0, sendMs: 0, bodyBytes: 0 };
+  /** How long the next push waits for the tills (0: they were quiet during the last one). */
+  private tillsFirstMs = 0;
+  /** The steps of this node's last push (the sync bench reads them). */
+  lastPushTimings: PushTimings | null = null;
 
   constructor(
     private readonly ctx: Ctx,
@@ -92,18 +134,22 @@ export class StoreSync {
   }
 
   /** A signed call to HQ; a refusal comes back as the AppError HQ named. The body is made per attempt. */
-  private async call<T>(method: 'GET' | 'POST', path: string, makeBody?: () => string, retried = false): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST', path: string, makeBody?: () => PushBody, retried = false): Promise<T> {
     const body = makeBody?.();
-    const headers = { ...signedHeaders(this.options.credential.nodeId, this.secret, { method, path, body: body ?? '' }, this.ctx.clock.now().getTime() - this.skewMs), ...(await this.report()) };
+    const signedAt = performance.now();
+    const parts = { method, path, body: body?.bytes ?? '', bodySha256: body?.sha256 };
+    const headers = { ...signedHeaders(this.options.credential.nodeId, this.secret, parts, this.ctx.clock.now().getTime() - this.skewMs), ...(await this.report()) };
+    const sentAt = performance.now();
     let res: Response;
     try {
-      res = await fetch(`${this.base}${path}`, { method, headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
+      res = await fetch(`${this.base}${path}`, { method, headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' }, body: body?.bytes, signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
     } catch (err) {
       this.reachable = false;
       throw new AppError('SYNC_HQ_UNREACHABLE', `HQ at ${this.base} did not answer (${(err as Error).message}); events stay queued and go when it is back.`, { status: 503, cause: err });
     }
     this.reachable = true;
     const text = await res.text();
+    this.lastCall = { signMs: sentAt - signedAt, sendMs: performance.now() - sentAt, bodyBytes: body?.bytes.length ?? 0 };
     if (res.ok) return JSON.parse(text) as T;
     let problem: { code?: string; detail?: string; details?: Record<string, unknown> } = {};
     try {
@@ -125,8 +171,13 @@ export class StoreSync {
   /** What HQ's chain screen shows of this node: its version and queue (outbox seqs are gapless). */
   private async report(): Promise<Record<string, string>> {
     const state = await this.ctx.db.selectFrom('sync_state').select('acked_seq').where('node_id', '=', this.ctx.nodeId).executeTakeFirst();
+    return { [NODE_REPORT_HEADERS.version]: APP_VERSION, [NODE_REPORT_HEADERS.queued]: String(Math.max(0, (await this.topSeq()) - (state?.acked_seq ?? 0))) };
+  }
+
+  /** The last seq in this node's outbox (0 when empty). */
+  private async topSeq(): Promise<number> {
     const top = await this.ctx.db.selectFrom('outbox').select(sql<number | null>`max(seq)`.as('seq')).where('node_id', '=', this.ctx.nodeId).executeTakeFirst();
-    return { [NODE_REPORT_HEADERS.version]: APP_VERSION, [NODE_REPORT_HEADERS.queued]: String(Math.max(0, Number(top?.seq ?? 0) - (state?.acked_seq ?? 0))) };
+    return Number(top?.seq ?? 0);
   }
 
   private async ackedSeq(): Promise<number> {
@@ -135,36 +186,104 @@ export class StoreSync {
     return row.acked_seq;
   }
 
-  private async note(fields: { acked_seq?: number; last_push_at?: string; last_error?: string | null; last_pull_at?: string }): Promise<void> {
-    await this.ctx.db.updateTable('sync_state').set({ ...fields, last_attempt_at: this.ctx.clock.now().toISOString() }).where('node_id', '=', this.ctx.nodeId).execute();
+  private async note(fields: SyncStateNote, db: Ctx['db'] = this.ctx.db): Promise<void> {
+    await db.updateTable('sync_state').set({ ...fields, last_attempt_at: this.ctx.clock.now().toISOString() }).where('node_id', '=', this.ctx.nodeId).execute();
+  }
+
+  /**
+   * An acknowledgement need not survive a crash: a node that lost one sends the batch again and
+   * HQ skips what it has (exactly once rests on HQ's unique node × seq and document). So it is
+   * written without waiting for the disk (the till's next durable commit takes it there), and a
+   * push costs the till no fsync of its own.
+   */
+  private async noteAck(fields: SyncStateNote): Promise<void> {
+    if (this.options.dbKind === 'postgres') {
+      await this.ctx.db.transaction().execute(async (tx) => {
+        await sql`set local synchronous_commit = off`.execute(tx);
+        await this.note(fields, tx);
+      });
+      return;
+    }
+    // One connection held throughout, so no other statement runs under the lowered setting.
+    await this.ctx.db.connection().execute(async (db) => {
+      const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(db);
+      await sql`pragma synchronous = NORMAL`.execute(db);
+      try {
+        await this.note(fields, db);
+      } finally {
+        await sql.raw(`pragma synchronous = ${Number(rows[0]?.synchronous ?? 2)}`).execute(db);
+      }
+    });
+  }
+
+  /**
+   * Reads, encodes and hashes the batch from the last acknowledged seq in slices, yielding to the
+   * event loop between them: a sale waiting at the till runs before the next slice, and what a
+   * push keeps between slices is bytes outside the JS heap, not rows and strings for the
+   * collector to copy during a sale.
+   */
+  private async readBatch(acked: number, batch: number): Promise<{ events: number; parts: Buffer[]; hash: Hash; busyMs: number }> {
+    const parts = [Buffer.from('{"events":[')];
+    const hash = createHash('sha256').update(parts[0] ?? '');
+    let events = 0;
+    let after = acked;
+    let busyMs = 0;
+    while (events < batch) {
+      const t0 = performance.now();
+      const limit = Math.min(PUSH_SLICE, batch - events);
+      const rows = await this.ctx.db
+        .selectFrom('outbox')
+        .select(['seq', 'event_id', 'type', 'document_id', 'payload', 'created_at'])
+        .where('node_id', '=', this.ctx.nodeId)
+        .where('seq', '>', after)
+        .orderBy('seq')
+        .limit(limit)
+        .execute();
+      if (rows.length === 0) break;
+      // Payloads are JSON already: spliced in as they are, never parsed and re-encoded here.
+      const text = rows.map((r) => `{"seq":${r.seq},"eventId":${JSON.stringify(r.event_id)},"type":${JSON.stringify(r.type)},"documentId":${JSON.stringify(r.document_id)},"createdAt":${JSON.stringify(r.created_at)},"payload":${r.payload}}`).join(',');
+      const part = Buffer.from(events === 0 ? text : `,${text}`);
+      hash.update(part);
+      parts.push(part);
+      events += rows.length;
+      after = rows[rows.length - 1]?.seq ?? after;
+      busyMs += performance.now() - t0;
+      if (rows.length < limit) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return { events, parts, hash, busyMs };
   }
 
   /** Sends one batch from the last acknowledged seq; returns how many events it sent. */
   async pushOnce(): Promise<number> {
+    const waitedMs = this.tillsFirstMs;
+    if (waitedMs > 0) await new Promise((resolve) => setTimeout(resolve, waitedMs));
+    const startedAt = performance.now();
     const acked = await this.ackedSeq();
-    const rows = await this.ctx.db
-      .selectFrom('outbox')
-      .select(['seq', 'event_id', 'type', 'document_id', 'payload', 'created_at'])
-      .where('node_id', '=', this.ctx.nodeId)
-      .where('seq', '>', acked)
-      .orderBy('seq')
-      .limit(this.options.batchSize ?? 500)
-      .execute();
-    if (rows.length === 0) return 0;
-    // Payloads are JSON already: spliced in as they are, never parsed and re-encoded here.
-    const events = rows.map((r) => `{"seq":${r.seq},"eventId":${JSON.stringify(r.event_id)},"type":${JSON.stringify(r.type)},"documentId":${JSON.stringify(r.document_id)},"createdAt":${JSON.stringify(r.created_at)},"payload":${r.payload}}`);
-    const joined = events.join(',');
-    const body = () => `{"outboxNodeId":${JSON.stringify(this.ctx.nodeId)},"clockSkewMs":${this.skewMs},"events":[${joined}]}`;
+    const top = await this.topSeq();
+    const batch = this.options.batchSize ?? 500;
+    const { events, parts, hash, busyMs } = await this.readBatch(acked, waitedMs > 0 ? Math.min(BUSY_BATCH, batch) : batch);
+    if (events === 0) return 0;
+    // The skew goes last, so a retry signed by HQ's clock re-hashes only the tail.
+    const body = (): PushBody => {
+      const tail = Buffer.from(`],"outboxNodeId":${JSON.stringify(this.ctx.nodeId)},"clockSkewMs":${this.skewMs}}`);
+      return { bytes: Buffer.concat([...parts, tail]), sha256: hash.copy().update(tail).digest('hex') };
+    };
     try {
       const ack = await this.call<PushAck>('POST', '/api/v1/sync/push', body);
-      await this.note({ acked_seq: ack.ackedSeq, last_push_at: this.ctx.clock.now().toISOString(), last_error: null });
-      return rows.length;
+      const t2 = performance.now();
+      await this.noteAck({ acked_seq: ack.ackedSeq, last_push_at: this.ctx.clock.now().toISOString(), last_error: null });
+      this.lastPushTimings = { events, bodyBytes: this.lastCall.bodyBytes, waitedMs, readMs: busyMs, signMs: this.lastCall.signMs, sendMs: this.lastCall.sendMs, ackMs: performance.now() - t2 };
+      // Events appended while this batch was out: the tills are selling, so the next push waits
+      // and goes smaller: sync takes at most a tenth of the node's time (and HQ's) meanwhile.
+      this.tillsFirstMs = (await this.topSeq()) > top ? Math.min(MAX_BUSY_PAUSE_MS, (performance.now() - startedAt) * BUSY_PAUSE_FACTOR) : 0;
+      return events;
     } catch (err) {
       const expected = err instanceof AppError ? err.details?.expectedSeq : undefined;
       if (err instanceof AppError && err.code === 'SYNC_GAP' && typeof expected === 'number') {
         // HQ has more (a lost acknowledgement) or less (HQ restored) than this node thought.
         await this.note({ acked_seq: expected - 1, last_error: null });
-        return rows.length;
+        return events;
       }
       await this.note({ last_error: `${err instanceof AppError ? err.code : 'ERROR'}: ${(err as Error).message}` });
       throw err;
