@@ -69,50 +69,34 @@ export class KeyColumn {
   }
 
   /**
-   * The keyed rows of the first `count` rows grouped by the top bits of their hashes, each key's
-   * bytes copied beside them (see KeyBuckets): a hash join then works one bucket at a time, within
-   * cache. Made once, when the column is filled, and kept.
+   * The keyed rows of the first `count` rows grouped by the top bits of their hashes (see
+   * KeyBuckets): a hash join then works one bucket at a time, within cache. The keys stay where
+   * they are: the join compares their bytes only once the hashes agree. Made once, when the column
+   * is filled, and kept.
    *
    * @example const { first, row } = orders.buckets(count) // rows of bucket b: row[first[b]], …, row[first[b + 1] - 1]
    */
   buckets(count: number): KeyBuckets {
     if (this.bucketed?.rows === count) return this.bucketed;
-    const { start, end, hash, bytes } = this;
-    const plain = this.text.size === 0;
+    const { hash } = this;
     const first = new Int32Array(BUCKETS + 1);
-    const keyFirst = new Int32Array(BUCKETS + 1);
     for (let i = 0; i < count; i++) {
       if (!this.has(i)) continue;
       const b = (hash[i] as number) >>> BUCKET_SHIFT;
       first[b + 1] = (first[b + 1] as number) + 1;
-      if (plain || !this.text.has(i)) keyFirst[b + 1] = (keyFirst[b + 1] as number) + (end[i] as number) - (start[i] as number);
     }
-    for (let b = 0; b < BUCKETS; b++) {
-      first[b + 1] = (first[b + 1] as number) + (first[b] as number);
-      keyFirst[b + 1] = (keyFirst[b + 1] as number) + (keyFirst[b] as number);
-    }
+    for (let b = 0; b < BUCKETS; b++) first[b + 1] = (first[b + 1] as number) + (first[b] as number);
     const n = first[BUCKETS] as number;
-    const out: KeyBuckets = { rows: count, first, row: new Int32Array(n), hash: new Int32Array(n), keyStart: new Int32Array(n), keyEnd: new Int32Array(n), keys: new Uint8Array(keyFirst[BUCKETS] as number) };
+    const out: KeyBuckets = { rows: count, first, row: new Int32Array(n), hash: new Int32Array(n) };
     const at = first.slice(0, BUCKETS);
-    const keyAt = keyFirst.slice(0, BUCKETS);
-    const { keys } = out;
     for (let i = 0; i < count; i++) {
       if (!this.has(i)) continue;
       const h = hash[i] as number;
       const b = h >>> BUCKET_SHIFT;
-      const e = (at[b] as number) + 0;
+      const e = at[b] as number;
       at[b] = e + 1;
       out.row[e] = i;
       out.hash[e] = h;
-      if (!plain && this.text.has(i)) {
-        out.keyStart[e] = -1;
-        continue;
-      }
-      let k = keyAt[b] as number;
-      out.keyStart[e] = k;
-      for (let c = start[i] as number, stop = end[i] as number; c < stop; c++) keys[k++] = bytes[c] as number;
-      out.keyEnd[e] = k;
-      keyAt[b] = k;
     }
     this.bucketed = out;
     return out;
@@ -154,8 +138,7 @@ const BUCKET_SHIFT = 32 - BUCKET_BITS;
 
 /**
  * A key column's keyed rows by bucket (the top bits of the hash), each bucket's entries in row
- * order and contiguous in every array: entry e is row `row[e]` with hash `hash[e]` (as Int32) and
- * its key's bytes at keys[keyStart[e], keyEnd[e]), or keyStart -1 for a key held as text.
+ * order and contiguous in every array: entry e is row `row[e]` with hash `hash[e]` (as Int32).
  */
 export interface KeyBuckets {
   /** The rows it was made of (`count`). */
@@ -164,9 +147,6 @@ export interface KeyBuckets {
   first: Int32Array;
   row: Int32Array;
   hash: Int32Array;
-  keyStart: Int32Array;
-  keyEnd: Int32Array;
-  keys: Uint8Array;
 }
 
 /** Whether bytes a[as, ae) and b[bs, be) are the same. */

@@ -50,7 +50,7 @@ export function readBillColumnsInWorker<S extends Source>(source: S, bytes: Buff
 /** The arrays to move with the columns' data: each memory block once. */
 function transferable(data: BillColumnsData): ArrayBuffer[] {
   const buckets = data.orderBuckets;
-  const views = [data.kind, data.grossFen, data.feeFen, data.line, data.body, data.rowStart, data.rowEnd, data.orderStart, data.orderEnd, data.orderHash, ...(buckets ? [buckets.first, buckets.row, buckets.hash, buckets.keyStart, buckets.keyEnd, buckets.keys] : [])];
+  const views = [data.kind, data.grossFen, data.feeFen, data.line, data.body, data.rowStart, data.rowEnd, data.orderStart, data.orderEnd, data.orderHash, ...(buckets ? [buckets.first, buckets.row, buckets.hash] : [])];
   return [...new Set(views.map((view) => view.buffer).filter((buffer): buffer is ArrayBuffer => buffer instanceof ArrayBuffer))];
 }
 

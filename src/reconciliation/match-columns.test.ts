@@ -66,15 +66,17 @@ describe('matchChannelColumns', () => {
     );
   });
 
+  /** Keys with the hashes given (all the same by default), as ranges of one buffer. */
+  const keys = (text: string[], hash: (key: string) => number = () => 0x9e3779b9) => {
+    const bytes = Buffer.from(text.join(''), 'latin1');
+    const start = new Int32Array(text.length);
+    const end = new Int32Array(text.length);
+    text.reduce((at, key, i) => ((start[i] = at), (end[i] = at + key.length), at + key.length), 0);
+    return new KeyColumn(bytes, text.length, { orderStart: start, orderEnd: end, orderHash: Uint32Array.from(text, hash) });
+  };
+
   it('tells orders whose hashes collide apart by their bytes, in one bucket', () => {
     // Every key gets the same hash: one bucket, one probe chain; only the bytes decide.
-    const keys = (text: string[]) => {
-      const bytes = Buffer.from(text.join(''), 'latin1');
-      const start = new Int32Array(text.length);
-      const end = new Int32Array(text.length);
-      text.reduce((at, key, i) => ((start[i] = at), (end[i] = at + key.length), at + key.length), 0);
-      return new KeyColumn(bytes, text.length, { orderStart: start, orderEnd: end, orderHash: new Uint32Array(text.length).fill(0x9e3779b9) });
-    };
     const orders = ['S1', 'S2', 'S3', 'S4', 'S5', 'S2'];
     const lines: BillLine[] = orders.map((no, i) => ({ channel: 'wechat', merchantOrderNo: no, kind: 'pay', grossFen: i === 2 ? 301 : (i + 1) * 100, feeFen: 0, line: i + 2 }));
     const bill = { channel: 'wechat', count: lines.length, kind: Uint8Array.from(lines, () => 0), grossFen: Float64Array.from(lines, (l) => l.grossFen), feeFen: new Float64Array(lines.length), orders: keys(orders), lineAt: (i: number) => lines[i] as BillLine };
@@ -89,6 +91,25 @@ describe('matchChannelColumns', () => {
       ['CHANNEL_ONLY', 'S5', null, 500],
       ['DUPLICATE', 'S2', 200, 800],
       ['POS_ONLY', 'S9', 400, null],
+    ]);
+  });
+
+  it('does not take the one order sharing a tender’s hash for its order', () => {
+    // S9 has S4's hash and S8 has S1's, and each is the only order with it: found on the hash,
+    // then refused on the bytes; S4, which no tender has, is still reported.
+    const hashOf: Record<string, number> = { S1: 0x10000001, S4: 0x20000004, S9: 0x20000004, S8: 0x10000001, S7: 0x30000007 };
+    const orders = ['S1', 'S4', 'S7'];
+    const lines: BillLine[] = orders.map((no, i) => ({ channel: 'wechat', merchantOrderNo: no, kind: 'pay', grossFen: (i + 1) * 100, feeFen: 0, line: i + 2 }));
+    const bill = { channel: 'wechat', count: lines.length, kind: Uint8Array.from(lines, () => 0), grossFen: Float64Array.from(lines, (l) => l.grossFen), feeFen: new Float64Array(lines.length), orders: keys(orders, (k) => hashOf[k] as number), lineAt: (i: number) => lines[i] as BillLine };
+    const tenders: PosTender[] = ['S1', 'S9', 'S8', 'S7'].map((no, i) => ({ channel: 'wechat', merchantOrderNo: no, amountFen: no === 'S7' ? 300 : (i + 1) * 100, saleId: `sale-${i}`, receiptNo: `R${i}`, storeId: 'S001' }));
+    const columns = { ...tenderColumns(tenders), orders: keys(tenders.map((t) => t.merchantOrderNo), (k) => hashOf[k] as number) };
+    const result = matchChannelColumns(columns, [bill], new Set(['wechat']));
+    expect(result).toEqual(matchChannelLines(tenders, lines, new Set(['wechat'])));
+    expect(result.matched).toBe(2);
+    expect(result.exceptions.map((e) => [e.code, e.merchantOrderNo, e.posAmountFen, e.channelAmountFen])).toEqual([
+      ['CHANNEL_ONLY', 'S4', null, 200],
+      ['POS_ONLY', 'S8', 300, null],
+      ['POS_ONLY', 'S9', 200, null],
     ]);
   });
 

@@ -2,7 +2,7 @@
 // the same tenders and lines, without an object or a string per line. Orders are found through an
 // open-addressing table over the order numbers' hashes; a tender whose order has one payment line
 // of the right amount and fee is decided in place, every other case through the rules of match.ts.
-import { BUCKETS, KIND_NAMES, KeyColumn, sameBytes, type BillColumns, type KeyBuckets } from './bill-columns';
+import { BUCKETS, KIND_NAMES, KeyColumn, type BillColumns, type KeyBuckets } from './bill-columns';
 import { judgeTender, plainMatch, sortExceptions, unclaimedOrder, type BillLine, type MatchResult, type PosTender, type ReconException } from './match';
 
 /** A day's POS wallet tenders as columns. */
@@ -57,9 +57,12 @@ export function tenderColumns(tenders: readonly PosTender[]): TenderColumns {
  *
  * A partitioned hash join: tenders and lines are grouped by the top bits of their order hashes
  * (`KeyColumn.buckets`, made once per column — a bill read in a worker brings its own), then each
- * bucket's lines go into a small open-addressing table that its tenders probe, so table and keys
- * stay in cache. The common case (one payment line of the right amount and fee) is decided there;
- * every other tender is judged afterwards, in tender order, by the rules of match.ts.
+ * bucket's lines go into a small open-addressing table that its tenders probe, so the table stays
+ * in cache. The keys stay in the files: a tender takes the one order of its channel with its hash
+ * on the hash alone, and the key's bytes are compared afterwards, in tender order, where both
+ * files are read about in sequence (only orders sharing a hash are told apart by their bytes in
+ * the probe). The common case (one payment line of the right amount and fee) is then decided in
+ * place; every other tender is judged by the rules of match.ts.
  *
  * @example matchChannelColumns(tenders, [wechat.columns, alipay.columns], new Set(['wechat', 'alipay']), fee)
  */
@@ -81,6 +84,12 @@ export function matchChannelColumns(
   const exceptions: ReconException[] = [];
   /** Per tender: its order's first line g + 1, negated when the order has more lines; 0 when none. */
   const foundLine = new Int32Array(tenders.count);
+  /** 1 where foundLine was taken on the hash alone (the key's bytes not yet compared). */
+  const unsure = new Uint8Array(tenders.count);
+  /** Per line g: 1 once a tender whose key was compared has its order. */
+  const claimed = new Uint8Array(total);
+  /** First lines of orders a tender took on the hash alone and turned out not to be its. */
+  const mistaken: number[] = [];
 
   const lineParts = bills.map((b) => b.orders.buckets(b.count));
   const tenderParts = tenders.orders.buckets(tenders.count);
@@ -96,12 +105,7 @@ export function matchChannelColumns(
   // its hash, the bill and bucket entry holding its key, its last line, and 1 once a tender claims it.
   const SLOT = 6;
   const table = new Int32Array(capacity * SLOT);
-  const sameKey = (a: KeyBuckets, ea: number, ca: KeyColumn, b: KeyBuckets, eb: number, cb: KeyColumn): boolean => {
-    const as = a.keyStart[ea] as number;
-    const bs = b.keyStart[eb] as number;
-    if (as < 0 || bs < 0) return ca.sameKey(a.row[ea] as number, cb, b.row[eb] as number);
-    return sameBytes(a.keys, as, a.keyEnd[ea] as number, b.keys, bs, b.keyEnd[eb] as number);
-  };
+  const sameKey = (a: KeyBuckets, ea: number, ca: KeyColumn, b: KeyBuckets, eb: number, cb: KeyColumn): boolean => ca.sameKey(a.row[ea] as number, cb, b.row[eb] as number);
   const billOf = (g: number): number => {
     let k = 0;
     while ((offset[k + 1] as number) <= g) k++;
@@ -157,6 +161,27 @@ export function matchChannelColumns(
       const channel = tenderChannel[tenders.channel[j] as number] as number;
       if (channel < 0) continue;
       const hash = tenderParts.hash[e] as number;
+      // The one order of this channel with the tender's hash is taken on the hash alone: its key's
+      // bytes are compared in the ordered pass below, where both sides are read in sequence. Only
+      // when several orders share the hash are the bytes compared here.
+      let only = -1;
+      for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+        const at = slot * SLOT;
+        if (table[at] === 0) break;
+        if (table[at + 1] !== hash || billChannel[table[at + 2] as number] !== channel) continue;
+        if (only >= 0) {
+          only = -2;
+          break;
+        }
+        only = at;
+      }
+      if (only === -1) continue;
+      if (only >= 0) {
+        table[only + 5] = 1;
+        foundLine[j] = table[only] as number;
+        unsure[j] = 1;
+        continue;
+      }
       for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
         const at = slot * SLOT;
         const entry = table[at] as number;
@@ -189,7 +214,18 @@ export function matchChannelColumns(
   const line: Pick<BillLine, 'kind' | 'grossFen' | 'feeFen'> = { kind: 'pay', grossFen: 0, feeFen: 0 };
   const tender: Pick<PosTender, 'channel' | 'amountFen'> = { channel: '', amountFen: 0 };
   for (let j = 0; j < tenders.count; j++) {
-    const entry = foundLine[j] as number;
+    let entry = foundLine[j] as number;
+    if (entry !== 0) {
+      const g = Math.abs(entry) - 1;
+      if (unsure[j] === 1) {
+        const k = billOf(g);
+        if (!tenders.orders.sameKey(j, (bills[k] as BillLineColumns).orders, g - (offset[k] as number))) {
+          mistaken.push(g);
+          entry = 0;
+        }
+      }
+      if (entry !== 0) claimed[g] = 1;
+    }
     if (entry > 0) {
       const k = billOf(entry - 1);
       const bill = bills[k] as BillLineColumns;
@@ -212,6 +248,13 @@ export function matchChannelColumns(
       else pending += 1;
       tally.add(j, verdict);
     }
+  }
+  // An order only mistaken tenders took is unclaimed after all.
+  for (const g of mistaken) {
+    if (claimed[g] === 1) continue;
+    claimed[g] = 1;
+    const exception = unclaimedOrder(chain(g));
+    if (exception) exceptions.push(exception);
   }
   sortExceptions(exceptions);
   return { matched, pending, exceptions, groups: tally.groups() };
