@@ -35,3 +35,20 @@ export async function onHandAt(call: ApiCall, store: string, code: string): Prom
   const where = await call<{ stores: Array<{ storeCode: string; qty: number }> }>('GET', `/stock/where?code=${encodeURIComponent(code)}`);
   return where.stores.find((s) => s.storeCode === store)?.qty ?? 0;
 }
+
+export type Post = (path: string, body: unknown, token?: string) => Promise<Record<string, unknown>>;
+
+/** POSTs JSON to the API (as the token's user when given) and returns the answer's body. */
+export function poster(url: string): Post {
+  return async (path, body, token) => {
+    const res = await fetch(`${url}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    return (await res.json()) as Record<string, unknown>;
+  };
+}
+
+/** The demo cashier signed in at S001's till T01 by PIN, with a shift open: their token. */
+export async function cashierOnShift(post: Post): Promise<string> {
+  const token = (await post('/auth/pin', { storeCode: 'S001', terminalCode: 'T01', username: 'cashier', pin: '1234' })).token as string;
+  await post('/shifts/open', { floatFen: 0 }, token);
+  return token;
+}

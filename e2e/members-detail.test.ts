@@ -5,19 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { chromiumMissing, serverAndBrowser } from './browser';
 import { demoCatalog } from './demo-products';
 import { formatMoney } from '../src/platform/money';
-import { signInAtBackOffice } from './back-office';
+import { cashierOnShift, poster, signInAtBackOffice } from './back-office';
 
 describe.skipIf(chromiumMissing())('browser: a member’s detail and the rules editor', () => {
   const env = serverAndBrowser('tp-e2e-members-detail-');
 
   it('opens a member: ledger and purchase; edits a tier threshold, saves and keeps it after a reload', async () => {
     const url = env.server().url;
-    const post = async (path: string, body: unknown, token?: string) => {
-      const res = await fetch(`${url}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-      return (await res.json()) as Record<string, unknown>;
-    };
-    const token = (await post('/auth/pin', { storeCode: 'S001', terminalCode: 'T01', username: 'cashier', pin: '1234' })).token as string;
-    await post('/shifts/open', { floatFen: 0 }, token);
+    const post = poster(url);
+    const token = await cashierOnShift(post);
     const member = await post('/members', { phone: '13933334444', name: '孙悟空', consentVersion: 'v1', consentAccepted: true }, token);
     const { products } = await demoCatalog(url);
     const item = products.find((p) => p.unit === 'piece' && p.barcodes.length > 0 && p.priceFen >= 2000 && p.priceFen < 9000);

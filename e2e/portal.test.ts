@@ -4,18 +4,15 @@
 import { describe, expect, it } from 'vitest';
 import { chromiumMissing, serverAndBrowser } from './browser';
 import { demoCatalog } from './demo-products';
+import { cashierOnShift, poster } from './back-office';
 
 describe.skipIf(chromiumMissing())('browser: the member portal', () => {
   const env = serverAndBrowser('tp-e2e-portal-');
 
   it('signs in by SMS code and shows points and a scannable member code', async () => {
     const url = env.server().url;
-    const post = async (path: string, body: unknown, token?: string) => {
-      const res = await fetch(`${url}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-      return (await res.json()) as Record<string, unknown>;
-    };
-    const token = (await post('/auth/pin', { storeCode: 'S001', terminalCode: 'T01', username: 'cashier', pin: '1234' })).token as string;
-    await post('/shifts/open', { floatFen: 0 }, token);
+    const post = poster(url);
+    const token = await cashierOnShift(post);
     const member = await post('/members', { phone: '13911112222', consentVersion: 'v1', consentAccepted: true }, token);
     const { products } = await demoCatalog(url);
     const item = products.find((p) => p.unit === 'piece' && p.barcodes.length > 0 && p.priceFen >= 1000 && p.priceFen < 5000);
