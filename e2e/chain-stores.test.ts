@@ -57,6 +57,12 @@ describe.skipIf(chromiumMissing())('browser: HQ stores and regions', () => {
     await expect(own.textContent()).resolves.toContain(`¥${((product.priceFen - 10) / 100).toFixed(2)}¥${(product.priceFen / 100).toFixed(2)}`);
     await page.screenshot({ path: path.join(os.tmpdir(), 'tp-chain-stores.png'), fullPage: true });
 
+    // The sync-exception count opens the store's list (none here: API tests in src/sync/exceptions.test.ts).
+    await page.getByTestId('store-exceptions-S002').click();
+    await page.getByText('S002 的同步异常').waitFor();
+    await page.getByText('没有同步异常').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByText('S002 的同步异常').waitFor({ state: 'hidden' });
     await page.getByTestId('store-edit-S002').click();
     await page.getByTestId('store-name').fill('静安旗舰店');
     await page.getByTestId('store-save').click();

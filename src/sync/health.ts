@@ -58,7 +58,7 @@ export interface StoreHealth extends Store {
   regionName: string | null;
   /** The store's node in use (the latest registered and not revoked), if any. */
   node: NodeHealth | null;
-  /** Sync exceptions HQ raised applying the store's documents (negative points, unknown member…). */
+  /** Open sync exceptions HQ raised applying the store's documents (negative points, unknown member…). */
   syncExceptions: number;
 }
 
@@ -85,7 +85,7 @@ export async function chainHealth(ctx: Ctx, nodes: readonly NodeRow[]): Promise<
     listStores(ctx),
     listRegions(ctx),
     ctx.db.selectFrom('sync_nodes').select(['id', 'last_seen_at', 'app_version', 'queued_events', 'created_at']).execute(),
-    ctx.db.selectFrom('sync_exceptions').select(['store_id', sql<number>`count(*)`.as('n')]).groupBy('store_id').execute(),
+    ctx.db.selectFrom('sync_exceptions').select(['store_id', sql<number>`count(*)`.as('n')]).where('resolved_at', 'is', null).groupBy('store_id').execute(),
   ]);
   const now = ctx.clock.now();
   const report = new Map(reports.map((r) => [r.id, r]));

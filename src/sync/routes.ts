@@ -12,6 +12,7 @@ import { chainHealth, noteNodeContact } from './health';
 import { readPullPage } from './pull';
 import { readInboundPage } from './inbound';
 import { storeSyncOf } from './store-sync';
+import { listSyncExceptions, resolveSyncException } from './exceptions';
 
 export interface SyncRoutesOptions {
   role: 'all' | 'hq' | 'store';
@@ -71,6 +72,32 @@ export async function syncRoutes(app: TpApp, options: SyncRoutesOptions): Promis
     // The chain's stores and regions with each store node's health (the back office's 门店与区域).
     return { nodes, ...(await chainHealth(request.ctx, nodes)) };
   });
+
+  // HQ works the exceptions it raised applying stores' documents (src/sync/exceptions.ts).
+  app.get(
+    '/sync/exceptions',
+    {
+      preHandler: requireAuth('store.view'),
+      schema: {
+        tags: ['sync'],
+        summary: "HQ: the chain's sync exceptions, newest first",
+        querystring: z.object({ store: z.string().max(16).optional(), status: z.enum(['open', 'resolved']).optional(), code: z.string().max(40).optional(), limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) }),
+      },
+    },
+    async (request) => {
+      requirePermission(actorOf(request), 'store.view', { storeId: '*', regionId: null });
+      return listSyncExceptions(request.ctx, request.query);
+    },
+  );
+
+  app.post(
+    '/sync/exceptions/:id/resolve',
+    { preHandler: requireAuth('store.manage'), schema: { tags: ['sync'], summary: 'HQ: resolve a sync exception with a note', params: z.object({ id: z.string().max(64) }), body: z.object({ note: z.string().max(500) }) } },
+    async (request) => {
+      requirePermission(actorOf(request), 'store.manage', { storeId: '*', regionId: null });
+      return resolveSyncException(request.ctx, request.params.id, request.body);
+    },
+  );
 
   app.post('/sync/push', { bodyLimit: PUSH_BODY_LIMIT, schema: { tags: ['sync'], hide: true } }, async (request) => {
     const node = await verified(request);

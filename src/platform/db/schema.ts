@@ -889,6 +889,10 @@ export interface SyncExceptionsTable {
   ref: string | null;
   detail: string;
   created_at: string;
+  /** Set when HQ worked the exception (migration 0026): when, by which user, and the note why. */
+  resolved_at: string | null;
+  resolved_by: string | null;
+  resolution: string | null;
 }
 
 /** Store node: how far HQ has acknowledged this node's outbox. */

@@ -6,6 +6,7 @@ import { Alert, Button, Card, Descriptions, Form, Input, List, Modal, Select, Sp
 import { useTranslation } from 'react-i18next';
 import { api, problemText, type Me } from '../api';
 import { formatMoney } from '../money';
+import { SyncExceptionsModal } from './sync-exceptions';
 
 interface NodeHealth {
   nodeId: string;
@@ -149,6 +150,7 @@ function ChainPanel({ canEdit }: { canEdit: boolean }) {
   const [message, setMessage] = useState<{ type: 'success' | 'error'; text: string } | null>(null);
   const [editing, setEditing] = useState<StoreRow | 'new' | null>(null);
   const [region, setRegion] = useState<RegionRow | 'new' | null>(null);
+  const [exceptionsOf, setExceptionsOf] = useState<StoreRow | null>(null);
   const [form] = Form.useForm<StoreForm>();
   const [regionForm] = Form.useForm<{ code: string; name: string }>();
 
@@ -230,7 +232,11 @@ function ChainPanel({ canEdit }: { canEdit: boolean }) {
             { title: t('chain.queued'), align: 'right', render: (_v, s) => s.node?.queuedEvents ?? '—' },
             { title: t('chain.version'), render: (_v, s) => s.node?.appVersion ?? '—' },
             { title: t('chain.clockSkew'), align: 'right', render: (_v, s) => (s.node?.clockSkewMs == null ? '—' : t('chain.seconds', { n: (s.node.clockSkewMs / 1000).toFixed(1) })) },
-            { title: t('chain.exceptions'), align: 'right', render: (_v, s) => (s.syncExceptions > 0 ? <Tag color="orange">{s.syncExceptions}</Tag> : 0) },
+            { title: t('chain.exceptions'), align: 'right', render: (_v, s) => (
+                <Button size="small" type="link" onClick={() => setExceptionsOf(s)} data-testid={`store-exceptions-${s.code}`}>
+                  {s.syncExceptions > 0 ? <Tag color="orange">{s.syncExceptions}</Tag> : 0}
+                </Button>
+              ) },
             ...(canEdit ? [{ title: '', key: 'edit', render: (_v: unknown, s: StoreRow) => <Button size="small" onClick={() => openStore(s)} data-testid={`store-edit-${s.code}`}>{t('chain.edit')}</Button> }] : []),
           ]}
         />
@@ -259,6 +265,17 @@ function ChainPanel({ canEdit }: { canEdit: boolean }) {
           ]}
         />
       </Card>
+      {exceptionsOf && (
+        <SyncExceptionsModal
+          storeCode={exceptionsOf.code}
+          time={(iso) => time(iso, exceptionsOf.timeZone)}
+          canResolve={canEdit}
+          onClose={() => {
+            setExceptionsOf(null);
+            void load().catch((err: unknown) => setMessage({ type: 'error', text: problemText(err, t) }));
+          }}
+        />
+      )}
       <Modal open={editing !== null} title={editing === 'new' ? t('chain.newStore') : t('chain.editStore')} onOk={() => void saveStore()} onCancel={() => setEditing(null)} okText={t('chain.save')} okButtonProps={{ 'data-testid': 'store-save' } as Record<`data-${string}`, string>} destroyOnHidden forceRender>
         <Form form={form} layout="vertical">
           <Form.Item name="code" label={t('chain.code')} rules={[{ required: true, pattern: /^[A-Z0-9][A-Z0-9_-]{0,15}$/ }]}>

@@ -3,6 +3,7 @@ import type { zhCN } from './zh-CN';
 
 export const en: typeof zhCN = {
   errors: {
+    SYNC_EXCEPTION_RESOLVED: 'This exception was already resolved (perhaps by someone else just now). Reload the list.',
     WECHAT_ALREADY_BOUND: 'This WeChat account is already bound to another member card. Use another WeChat account, or ask the store to unbind that card.',
     WECHAT_CODE_INVALID: 'The WeChat login code is wrong or used. Open the binding again from WeChat.',
     WECHAT_NOT_CONFIGURED: 'This store has not connected a WeChat mini-program; messages keep coming by SMS.',
@@ -774,6 +775,17 @@ export const en: typeof zhCN = {
     reachable: 'OK',
     unreachable: 'Lost',
     oldestUnsynced: 'Oldest unsynced',
+    exceptionsOf: 'Sync exceptions of {{store}}',
+    exceptionOpen: 'Open',
+    exceptionResolved: 'Resolved',
+    noExceptions: 'No sync exceptions',
+    exceptionAt: 'Raised',
+    exceptionCode: 'Exception',
+    exceptionDoc: 'Document',
+    exceptionDetail: 'Detail',
+    resolve: 'Resolve',
+    resolution: 'Resolution',
+    resolutionHint: 'What was done (e.g. points taken back with the member at S001)',
   },
   admin: {
     title: 'Back office',

@@ -2,6 +2,7 @@
 export const zhCN = {
   /** Messages by problem code; the server's English detail is the fallback. */
   errors: {
+    SYNC_EXCEPTION_RESOLVED: '该异常已处理（可能刚被他人处理），请刷新列表。',
     WECHAT_ALREADY_BOUND: '这个微信已绑定其他会员卡，请换一个微信，或请门店解除那张卡的绑定。',
     WECHAT_CODE_INVALID: '微信登录码无效或已使用，请从微信重新打开绑定。',
     WECHAT_NOT_CONFIGURED: '本店尚未接入微信小程序，消息继续通过短信发送。',
@@ -775,6 +776,17 @@ export const zhCN = {
     reachable: '正常',
     unreachable: '断开',
     oldestUnsynced: '最早未同步',
+    exceptionsOf: '{{store}} 的同步异常',
+    exceptionOpen: '未处理',
+    exceptionResolved: '已处理',
+    noExceptions: '没有同步异常',
+    exceptionAt: '产生时间',
+    exceptionCode: '异常',
+    exceptionDoc: '单据',
+    exceptionDetail: '详情',
+    resolve: '处理',
+    resolution: '处理说明',
+    resolutionHint: '写明如何处理（如：已在 S001 与会员核对并扣回积分）',
   },
   admin: {
     title: '后台管理',

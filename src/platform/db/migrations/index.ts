@@ -23,6 +23,7 @@ import { couponsPulled0022 } from './0022-coupons-pulled';
 import { syncInbound0023 } from './0023-sync-inbound';
 import { stockMovesIndex0024 } from './0024-stock-moves-index';
 import { reconIndexes0025 } from './0025-recon-indexes';
+import { syncExceptionsResolved0026 } from './0026-sync-exceptions-resolved';
 
 export const migrations: Record<string, Migration> = {
   '0001-platform': platform0001,
@@ -48,4 +49,5 @@ export const migrations: Record<string, Migration> = {
   '0023-sync-inbound': syncInbound0023,
   '0024-stock-moves-index': stockMovesIndex0024,
   '0025-recon-indexes': reconIndexes0025,
+  '0026-sync-exceptions-resolved': syncExceptionsResolved0026,
 };
