@@ -31,7 +31,7 @@ export interface PurchaseOrderDocument {
  *
  * @example purchaseOrderDocument(po, store, (skuId) => '6901234567892').totalInCapitals // '贰拾捌元捌角整'
  */
-export function purchaseOrderDocument(po: PurchaseOrderView, store: Pick<Store, 'code' | 'name' | 'timeZone'> & { address?: string | null }, barcodeOf: (skuId: string) => string): PurchaseOrderDocument {
+export function purchaseOrderDocument(po: PurchaseOrderView, store: Pick<Store, 'code' | 'name' | 'timeZone' | 'address'>, barcodeOf: (skuId: string) => string): PurchaseOrderDocument {
   const lines = po.lines.map((l) => {
     const unit = l.unit === 'kg' ? ('kg' as const) : ('piece' as const);
     return { lineNo: l.lineNo, code: l.code, barcode: barcodeOf(l.skuId), name: l.name, unit, qty: l.qtyOrdered, unitCostFen: l.unitCostFen, amountFen: costOfQty(unit, l.qtyOrdered, l.unitCostFen) };

@@ -1,18 +1,9 @@
 // The store an inventory act is for: its scope for permission checks and its business date.
-import { AppError } from '../platform/errors';
 import { businessDate } from '../platform/business-date';
 import { requirePermission, type Actor, type Permission } from '../platform/auth/permissions';
 import type { Ctx } from '../platform/context';
 import { takeFromSequence } from '../platform/sequence';
 import type { Store } from '../platform/stores/service';
-
-const columns = ['id', 'code', 'name', 'region_id as regionId', 'time_zone as timeZone', 'day_cutover as dayCutover'] as const;
-
-export async function storeById(ctx: Ctx, storeId: string): Promise<Store> {
-  const store = await ctx.db.selectFrom('stores').select(columns).where('id', '=', storeId).executeTakeFirst();
-  if (!store) throw new AppError('NOT_FOUND', `No store has the id ${storeId}.`);
-  return store;
-}
 
 /** The signed-in actor, if they hold `permission` at `store` (403 otherwise). */
 export function actorAt(ctx: Ctx, store: Store, permission: Permission): Actor {

@@ -6,14 +6,14 @@ import { newId } from '../platform/ids';
 import { appendOutbox } from '../platform/outbox';
 import { can } from '../platform/auth/permissions';
 import type { Ctx } from '../platform/context';
-import type { Store } from '../platform/stores/service';
+import { findStoreById, type Store } from '../platform/stores/service';
 import { appendAudit } from '../audit/index';
 import { catalogIndex, type CatalogIndex } from '../catalog/index';
 import { recordStockMoves, type StockMoveInput } from './service';
 import { applyReceiptCosts, averageCosts, costOf, costRows } from './stock-costs';
 import { costOfQty } from './cost';
 import { scannedItem } from './scan-item';
-import { actorAt, businessDateAt, nextDocumentNo, storeById } from './stores';
+import { actorAt, businessDateAt, nextDocumentNo } from './stores';
 
 export type TransferStatus = 'in_transit' | 'received';
 
@@ -113,7 +113,7 @@ export async function loadTransfer(ctx: Ctx, index: CatalogIndex, id: string): P
 /** A transfer, for someone who may manage stock at either end. */
 export async function getTransfer(ctx: Ctx, id: string): Promise<TransferView> {
   const view = await loadTransfer(ctx, await catalogIndex(ctx), id);
-  const ends = await Promise.all([storeById(ctx, view.fromStoreId), storeById(ctx, view.toStoreId)]);
+  const ends = await Promise.all([findStoreById(ctx, view.fromStoreId), findStoreById(ctx, view.toStoreId)]);
   const actor = ctx.actor;
   // Either end may look; otherwise refused as the receiving store would refuse.
   if (!actor || !ends.some((s) => can(actor, 'inventory.manage', { storeId: s.id, regionId: s.regionId }))) actorAt(ctx, ends[1], 'inventory.manage');

@@ -12,8 +12,8 @@ export interface Store {
   regionId: string | null;
   timeZone: string;
   dayCutover: string;
-  /** Postal address, as HQ keeps it (absent where a caller did not read it). */
-  address?: string | null;
+  /** Postal address, as HQ keeps it. */
+  address: string | null;
 }
 
 export interface Region {
@@ -150,6 +150,12 @@ export async function listStores(ctx: Ctx): Promise<Store[]> {
 export async function findStoreByCode(ctx: Ctx, code: string): Promise<Store> {
   const store = await ctx.db.selectFrom('stores').select(storeColumns).where('code', '=', code).executeTakeFirst();
   if (!store) throw new AppError('NOT_FOUND', `Store ${code} does not exist. Check the store code.`);
+  return store;
+}
+
+export async function findStoreById(ctx: Ctx, id: string): Promise<Store> {
+  const store = await ctx.db.selectFrom('stores').select(storeColumns).where('id', '=', id).executeTakeFirst();
+  if (!store) throw new AppError('NOT_FOUND', `No store has the id ${id}.`);
   return store;
 }
 

@@ -7,39 +7,9 @@ import { useTranslation } from 'react-i18next';
 import { api, problemText, type Me } from '../api';
 import { formatMoney } from '../money';
 import { SyncExceptionsModal } from './sync-exceptions';
+import type { ChainHealth, StoreHealth } from '../../../src/sync/health';
 
-interface NodeHealth {
-  nodeId: string;
-  online: boolean;
-  lastPushAt: string | null;
-  lastPullAt: string | null;
-  queuedEvents: number | null;
-  appVersion: string | null;
-  clockSkewMs: number | null;
-}
-interface StoreRow {
-  id: string;
-  code: string;
-  name: string;
-  regionId: string | null;
-  regionName: string | null;
-  address?: string | null;
-  timeZone: string;
-  dayCutover: string;
-  node: NodeHealth | null;
-  syncExceptions: number;
-}
-interface RegionRow {
-  id: string;
-  code: string;
-  name: string;
-  storeCodes: string[];
-}
-interface Chain {
-  onlineWithinMinutes: number;
-  stores: StoreRow[];
-  regions: RegionRow[];
-}
+type RegionRow = ChainHealth['regions'][number];
 interface OwnStatus {
   role: string;
   hqReachable: boolean | null;
@@ -146,15 +116,15 @@ function StoreOverrides({ storeCode, canRevoke }: { storeCode: string; canRevoke
 function ChainPanel({ canEdit }: { canEdit: boolean }) {
   const { t } = useTranslation();
   const time = useStoreTime();
-  const [chain, setChain] = useState<Chain | null>(null);
+  const [chain, setChain] = useState<ChainHealth | null>(null);
   const [message, setMessage] = useState<{ type: 'success' | 'error'; text: string } | null>(null);
-  const [editing, setEditing] = useState<StoreRow | 'new' | null>(null);
+  const [editing, setEditing] = useState<StoreHealth | 'new' | null>(null);
   const [region, setRegion] = useState<RegionRow | 'new' | null>(null);
-  const [exceptionsOf, setExceptionsOf] = useState<StoreRow | null>(null);
+  const [exceptionsOf, setExceptionsOf] = useState<StoreHealth | null>(null);
   const [form] = Form.useForm<StoreForm>();
   const [regionForm] = Form.useForm<{ code: string; name: string }>();
 
-  const load = useCallback(async () => setChain(await api<Chain>('GET', '/sync/nodes')), []);
+  const load = useCallback(async () => setChain(await api<ChainHealth>('GET', '/sync/nodes')), []);
   useEffect(() => {
     void load().catch((err: unknown) => setMessage({ type: 'error', text: problemText(err, t) }));
   }, [load, t]);
@@ -170,7 +140,7 @@ function ChainPanel({ canEdit }: { canEdit: boolean }) {
       return false;
     }
   };
-  const openStore = (s: StoreRow | 'new') => {
+  const openStore = (s: StoreHealth | 'new') => {
     setEditing(s);
     const regionCode = s === 'new' ? null : (chain?.regions.find((r) => r.id === s.regionId)?.code ?? null);
     form.setFieldsValue(s === 'new' ? { code: '', name: '', regionCode: null, address: '', timeZone: 'Asia/Shanghai', dayCutover: '00:00' } : { code: s.code, name: s.name, regionCode, address: s.address ?? '', timeZone: s.timeZone, dayCutover: s.dayCutover });
@@ -191,7 +161,7 @@ function ChainPanel({ canEdit }: { canEdit: boolean }) {
     if (ok) setRegion(null);
   };
 
-  const status = (s: StoreRow) =>
+  const status = (s: StoreHealth) =>
     !s.node ? <Tag>{t('chain.noNode')}</Tag> : s.node.online ? <Tag color="green">{t('chain.online')}</Tag> : <Tag color="red">{t('chain.offline')}</Tag>;
 
   return (
@@ -212,7 +182,7 @@ function ChainPanel({ canEdit }: { canEdit: boolean }) {
           </Space>
         }
       >
-        <Table<StoreRow>
+        <Table<StoreHealth>
           rowKey="id"
           size="small"
           pagination={false}
@@ -237,7 +207,7 @@ function ChainPanel({ canEdit }: { canEdit: boolean }) {
                   {s.syncExceptions > 0 ? <Tag color="orange">{s.syncExceptions}</Tag> : 0}
                 </Button>
               ) },
-            ...(canEdit ? [{ title: '', key: 'edit', render: (_v: unknown, s: StoreRow) => <Button size="small" onClick={() => openStore(s)} data-testid={`store-edit-${s.code}`}>{t('chain.edit')}</Button> }] : []),
+            ...(canEdit ? [{ title: '', key: 'edit', render: (_v: unknown, s: StoreHealth) => <Button size="small" onClick={() => openStore(s)} data-testid={`store-edit-${s.code}`}>{t('chain.edit')}</Button> }] : []),
           ]}
         />
       </Card>

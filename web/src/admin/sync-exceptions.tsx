@@ -4,21 +4,8 @@ import { useCallback, useEffect, useState } from 'react';
 import { Alert, Button, Input, Modal, Segmented, Space, Table, Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, problemText } from '../api';
+import type { SyncExceptionView } from '../../../src/sync/exceptions';
 
-interface SyncException {
-  id: string;
-  storeCode: string;
-  code: string;
-  docType: string;
-  docId: string;
-  ref: string | null;
-  detail: string;
-  createdAt: string;
-  status: 'open' | 'resolved';
-  resolvedAt: string | null;
-  resolvedByName: string | null;
-  resolution: string | null;
-}
 
 const PAGE = 20;
 
@@ -26,13 +13,13 @@ export function SyncExceptionsModal({ storeCode, time, canResolve, onClose }: { 
   const { t } = useTranslation();
   const [status, setStatus] = useState<'open' | 'resolved'>('open');
   const [page, setPage] = useState(1);
-  const [data, setData] = useState<{ total: number; exceptions: SyncException[] } | null>(null);
+  const [data, setData] = useState<{ total: number; exceptions: SyncExceptionView[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [resolving, setResolving] = useState<SyncException | null>(null);
+  const [resolving, setResolving] = useState<SyncExceptionView | null>(null);
   const [note, setNote] = useState('');
   const load = useCallback(async () => {
     const q = new URLSearchParams({ store: storeCode, status, limit: String(PAGE), offset: String((page - 1) * PAGE) });
-    setData(await api<{ total: number; exceptions: SyncException[] }>('GET', `/sync/exceptions?${q.toString()}`));
+    setData(await api<{ total: number; exceptions: SyncExceptionView[] }>('GET', `/sync/exceptions?${q.toString()}`));
   }, [storeCode, status, page]);
   useEffect(() => {
     void load().catch((err: unknown) => setError(problemText(err, t)));
@@ -64,7 +51,7 @@ export function SyncExceptionsModal({ storeCode, time, canResolve, onClose }: { 
             { value: 'resolved', label: t('chain.exceptionResolved') },
           ]}
         />
-        <Table<SyncException>
+        <Table<SyncExceptionView>
           rowKey="id"
           size="small"
           dataSource={data?.exceptions ?? []}
@@ -76,8 +63,8 @@ export function SyncExceptionsModal({ storeCode, time, canResolve, onClose }: { 
             { title: t('chain.exceptionDoc'), render: (_v, e) => `${e.docType} · ${e.ref ?? e.docId.slice(-8)}` },
             { title: t('chain.exceptionDetail'), dataIndex: 'detail' },
             status === 'open'
-              ? { title: '', key: 'resolve', render: (_v: unknown, e: SyncException) => canResolve && <Button size="small" onClick={() => setResolving(e)} data-testid={`exception-resolve-${e.id}`}>{t('chain.resolve')}</Button> }
-              : { title: t('chain.resolution'), key: 'resolution', render: (_v: unknown, e: SyncException) => `${e.resolution ?? ''} — ${e.resolvedByName ?? ''} ${time(e.resolvedAt)}` },
+              ? { title: '', key: 'resolve', render: (_v: unknown, e: SyncExceptionView) => canResolve && <Button size="small" onClick={() => setResolving(e)} data-testid={`exception-resolve-${e.id}`}>{t('chain.resolve')}</Button> }
+              : { title: t('chain.resolution'), key: 'resolution', render: (_v: unknown, e: SyncExceptionView) => `${e.resolution ?? ''} — ${e.resolvedByName ?? ''} ${time(e.resolvedAt)}` },
           ]}
         />
       </Space>
