@@ -63,6 +63,13 @@ export class KeyColumn {
     return true;
   }
 
+  /** Sets row `i` to the ASCII key bytes[s, e) whose hash the caller computed while reading it (as `setBytes` would). */
+  setRange(i: number, s: number, e: number, hash: number): void {
+    this.start[i] = s;
+    this.end[i] = e;
+    this.hash[i] = hash;
+  }
+
   setText(i: number, key: string | null): void {
     this.text.set(i, key === '' ? null : key);
     this.hash[i] = key === null ? 0 : hashText(key);
@@ -168,6 +175,61 @@ export function latin1(bytes: Buffer, s: number, e: number): string {
   return bytes.toString('latin1', s, e);
 }
 
+/** Text values by row: row i is bytes[start[i], end[i]) in UTF-8, none when end[i] < start[i]. */
+export interface TextColumnData {
+  bytes: Uint8Array;
+  start: Int32Array;
+  end: Int32Array;
+}
+
+/** Strings appended into one growing block of UTF-8 bytes, each kept as a range (null as no range). */
+export class TextBlock {
+  bytes = Buffer.allocUnsafe(1 << 16);
+  private size = 0;
+  readonly start: number[] = [];
+  readonly end: number[] = [];
+
+  push(text: string | null): void {
+    if (text === null) {
+      this.start.push(-1);
+      this.end.push(-1);
+      return;
+    }
+    if (this.size + text.length * 3 > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.size + text.length * 3));
+      this.bytes.copy(grown, 0, 0, this.size);
+      this.bytes = grown;
+    }
+    this.start.push(this.size);
+    this.size += this.bytes.write(text, this.size, 'utf8');
+    this.end.push(this.size);
+  }
+
+  /** The rows as data another thread can take (`end[i] < start[i]`: none). */
+  data(): TextColumnData {
+    return { bytes: this.bytes, start: Int32Array.from(this.start), end: Int32Array.from(this.end) };
+  }
+
+  at(i: number): string | null {
+    const e = this.end[i] as number;
+    return e < 0 ? null : this.bytes.toString('utf8', this.start[i] as number, e);
+  }
+
+  /** Rows `rows` (all when omitted) as keys: an ASCII key stays a byte range, another becomes a string; null or '' is no key. */
+  keys(rows?: ArrayLike<number>): KeyColumn {
+    const count = rows ? rows.length : this.start.length;
+    const column = new KeyColumn(this.bytes, count);
+    for (let k = 0; k < count; k++) {
+      const i = rows ? (rows[k] as number) : k;
+      const s = this.start[i] as number;
+      const e = this.end[i] as number;
+      if (e <= s) column.setBytes(k, 0, 0);
+      else if (!column.setBytes(k, s, e)) column.setText(k, this.bytes.toString('utf8', s, e));
+    }
+    return column;
+  }
+}
+
 /** A channel's bill for the day as columns: what layer 1 and 2 need, and each line on demand. */
 export interface BillColumns {
   channel: string;
@@ -234,10 +296,11 @@ export type RowSplitter = (b: Uint8Array, s: number, e: number, fs: Int32Array, 
 
 /**
  * Splits bytes[s, e) at each comma — at each ",\`" when `ticks` (WeChat's separator; the backtick
- * is dropped) — into exactly fs.length values, each trimmed of ASCII spaces. False when the count
- * differs, or without `ticks` at a quote (RFC 4180 quoting is for the text rules).
+ * is dropped) — into exactly fs.length values, each trimmed of ASCII spaces (only the values
+ * `trimmed` lists, when given: a reader trims what it reads). False when the count differs, or
+ * without `ticks` at a quote (RFC 4180 quoting is for the text rules).
  */
-export function splitValues(b: Uint8Array, s: number, e: number, fs: Int32Array, fe: Int32Array, ticks: boolean): boolean {
+export function splitValues(b: Uint8Array, s: number, e: number, fs: Int32Array, fe: Int32Array, ticks: boolean, trimmed?: Int32Array): boolean {
   const last = fs.length - 1;
   let k = 0;
   let cs = s;
@@ -254,7 +317,8 @@ export function splitValues(b: Uint8Array, s: number, e: number, fs: Int32Array,
   if (k !== last) return false;
   fs[k] = cs;
   fe[k] = e;
-  trimFields(b, fs, fe);
+  if (trimmed) for (let t = 0; t < trimmed.length; t++) trimField(b, fs, fe, trimmed[t] as number);
+  else for (let t = 0; t < fs.length; t++) trimField(b, fs, fe, t);
   return true;
 }
 
@@ -367,16 +431,14 @@ export function isAsciiSpace(c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
-/** Trims each field bytes[fs[k], fe[k]) of ASCII spaces, as String.prototype.trim would. */
-export function trimFields(b: Uint8Array, fs: Int32Array, fe: Int32Array): void {
-  for (let k = 0; k < fs.length; k++) {
-    let from = fs[k] as number;
-    let to = fe[k] as number;
-    while (from < to && isAsciiSpace(b[from] as number)) from++;
-    while (to > from && isAsciiSpace(b[to - 1] as number)) to--;
-    fs[k] = from;
-    fe[k] = to;
-  }
+/** Trims field k, bytes[fs[k], fe[k]), of ASCII spaces, as String.prototype.trim would. */
+function trimField(b: Uint8Array, fs: Int32Array, fe: Int32Array, k: number): void {
+  let from = fs[k] as number;
+  let to = fe[k] as number;
+  while (from < to && isAsciiSpace(b[from] as number)) from++;
+  while (to > from && isAsciiSpace(b[to - 1] as number)) to--;
+  fs[k] = from;
+  fe[k] = to;
 }
 
 /**

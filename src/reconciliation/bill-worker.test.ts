@@ -3,8 +3,8 @@ import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { thrown } from '../platform/testing/thrown';
 import { formatAlipayBill, readAlipayBillColumns } from './alipay-bill';
-import { readBillColumnsInWorker } from './bill-worker';
-import { matchChannelColumns, tenderColumns } from './match-columns';
+import { BillThread, readBillColumnsInWorker } from './bill-worker';
+import { matchChannelColumns, matchChannelPart, mergeChannelParts, tenderColumns } from './match-columns';
 import { formatWechatBill, readWechatBillColumns } from './wechat-bill';
 
 const record = (i: number) => ({ time: '2026-11-29 10:00:00', appId: 'wx1', mchId: '1000', deviceInfo: 'POS-1', transactionId: `42${i}`, outTradeNo: i === 1 ? '单1' : `S${i}`, openId: 'o', state: 'SUCCESS' as const, totalFen: 1000 + i, body: '消费', feeExact: '0.06000', rate: '0.60%' });
@@ -40,5 +40,47 @@ describe('readBillColumnsInWorker', () => {
     expect((error as { code: string; message: string }).message).toContain('Line 4, 应结订单金额: "10.0x" is not an amount');
     const notGbk = iconv.encode('not a bill', 'gbk');
     expect(((await readBillColumnsInWorker('alipay', notGbk).catch((e: unknown) => e)) as { code: string }).code).toBe('BILL_INVALID');
+  });
+
+  it('matches its bill’s channel there while this thread matches the others: together, the whole day', async () => {
+    const thread = new BillThread();
+    try {
+      const read = await thread.read('wechat', wechat());
+      expect(read.count).toBe(3);
+      expect(read.day).toEqual({ channel: 'wechat', count: 3, grossFen: 3003, feeFen: 18, refundFen: 0, netFen: 2985 });
+      const tenders = tenderColumns([
+        ...[0, 1, 2].map((i) => ({ channel: 'wechat', merchantOrderNo: i === 1 ? '单1' : `S${i}`, amountFen: i === 2 ? 999 : 1000 + i, saleId: `s${i}`, receiptNo: `R${i}`, storeId: 'S001' })),
+        { channel: 'alipay', merchantOrderNo: 'S0', amountFen: 500, saleId: 'a0', receiptNo: 'RA0', storeId: 'S002' },
+        { channel: 'alipay', merchantOrderNo: 'S9', amountFen: 700, saleId: 'a9', receiptNo: 'RA9', storeId: 'S002' },
+        { channel: 'unionpay', merchantOrderNo: 'U1', amountFen: 300, saleId: 'u1', receiptNo: 'RU1', storeId: 'S001' },
+      ]);
+      const billed = new Set(['wechat', 'alipay']);
+      const fee = (_channel: string, grossFen: number) => Math.round(grossFen * 0.006);
+      const there = await thread.match(tenders.data, ['wechat'], billed, { wechat: '0.006', alipay: '0.006' });
+      const alipayBill = readAlipayBillColumns(alipay()).columns;
+      const here = matchChannelPart(tenders, [alipayBill], billed, fee, new Set(['alipay', 'unionpay']));
+      const day = mergeChannelParts(tenders, [here, there]);
+      expect(day).toEqual(matchChannelColumns(tenders, [readWechatBillColumns(wechat()).columns, alipayBill], billed, fee));
+      expect([day.matched, day.pending, day.exceptions.map((e) => [e.code, e.merchantOrderNo, e.storeId])]).toEqual([
+        3,
+        1,
+        [
+          ['AMOUNT_MISMATCH', 'S2', 'S001'],
+          ['CHANNEL_ONLY', 'S1', null],
+          ['POS_ONLY', 'S9', 'S002'],
+        ],
+      ]);
+      expect([...day.groups]).toEqual([
+        ['S001\u0000wechat', { matched: 2, pending: 0 }],
+        ['S001\u0000unionpay', { matched: 0, pending: 1 }],
+        ['S002\u0000alipay', { matched: 1, pending: 0 }],
+      ]);
+      // The bill comes back as columns, and the thread then has none left to match.
+      const [back] = await thread.columns();
+      expect(back?.columns.count).toBe(3);
+      expect((await thread.match(tenders.data, ['wechat'], billed, {})).exceptions.map((e) => e.code)).toEqual(['POS_ONLY', 'POS_ONLY', 'POS_ONLY']);
+    } finally {
+      await thread.close();
+    }
   });
 });

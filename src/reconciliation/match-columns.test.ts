@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { formatAlipayBill, parseAlipayBill, readAlipayBillColumns, type AlipayBillRow } from './alipay-bill';
 import { KeyColumn, summariseBillColumns } from './bill-columns';
 import { matchChannelLines, type BillLine, type PosTender } from './match';
-import { matchChannelColumns, tenderColumns } from './match-columns';
+import { matchChannelColumns, matchChannelPart, mergeChannelParts, tenderColumns } from './match-columns';
 import { summariseBillLines } from './match-settlement';
 import { formatWechatBill, parseWechatBill, readWechatBillColumns, type WechatBillRecord } from './wechat-bill';
 
@@ -59,7 +59,15 @@ describe('matchChannelColumns', () => {
         const alipay = readAlipayBillColumns(alipayBytes).columns;
         const lines = [...parseWechatBill(wechatBytes).lines, ...(alipayBilled ? parseAlipayBill(alipayBytes).lines : [])];
         const expected = matchChannelLines(tenders, lines, billed, fee);
-        expect(matchChannelColumns(tenderColumns(tenders), alipayBilled ? [wechat, alipay] : [wechat], billed, fee)).toEqual(expected);
+        const columns = tenderColumns(tenders);
+        expect(matchChannelColumns(columns, alipayBilled ? [wechat, alipay] : [wechat], billed, fee)).toEqual(expected);
+        // Each channel on its own (as two threads do it), added up: the same result.
+        const wechatPart = matchChannelPart(columns, [wechat], billed, fee, new Set(['wechat']));
+        const otherPart = matchChannelPart(columns, alipayBilled ? [alipay] : [], billed, fee, new Set(columns.channels.filter((c) => c !== 'wechat')));
+        const merged = mergeChannelParts(columns, [otherPart, wechatPart]);
+        expect(merged).toEqual(expected);
+        expect([...merged.groups.keys()]).toEqual([...expected.groups.keys()]);
+        expect(Array.from({ length: columns.count }, (_x, i) => columns.tenderAt(i))).toEqual(tenders);
         expect(summariseBillColumns(wechat)).toEqual(summariseBillLines(parseWechatBill(wechatBytes).lines).get('wechat') ?? { channel: 'wechat', count: 0, grossFen: 0, feeFen: 0, refundFen: 0, netFen: 0 });
       }),
       { numRuns: 60 },

@@ -2,7 +2,7 @@
 // the same tenders and lines, without an object or a string per line. Orders are found through an
 // open-addressing table over the order numbers' hashes; a tender whose order has one payment line
 // of the right amount and fee is decided in place, every other case through the rules of match.ts.
-import { BUCKETS, KIND_NAMES, KeyColumn, type BillColumns, type KeyBuckets } from './bill-columns';
+import { asBuffer, BUCKETS, KIND_NAMES, KeyColumn, TextBlock, type BillColumns, type BillColumnsData, type KeyBuckets, type TextColumnData } from './bill-columns';
 import { judgeTender, plainMatch, sortExceptions, unclaimedOrder, type BillLine, type MatchResult, type PosTender, type ReconException } from './match';
 
 /** A day's POS wallet tenders as columns. */
@@ -19,35 +19,105 @@ export interface TenderColumns {
   store: Uint32Array;
   /** Tender `i` as an object, for exceptions. */
   tenderAt(i: number): PosTender;
+  /** The columns as plain data: what another thread needs to match a part of them (see bill-worker.ts). */
+  data: TenderColumnsData;
+}
+
+/**
+ * Tender columns as plain data (typed arrays, which may live on a SharedArrayBuffer, and short
+ * lists), so they can be posted to another thread; `tenderColumnsFromData` makes the columns.
+ */
+export interface TenderColumnsData extends Pick<TenderColumns, 'count' | 'channels' | 'channel' | 'amountFen' | 'stores' | 'store'> {
+  orders: Pick<BillColumnsData, 'orderStart' | 'orderEnd' | 'orderHash' | 'orderText'> & { bytes: Uint8Array };
+  saleIds: TextColumnData;
+  receiptNos: TextColumnData;
+}
+
+/**
+ * The columns of tender data (made here or posted from another thread); each tender becomes an
+ * object only when asked (`tenderAt`, for an exception).
+ *
+ * @example tenderColumnsFromData(data).tenderAt(0) // { channel: 'wechat', merchantOrderNo: 'S1', amountFen: 1000, saleId: 's1', receiptNo: 'R1', storeId: 'S001' }
+ */
+export function tenderColumnsFromData(data: TenderColumnsData): TenderColumns {
+  const orders = KeyColumn.restore(asBuffer(data.orders.bytes), data.orders);
+  const text = (column: TextColumnData, i: number): string => {
+    const s = column.start[i] as number;
+    const e = column.end[i] as number;
+    return e < s ? '' : asBuffer(column.bytes).toString('utf8', s, e);
+  };
+  const tenderAt = (i: number): PosTender => ({
+    channel: data.channels[data.channel[i] as number] as string,
+    merchantOrderNo: orders.textAt(i) ?? '',
+    amountFen: data.amountFen[i] as number,
+    saleId: text(data.saleIds, i),
+    receiptNo: text(data.receiptNos, i),
+    storeId: data.stores[data.store[i] as number],
+  });
+  const { count, channels, channel, amountFen, stores, store } = data;
+  return { count, channels, channel, orders, amountFen, stores, store, tenderAt, data };
 }
 
 /** What layer 1 reads of a bill's columns: a file's (BillColumns) or lines read back from the database. */
 export type BillLineColumns = Pick<BillColumns, 'channel' | 'count' | 'kind' | 'grossFen' | 'feeFen' | 'orders'> & { lineAt(i: number): BillLine };
 
 /**
- * Tenders held as objects (e.g. read from the database) as columns.
+ * Tenders held as objects as columns.
  *
  * @example matchChannelColumns(tenderColumns(tenders), [wechatColumns], new Set(['wechat']))
  */
 export function tenderColumns(tenders: readonly PosTender[]): TenderColumns {
-  const n = tenders.length;
-  const channels: string[] = [];
-  const stores: Array<string | undefined> = [];
-  const channel = new Uint8Array(n);
-  const store = new Uint32Array(n);
-  const amountFen = new Float64Array(n);
-  const orders = new KeyColumn(Buffer.alloc(0), n);
-  const indexOf = <T>(list: T[], value: T): number => {
-    const at = list.indexOf(value);
-    return at >= 0 ? at : list.push(value) - 1;
-  };
-  tenders.forEach((t, i) => {
-    channel[i] = indexOf(channels, t.channel);
-    store[i] = indexOf(stores, t.storeId);
-    amountFen[i] = t.amountFen;
-    orders.setText(i, t.merchantOrderNo);
-  });
-  return { count: n, channels, channel, orders, amountFen, stores, store, tenderAt: (i) => tenders[i] as PosTender };
+  const columns = new TenderColumnsBuilder();
+  for (const t of tenders) columns.add(t.channel, t.merchantOrderNo, t.amountFen, t.saleId, t.receiptNo, t.storeId);
+  return columns.build();
+}
+
+/** Tenders added one by one (from objects or database rows) into columns, their texts in byte blocks. */
+export class TenderColumnsBuilder {
+  private readonly channels: string[] = [];
+  private readonly stores: Array<string | undefined> = [];
+  private readonly known = new Map<string | undefined, number>();
+  private readonly channel: number[] = [];
+  private readonly store: number[] = [];
+  private readonly amounts: number[] = [];
+  private readonly orders = new TextBlock();
+  private readonly sales = new TextBlock();
+  private readonly receipts = new TextBlock();
+
+  add(channel: string, merchantOrderNo: string | null, amountFen: number, saleId: string, receiptNo: string, storeId: string | undefined): void {
+    this.channel.push(this.indexIn(this.channels, 'c', channel));
+    this.store.push(this.indexIn(this.stores, 's', storeId));
+    this.amounts.push(amountFen);
+    this.orders.push(merchantOrderNo ?? '');
+    this.sales.push(saleId);
+    this.receipts.push(receiptNo);
+  }
+
+  build(): TenderColumns {
+    const orders = this.orders.keys();
+    return tenderColumnsFromData({
+      count: this.amounts.length,
+      channels: this.channels,
+      channel: Uint8Array.from(this.channel),
+      amountFen: Float64Array.from(this.amounts),
+      stores: this.stores,
+      store: Uint32Array.from(this.store),
+      orders: { ...orders.parts(), bytes: orders.bytes },
+      saleIds: this.sales.data(),
+      receiptNos: this.receipts.data(),
+    });
+  }
+
+  /** The index of a channel or store name, added when new (a handful of each). */
+  private indexIn<T extends string | undefined>(names: T[], kind: 'c' | 's', name: T): number {
+    const key = `${kind}${name ?? '\u0000'}`;
+    let at = this.known.get(key);
+    if (at === undefined) {
+      at = names.push(name) - 1;
+      this.known.set(key, at);
+    }
+    return at;
+  }
 }
 
 /**
@@ -72,6 +142,26 @@ export function matchChannelColumns(
   billedChannels: ReadonlySet<string>,
   expectedFee: (channel: string, grossFen: number) => number | undefined = () => undefined,
 ): MatchResult {
+  return mergeChannelParts(tenders, [matchChannelPart(tenders, bills, billedChannels, expectedFee)]);
+}
+
+/**
+ * Layer 1 for the tenders of some channels only (`mine`; all when omitted) against those
+ * channels' bills: a part of `matchChannelColumns` that another thread can do at the same time
+ * as this one does the other channels (an order is matched within its channel only, so the parts
+ * do not meet). `mergeChannelParts` adds the parts up into what `matchChannelColumns` gives.
+ *
+ * @example mergeChannelParts(tenders, [matchChannelPart(tenders, [alipay], billed, fee, new Set(['alipay'])), wechatPartFromWorker])
+ */
+export function matchChannelPart(
+  tenders: TenderColumns,
+  bills: readonly BillLineColumns[],
+  billedChannels: ReadonlySet<string>,
+  expectedFee: (channel: string, grossFen: number) => number | undefined = () => undefined,
+  mine?: ReadonlySet<string>,
+): ChannelPart {
+  /** 1 for a tender channel (by index) whose tenders this part judges. */
+  const judged = Uint8Array.from(tenders.channels, (name) => (mine === undefined || mine.has(name) ? 1 : 0));
   // Lines are numbered across the bills in order (g); an order's lines are chained from its first.
   const offset = new Int32Array(bills.length + 1);
   bills.forEach((b, k) => (offset[k + 1] = (offset[k] as number) + b.count));
@@ -159,7 +249,7 @@ export function matchChannelColumns(
     for (let e = tenderParts.first[p] as number, stop = tenderParts.first[p + 1] as number; e < stop; e++) {
       const j = tenderParts.row[e] as number;
       const channel = tenderChannel[tenders.channel[j] as number] as number;
-      if (channel < 0) continue;
+      if (channel < 0 || judged[tenders.channel[j] as number] === 0) continue;
       const hash = tenderParts.hash[e] as number;
       // The one order of this channel with the tender's hash is taken on the hash alone: its key's
       // bytes are compared in the ordered pass below, where both sides are read in sequence. Only
@@ -214,6 +304,7 @@ export function matchChannelColumns(
   const line: Pick<BillLine, 'kind' | 'grossFen' | 'feeFen'> = { kind: 'pay', grossFen: 0, feeFen: 0 };
   const tender: Pick<PosTender, 'channel' | 'amountFen'> = { channel: '', amountFen: 0 };
   for (let j = 0; j < tenders.count; j++) {
+    if (judged[tenders.channel[j] as number] === 0) continue;
     let entry = foundLine[j] as number;
     if (entry !== 0) {
       const g = Math.abs(entry) - 1;
@@ -256,42 +347,91 @@ export function matchChannelColumns(
     const exception = unclaimedOrder(chain(g));
     if (exception) exceptions.push(exception);
   }
+  return { matched, pending, exceptions, tally: tally.data() };
+}
+
+/** A part of layer 1 (`matchChannelPart`) as plain data, so it can come from another thread. */
+export interface ChannelPart {
+  matched: number;
+  pending: number;
+  /** Not yet sorted. */
+  exceptions: ReconException[];
+  tally: TallyData;
+}
+
+/**
+ * The parts of layer 1 over the same tenders, each for other channels, as one result: the
+ * result `matchChannelColumns` gives for all of them at once.
+ */
+export function mergeChannelParts(tenders: TenderColumns, parts: readonly ChannelPart[]): MatchResult {
+  const exceptions = parts.flatMap((p) => p.exceptions);
   sortExceptions(exceptions);
-  return { matched, pending, exceptions, groups: tally.groups() };
+  return {
+    matched: parts.reduce((n, p) => n + p.matched, 0),
+    pending: parts.reduce((n, p) => n + p.pending, 0),
+    exceptions,
+    groups: ColumnTally.groups(tenders, parts.map((p) => p.tally)),
+  };
+}
+
+/** Matched and pending per store × channel pair (`counts[pair * 2]`, `[pair * 2 + 1]`) and the first tender counted in each (`first[pair]`, -1 for none). */
+export interface TallyData {
+  counts: Float64Array;
+  first: Float64Array;
 }
 
 /**
  * Matched and pending tenders per store × channel, counted on the tenders' indexes and given as
- * `Tally` gives them (stores, then each store's channels, in the order first seen).
+ * `Tally` gives them (stores, then each store's channels, in the order of their first tender).
  */
 class ColumnTally {
   private readonly width: number;
   private readonly counts: Float64Array;
-  /** Store × channel pairs in the order first seen. */
-  private readonly seen: number[] = [];
+  private readonly first: Float64Array;
 
   constructor(private readonly tenders: TenderColumns) {
     this.width = tenders.channels.length;
     this.counts = new Float64Array(tenders.stores.length * this.width * 2);
+    this.first = new Float64Array(tenders.stores.length * this.width).fill(-1);
   }
 
   add(j: number, outcome: 'matched' | 'pending'): void {
     const pair = (this.tenders.store[j] as number) * this.width + (this.tenders.channel[j] as number);
     const at = pair * 2 + (outcome === 'matched' ? 0 : 1);
-    if (this.counts[pair * 2] === 0 && this.counts[pair * 2 + 1] === 0) this.seen.push(pair);
+    if (this.first[pair] === -1) this.first[pair] = j;
     this.counts[at] = (this.counts[at] as number) + 1;
   }
 
-  groups(): MatchResult['groups'] {
+  data(): TallyData {
+    return { counts: this.counts, first: this.first };
+  }
+
+  /** The groups of several tallies over the same tenders, each pair placed by its first tender in any of them. */
+  static groups(tenders: TenderColumns, tallies: readonly TallyData[]): MatchResult['groups'] {
+    const width = tenders.channels.length;
+    const pairs = tenders.stores.length * width;
+    const counts = new Float64Array(pairs * 2);
+    const first = new Float64Array(pairs).fill(-1);
+    for (const t of tallies) {
+      for (let pair = 0; pair < pairs; pair++) {
+        const f = t.first[pair] as number;
+        if (f === -1) continue;
+        if (first[pair] === -1 || f < (first[pair] as number)) first[pair] = f;
+        counts[pair * 2] = (counts[pair * 2] as number) + (t.counts[pair * 2] as number);
+        counts[pair * 2 + 1] = (counts[pair * 2 + 1] as number) + (t.counts[pair * 2 + 1] as number);
+      }
+    }
+    const seen = Array.from({ length: pairs }, (_x, pair) => pair).filter((pair) => first[pair] !== -1);
+    seen.sort((a, b) => (first[a] as number) - (first[b] as number));
     const tally = new Map<string, Map<string, { matched: number; pending: number }>>();
-    for (const pair of this.seen) {
-      const store = this.tenders.stores[Math.floor(pair / this.width)] ?? '';
-      const channel = this.tenders.channels[pair % this.width] as string;
+    for (const pair of seen) {
+      const store = tenders.stores[Math.floor(pair / width)] ?? '';
+      const channel = tenders.channels[pair % width] as string;
       let channels = tally.get(store);
       if (!channels) tally.set(store, (channels = new Map()));
       const group = channels.get(channel) ?? { matched: 0, pending: 0 };
-      group.matched += this.counts[pair * 2] as number;
-      group.pending += this.counts[pair * 2 + 1] as number;
+      group.matched += counts[pair * 2] as number;
+      group.pending += counts[pair * 2 + 1] as number;
       channels.set(channel, group);
     }
     const out: MatchResult['groups'] = new Map();

@@ -4,9 +4,9 @@
 // same on SQLite and PostgreSQL), so only one page of row objects lives at once and there is one
 // query per page rather than a promise per row.
 import { AppError } from '../platform/errors';
-import { KIND_NAMES, KIND_REFUND, KeyColumn } from './bill-columns';
-import type { BillLineColumns, TenderColumns } from './match-columns';
-import type { BillLine, PosTender } from './match';
+import { KIND_NAMES, KIND_REFUND, TextBlock } from './bill-columns';
+import { TenderColumnsBuilder, type BillLineColumns, type TenderColumns } from './match-columns';
+import type { BillLine } from './match';
 
 /**
  * Rows per page: a query per page costs little at this size, and a page's row objects die young
@@ -35,49 +35,6 @@ export async function* keysetPages<R>(page: (last: R | undefined) => Promise<R[]
     while (end > 0 && sameKey(rows[end - 1] as R, last)) end -= 1;
     if (end === 0) throw new AppError('INTERNAL', `${size} or more rows share one key of a paged query; it cannot move on.`);
     yield rows.slice(0, end);
-  }
-}
-
-/** Strings appended into one growing block of UTF-8 bytes, each kept as a range (null as no range). */
-class TextBlock {
-  bytes = Buffer.allocUnsafe(1 << 16);
-  private size = 0;
-  readonly start: number[] = [];
-  readonly end: number[] = [];
-
-  push(text: string | null): void {
-    if (text === null) {
-      this.start.push(-1);
-      this.end.push(-1);
-      return;
-    }
-    if (this.size + text.length * 3 > this.bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.size + text.length * 3));
-      this.bytes.copy(grown, 0, 0, this.size);
-      this.bytes = grown;
-    }
-    this.start.push(this.size);
-    this.size += this.bytes.write(text, this.size, 'utf8');
-    this.end.push(this.size);
-  }
-
-  at(i: number): string | null {
-    const e = this.end[i] as number;
-    return e < 0 ? null : this.bytes.toString('utf8', this.start[i] as number, e);
-  }
-
-  /** Rows `rows` (all when omitted) as keys: an ASCII key stays a byte range, another becomes a string; null or '' is no key. */
-  keys(rows?: ArrayLike<number>): KeyColumn {
-    const count = rows ? rows.length : this.start.length;
-    const column = new KeyColumn(this.bytes, count);
-    for (let k = 0; k < count; k++) {
-      const i = rows ? (rows[k] as number) : k;
-      const s = this.start[i] as number;
-      const e = this.end[i] as number;
-      if (e <= s) column.setBytes(k, 0, 0);
-      else if (!column.setBytes(k, s, e)) column.setText(k, this.bytes.toString('utf8', s, e));
-    }
-    return column;
   }
 }
 
@@ -113,39 +70,9 @@ export interface TenderPage {
  * @example const tenders = await readTenderColumns(pagesOfEachStore, (method) => channelOf[method] ?? method)
  */
 export async function readTenderColumns(pages: AsyncIterable<TenderPage>, channelOf: (method: string) => string): Promise<TenderColumns> {
-  const channels: string[] = [];
-  const knownChannels = new Map<string, number>();
-  const stores: string[] = [];
-  const knownStores = new Map<string, number>();
-  const channel: number[] = [];
-  const store: number[] = [];
-  const amounts: number[] = [];
-  const orders = new TextBlock();
-  const sales = new TextBlock();
-  const receipts = new TextBlock();
-  for await (const { storeId, rows } of pages) {
-    const s = indexIn(stores, knownStores, storeId);
-    for (const r of rows) {
-      channel.push(indexIn(channels, knownChannels, channelOf(r.method)));
-      store.push(s);
-      amounts.push(Number(r.amountFen));
-      orders.push(r.merchantOrderNo ?? '');
-      sales.push(r.saleId);
-      receipts.push(r.receiptNo);
-    }
-  }
-  const amountFen = Float64Array.from(amounts);
-  const storeOf = Uint32Array.from(store);
-  const channelOfRow = Uint8Array.from(channel);
-  const tenderAt = (i: number): PosTender => ({
-    channel: channels[channelOfRow[i] as number] as string,
-    merchantOrderNo: orders.at(i) ?? '',
-    amountFen: amountFen[i] as number,
-    saleId: sales.at(i) ?? '',
-    receiptNo: receipts.at(i) ?? '',
-    storeId: stores[storeOf[i] as number],
-  });
-  return { count: amounts.length, channels, channel: channelOfRow, orders: orders.keys(), amountFen, stores, store: storeOf, tenderAt };
+  const columns = new TenderColumnsBuilder();
+  for await (const { storeId, rows } of pages) for (const r of rows) columns.add(channelOf(r.method), r.merchantOrderNo, Number(r.amountFen), r.saleId, r.receiptNo, storeId);
+  return columns.build();
 }
 
 /** A channel_lines row as runReconciliation selects it. */

@@ -272,8 +272,8 @@ class ByteFile {
  * Splits a row at ",\`" (the first value's backtick dropped) into fs/fe, each value trimmed of
  * ASCII spaces; false when the row does not start with a backtick or has not fs.length values.
  */
-function splitTicks(b: Uint8Array, s: number, e: number, fs: Int32Array, fe: Int32Array): boolean {
-  return b[s] === 0x60 && splitValues(b, s + 1, e, fs, fe, true);
+function splitTicks(b: Uint8Array, s: number, e: number, fs: Int32Array, fe: Int32Array, trimmed?: Int32Array): boolean {
+  return b[s] === 0x60 && splitValues(b, s + 1, e, fs, fe, true, trimmed);
 }
 
 /**
@@ -326,7 +326,8 @@ function readRows(file: ByteFile, count: number, layout: Layout): Rows {
   let refundFen = 0;
   let feeUnits = 0;
 
-  const split = (r: number): boolean => !file.text.has(r) && splitTicks(b, file.start[r] as number, file.end[r] as number, fs, fe);
+  const read = Int32Array.from(new Set([cTime, cMch, cDevice, cTxn, cOrder, cState, cRefundNo, cFee, cGross, cRefund, ...amountColumns].filter((c) => c >= 0)));
+  const split = (r: number): boolean => !file.text.has(r) && splitTicks(b, file.start[r] as number, file.end[r] as number, fs, fe, read);
   const s = (c: number): number => fs[c] as number;
   const e = (c: number): number => fe[c] as number;
 
