@@ -170,13 +170,12 @@ function parsePosCsv(text: string): PosTender[] {
 export function readPosColumns(bytes: Buffer): TenderColumns {
   let rows = 0;
   for (let at = bytes.indexOf(0x0a); at >= 0 && at < bytes.length - 1; at = bytes.indexOf(0x0a, at + 1)) rows += 1;
-  const shared = (size: number) => new SharedArrayBuffer(size * rows);
-  const channel = new Uint8Array(shared(1));
-  const store = new Uint32Array(shared(4));
-  const amountFen = new Float64Array(shared(8));
-  const orders = new KeyColumn(bytes, rows, { orderStart: new Int32Array(shared(4)), orderEnd: new Int32Array(shared(4)), orderHash: new Uint32Array(shared(4)) });
-  const saleIds = { bytes, start: new Int32Array(shared(4)), end: new Int32Array(shared(4)) };
-  const receiptNos = { bytes, start: new Int32Array(shared(4)), end: new Int32Array(shared(4)) };
+  const channel = new Uint8Array(rows);
+  const store = new Uint32Array(rows);
+  const amountFen = new Float64Array(rows);
+  const orders = new KeyColumn(bytes, rows);
+  const saleIds = { bytes, start: new Int32Array(rows), end: new Int32Array(rows) };
+  const receiptNos = { bytes, start: new Int32Array(rows), end: new Int32Array(rows) };
   const channels: string[] = [];
   const stores: Array<string | undefined> = [];
   // Channel and store names repeat on every row: a short name is its bytes packed into a number
@@ -184,11 +183,11 @@ export function readPosColumns(bytes: Buffer): TenderColumns {
   const SLOTS = 4096;
   const slotKey = new Float64Array(SLOTS).fill(-1);
   const slotAt = new Int32Array(SLOTS);
-  const index = (list: Array<string | undefined>, from: number, to: number, code: number): number => {
+  const index = (list: Array<string | undefined>, from: number, to: number, code: number, small: number): number => {
     const key = to - from <= 6 ? code * 2 + (list === channels ? 0 : 1) : -1;
-    let slot = key >= 0 ? key % SLOTS : -1;
+    let slot = key >= 0 ? small & (SLOTS - 1) : -1;
     if (slot >= 0) {
-      while (slotKey[slot] !== -1 && slotKey[slot] !== key) slot = (slot + 1) % SLOTS;
+      while (slotKey[slot] !== -1 && slotKey[slot] !== key) slot = (slot + 1) & (SLOTS - 1);
       if (slotKey[slot] === key) return slotAt[slot] as number;
     }
     const name = latin1(bytes, from, to);
@@ -205,8 +204,12 @@ export function readPosColumns(bytes: Buffer): TenderColumns {
     // channel,merchant_order_no,amount_fen,sale_id,receipt_no,store — one pass over the row.
     let k = at;
     let code = 0;
-    for (let c = bytes[k] as number; c !== 0x2c; c = bytes[++k] as number) code = code * 256 + c;
-    channel[i] = index(channels, at, k, code);
+    let small = 0;
+    for (let c = bytes[k] as number; c !== 0x2c; c = bytes[++k] as number) {
+      code = code * 256 + c;
+      small = (small * 31 + c) | 0;
+    }
+    channel[i] = index(channels, at, k, code, small);
     const o = ++k;
     let h = 0x811c9dc5;
     let ascii = true;
@@ -227,15 +230,39 @@ export function readPosColumns(bytes: Buffer): TenderColumns {
     receiptNos.end[i] = k;
     const s = ++k;
     code = 0;
-    for (let c = bytes[k] as number; c !== 0x0a && k < bytes.length; c = bytes[++k] as number) code = code * 256 + c;
-    store[i] = index(stores, s, k, code);
+    small = 1;
+    for (let c = bytes[k] as number; c !== 0x0a && k < bytes.length; c = bytes[++k] as number) {
+      code = code * 256 + c;
+      small = (small * 31 + c) | 0;
+    }
+    store[i] = index(stores, s, k, code, small);
     at = k + 1;
   }
-  // The bytes are read here from plain memory (V8 reads a SharedArrayBuffer ~1.6× slower), then
-  // put on shared memory once, so the bill thread's copy of the tenders costs no copying.
+  // Read and written here in plain memory (V8 reads and writes a SharedArrayBuffer's arrays more
+  // slowly: ~1.6× for this loop), then put on shared memory once, so that posting the tenders to
+  // the bill thread copies nothing.
   const sharedBytes = Buffer.from(new SharedArrayBuffer(bytes.length));
   bytes.copy(sharedBytes);
-  return tenderColumnsFromData({ count: rows, channels, channel, orders: { ...orders.parts(), bytes: sharedBytes }, amountFen, stores, store, saleIds: { ...saleIds, bytes: sharedBytes }, receiptNos: { ...receiptNos, bytes: sharedBytes } });
+  const { orderStart, orderEnd, orderHash, orderText } = orders.parts();
+  const text = (column: { start: Int32Array; end: Int32Array }) => ({ bytes: sharedBytes, start: onSharedMemory(column.start), end: onSharedMemory(column.end) });
+  return tenderColumnsFromData({
+    count: rows,
+    channels,
+    channel: onSharedMemory(channel),
+    orders: { orderStart: onSharedMemory(orderStart), orderEnd: onSharedMemory(orderEnd), orderHash: onSharedMemory(orderHash), orderText, bytes: sharedBytes },
+    amountFen: onSharedMemory(amountFen),
+    stores,
+    store: onSharedMemory(store),
+    saleIds: text(saleIds),
+    receiptNos: text(receiptNos),
+  });
+}
+
+/** A copy of a typed array on a SharedArrayBuffer. */
+function onSharedMemory<T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(array: T): T {
+  const copy = new (array.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(array.byteLength));
+  copy.set(array as never);
+  return copy;
 }
 
 interface Outcome {
