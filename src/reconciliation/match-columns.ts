@@ -76,7 +76,8 @@ export function tenderColumns(tenders: readonly PosTender[]): TenderColumns {
 export class TenderColumnsBuilder {
   private readonly channels: string[] = [];
   private readonly stores: Array<string | undefined> = [];
-  private readonly known = new Map<string | undefined, number>();
+  private readonly knownChannels = new Map<string, number>();
+  private readonly knownStores = new Map<string | undefined, number>();
   private readonly channel: number[] = [];
   private readonly store: number[] = [];
   private readonly amounts: number[] = [];
@@ -85,8 +86,8 @@ export class TenderColumnsBuilder {
   private readonly receipts = new TextBlock();
 
   add(channel: string, merchantOrderNo: string | null, amountFen: number, saleId: string, receiptNo: string, storeId: string | undefined): void {
-    this.channel.push(this.indexIn(this.channels, 'c', channel));
-    this.store.push(this.indexIn(this.stores, 's', storeId));
+    this.channel.push(indexIn(this.channels, this.knownChannels, channel));
+    this.store.push(indexIn(this.stores, this.knownStores, storeId));
     this.amounts.push(amountFen);
     this.orders.push(merchantOrderNo ?? '');
     this.sales.push(saleId);
@@ -107,17 +108,16 @@ export class TenderColumnsBuilder {
       receiptNos: this.receipts.data(),
     });
   }
+}
 
-  /** The index of a channel or store name, added when new (a handful of each). */
-  private indexIn<T extends string | undefined>(names: T[], kind: 'c' | 's', name: T): number {
-    const key = `${kind}${name ?? '\u0000'}`;
-    let at = this.known.get(key);
-    if (at === undefined) {
-      at = names.push(name) - 1;
-      this.known.set(key, at);
-    }
-    return at;
+/** The index of `name` in `names`, added when new (a handful of channels, stores, files). */
+export function indexIn<T>(names: T[], known: Map<T, number>, name: T): number {
+  let at = known.get(name);
+  if (at === undefined) {
+    at = names.push(name) - 1;
+    known.set(name, at);
   }
+  return at;
 }
 
 /**

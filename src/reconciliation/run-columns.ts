@@ -5,7 +5,7 @@
 // query per page rather than a promise per row.
 import { AppError } from '../platform/errors';
 import { KIND_NAMES, KIND_REFUND, TextBlock } from './bill-columns';
-import { TenderColumnsBuilder, type BillLineColumns, type TenderColumns } from './match-columns';
+import { indexIn, TenderColumnsBuilder, type BillLineColumns, type TenderColumns } from './match-columns';
 import type { BillLine } from './match';
 
 /**
@@ -36,16 +36,6 @@ export async function* keysetPages<R>(page: (last: R | undefined) => Promise<R[]
     if (end === 0) throw new AppError('INTERNAL', `${size} or more rows share one key of a paged query; it cannot move on.`);
     yield rows.slice(0, end);
   }
-}
-
-/** The index of `name` in `names`, added when new (a handful of channels, stores, files). */
-function indexIn(names: string[], known: Map<string, number>, name: string): number {
-  let at = known.get(name);
-  if (at === undefined) {
-    at = names.push(name) - 1;
-    known.set(name, at);
-  }
-  return at;
 }
 
 /** A POS wallet tender row as runReconciliation selects it. */
