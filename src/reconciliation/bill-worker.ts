@@ -55,7 +55,7 @@ export class BillThread {
   private readonly waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
   private nextId = 1;
   private stopped: Error | null = null;
-  /** Resolves once the thread has loaded its modules. */
+  /** Resolves once the thread has loaded its modules (rejects if it stops before). */
   readonly ready: Promise<void>;
 
   constructor() {
@@ -63,7 +63,10 @@ export class BillThread {
     const boot = `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); });`;
     this.worker = new Worker(boot, { eval: true, workerData: { role: ROLE } });
     let loaded = () => {};
-    this.ready = new Promise((resolve) => (loaded = resolve));
+    let broken: (error: Error) => void = () => {};
+    this.ready = new Promise((resolve, reject) => ((loaded = resolve), (broken = reject)));
+    // Not everyone waits for `ready`: a thread that never starts also rejects every call.
+    this.ready.catch(() => {});
     this.worker.on('message', (reply: Reply | { ready: true }) => {
       if ('ready' in reply) return loaded();
       const call = this.waiting.get(reply.id);
@@ -77,6 +80,7 @@ export class BillThread {
     });
     const fail = (error: Error) => {
       this.stopped = error;
+      broken(error);
       for (const call of this.waiting.values()) call.reject(error);
       this.waiting.clear();
     };
