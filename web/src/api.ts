@@ -1,4 +1,5 @@
 // Calls the API with the session cookie and the CSRF header; errors carry the problem's code.
+import { formatMoney } from './money';
 
 export interface Problem {
   code: string;
@@ -14,10 +15,25 @@ export class ApiError extends Error {
   }
 }
 
-/** The message to show for an API error, in the chosen language when the code is known. */
-export function problemText(err: unknown, t: (key: string, options: { defaultValue: string }) => string): string {
-  if (err instanceof ApiError) return t(`errors.${err.problem.code}`, { defaultValue: err.problem.detail });
-  return String(err);
+/** Names i18next reads as options, not as blanks to fill: a detail by such a name is left out. */
+const I18N_OPTIONS = new Set(['count', 'context', 'lng', 'lngs', 'ns', 'defaultValue', 'replace', 'ordinal', 'returnObjects', 'joinArrays', 'postProcess', 'interpolation']);
+
+/**
+ * The message to show for an API error, in the chosen language when the code is known. The
+ * problem's details fill the message's blanks: `{{lastDay}}`, and an amount `minSpendFen` as
+ * `{{minSpend}}` in yuan (¥50.00).
+ *
+ * @example problemText(new ApiError({ code: 'COUPON_EXPIRED', detail: '…', status: 409, details: { lastDay: '2026-11-29' } }), t) // '这张优惠券已过期（有效期至 2026-11-29）…'
+ */
+export function problemText(err: unknown, t: (key: string, options: Record<string, string>) => string): string {
+  if (!(err instanceof ApiError)) return String(err);
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(err.problem.details ?? {})) {
+    if (I18N_OPTIONS.has(key)) continue;
+    if (typeof value === 'number' && key.endsWith('Fen')) values[key.slice(0, -3)] = formatMoney(value);
+    else if (typeof value === 'string' || typeof value === 'number') values[key] = String(value);
+  }
+  return t(`errors.${err.problem.code}`, { ...values, defaultValue: err.problem.detail });
 }
 
 function csrfToken(): string | undefined {

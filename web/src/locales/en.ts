@@ -52,6 +52,8 @@ export const en: typeof zhCN = {
     MEMBER_CODE_INVALID: 'The member code is invalid or has expired. Ask the customer to refresh it and scan again.',
     POINTS_INSUFFICIENT: 'The member does not have enough points. Use fewer points or another method.',
     COUPON_USED: 'This coupon was already used (perhaps just now at another till). Remove it and take payment.',
+    COUPON_EXPIRED: 'This coupon expired: it was valid until {{lastDay}}. Remove it and take payment.',
+    COUPON_MIN_SPEND: 'This coupon needs a purchase of at least {{minSpend}}; this sale counts {{cart}} (points gifts and hand-priced lines not counted).',
     COUPON_NOT_FOUND: 'The member has no such coupon. Check the code on the member’s phone.',
     COUPON_OFFER_NOT_FOUND: 'There is no such coupon offer. Pick one from the list.',
     GIFT_NOT_FOUND: 'This is not a points gift. Pick one from the gift list.',

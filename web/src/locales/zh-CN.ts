@@ -51,6 +51,8 @@ export const zhCN = {
     MEMBER_CODE_INVALID: '会员码无效或已过期，请顾客刷新会员码后重新扫描。',
     POINTS_INSUFFICIENT: '会员积分不足，请减少积分或改用其他方式付款。',
     COUPON_USED: '这张优惠券已被使用（可能刚在其他收银台用掉），请取消使用后结账。',
+    COUPON_EXPIRED: '这张优惠券已过期（有效期至 {{lastDay}}），请取消使用后结账。',
+    COUPON_MIN_SPEND: '未达到优惠券使用门槛：需满 {{minSpend}}，本单可计入 {{cart}}（积分礼品和改价商品不计入）。',
     COUPON_NOT_FOUND: '该会员没有这张优惠券，请核对会员手机上的券码。',
     COUPON_OFFER_NOT_FOUND: '没有这个优惠券兑换项，请从列表中选择。',
     GIFT_NOT_FOUND: '这不是积分兑换礼品，请从礼品列表中选择。',
