@@ -27,8 +27,9 @@ import { addDays, matchBankCredits, matchSettlements } from '../src/reconciliati
 import { feeAtRate, ownCopy } from '../src/reconciliation/amounts';
 import { applyRate } from '../src/platform/money';
 import type { BankLine } from '../src/reconciliation/types';
-import { machine } from './harness';
-import { migrate, openDatabase } from '../src/platform/db/index';
+import { machine, onBenchPostgres } from './harness';
+import { migrate, openDatabase, type DbHandle } from '../src/platform/db/index';
+import { sql } from 'kysely';
 import { manualClock } from '../src/platform/clock';
 import { createLogger } from '../src/platform/logging';
 import { newId } from '../src/platform/ids';
@@ -441,17 +442,58 @@ async function runDatabase(dir: string): Promise<Outcome> {
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
   const handle = await openDatabase({ kind: 'sqlite', path: file });
   try {
-    await migrate(handle.db);
-    const sqlite = handle.sqlite;
-    if (!sqlite) throw new Error('the database path of the recon bench needs SQLite');
-    const storeId = newId();
-    const createdAt = `${DATE}T04:00:00.000Z`;
+    return await importAndRun(dir, handle, 'database-sqlite');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The database path on PostgreSQL (HQ's database in a chain), on a scratch database of the server TILLPOINT_BENCH_PG names. */
+async function runDatabasePostgres(dir: string): Promise<Outcome> {
+  const outcome = await onBenchPostgres('tp_bench_recon', (handle) => importAndRun(dir, handle, 'database-postgres'));
+  if (!outcome) throw new Error('TILLPOINT_BENCH_PG names no PostgreSQL server.');
+  return outcome;
+}
+
+/**
+ * The database path: the POS tenders are put in the database first (the tills wrote them there;
+ * not timed), then the clock runs over what the service does: each file imported
+ * (`importStatementFile`) and the day reconciled (`runReconciliation`).
+ */
+async function importAndRun(dir: string, handle: DbHandle, engine: string): Promise<Outcome> {
+  await migrate(handle.db);
+  const storeId = newId();
+  const createdAt = `${DATE}T04:00:00.000Z`;
+  await loadTenders(handle, storeId, createdAt, parsePosCsv(fs.readFileSync(path.join(dir, FILES.pos), 'utf8')));
+  const ctx: Ctx = { actor: null, db: handle.db, clock: manualClock(`${SETTLE_DATE}T02:00:00Z`), nodeId: 'bench', log: createLogger('silent') };
+  const phases: Record<string, number> = {};
+  const start = performance.now();
+  const cpuAtStart = process.cpuUsage();
+  let last = start;
+  const files: Array<[ImportSource, string]> = [['wechat', FILES.wechat], ['alipay', FILES.alipayZip], ['settlement', FILES.wxSettlement], ['settlement', FILES.apSettlement], ['bank', FILES.mt940]];
+  for (const [source, file] of files) {
+    await importStatementFile(ctx, { source, fileName: file, bytes: fs.readFileSync(path.join(dir, file)), format: source === 'bank' ? 'mt940' : undefined });
+    phases[`import ${file}`] = Math.round(performance.now() - last);
+    last = performance.now();
+  }
+  const run = await runReconciliation(ctx, { date: DATE });
+  phases.runReconciliation = Math.round(performance.now() - last);
+  const totalMs = Math.round(performance.now() - start);
+  const cpu = process.cpuUsage(cpuAtStart);
+  const count = (code: string) => run.exceptions.filter((e) => e.code === code).length;
+  // On PostgreSQL much of the work is the server's (another process): this CPU is Node's only.
+  return { engine, totalMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000), phases, matched: run.layers.sales.matched, posOnly: count('POS_ONLY'), amountMismatch: count('AMOUNT_MISMATCH'), channelOnly: count('CHANNEL_ONLY'), peakRssMb: peakRssMb(), extra: { settlementsMatched: run.layers.settlement.matched, bankMatched: run.layers.bank.matched } };
+}
+
+/** A store, and a completed sale with one wallet tender per POS tender, written in bulk (their shift is not: foreign keys are off for the load). */
+async function loadTenders(handle: DbHandle, storeId: string, createdAt: string, tenders: PosTender[]): Promise<void> {
+  const sqlite = handle.sqlite;
+  if (sqlite) {
     sqlite.pragma('foreign_keys = OFF');
     sqlite.pragma('synchronous = OFF');
     sqlite.prepare('insert into stores (id, code, name, region_id, time_zone, day_cutover, created_at) values (?, ?, ?, null, ?, ?, ?)').run(storeId, 'S001', 'Bench store', 'Asia/Shanghai', '00:00', createdAt);
     const sale = sqlite.prepare("insert into sales (store_id, id, receipt_no, terminal_id, shift_id, cashier_id, member_id, business_date, created_at, subtotal_fen, discount_fen, rounding_fen, total_fen, paid_fen, change_fen, receipt_token, idempotency_key, status) values (?, ?, ?, 't', 's', 'c', null, ?, ?, ?, 0, 0, ?, ?, 0, ?, ?, 'completed')");
     const tender = sqlite.prepare("insert into sale_tenders (store_id, id, sale_id, method, amount_fen, tendered_fen, change_fen, status, reference, auth_code, card_last4, merchant_order_no, channel_txn_id, created_at) values (?, ?, ?, ?, ?, ?, 0, 'succeeded', null, null, null, ?, null, ?)");
-    const tenders = parsePosCsv(fs.readFileSync(path.join(dir, FILES.pos), 'utf8'));
     sqlite.transaction(() => {
       tenders.forEach((t, i) => {
         const saleId = newId();
@@ -461,26 +503,27 @@ async function runDatabase(dir: string): Promise<Outcome> {
     })();
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
-    const ctx: Ctx = { actor: null, db: handle.db, clock: manualClock(`${SETTLE_DATE}T02:00:00Z`), nodeId: 'bench', log: createLogger('silent') };
-    const phases: Record<string, number> = {};
-    const start = performance.now();
-    let last = start;
-    const files: Array<[ImportSource, string]> = [['wechat', FILES.wechat], ['alipay', FILES.alipayZip], ['settlement', FILES.wxSettlement], ['settlement', FILES.apSettlement], ['bank', FILES.mt940]];
-    for (const [source, file] of files) {
-      await importStatementFile(ctx, { source, fileName: file, bytes: fs.readFileSync(path.join(dir, file)), format: source === 'bank' ? 'mt940' : undefined });
-      phases[`import ${file}`] = Math.round(performance.now() - last);
-      last = performance.now();
-    }
-    const run = await runReconciliation(ctx, { date: DATE });
-    phases.runReconciliation = Math.round(performance.now() - last);
-    const count = (code: string) => run.exceptions.filter((e) => e.code === code).length;
-    return { engine: 'database-sqlite', totalMs: Math.round(performance.now() - start), phases, matched: run.layers.sales.matched, posOnly: count('POS_ONLY'), amountMismatch: count('AMOUNT_MISMATCH'), channelOnly: count('CHANNEL_ONLY'), peakRssMb: peakRssMb(), extra: { settlementsMatched: run.layers.settlement.matched, bankMatched: run.layers.bank.matched } };
-  } finally {
-    await handle.close();
+    return;
   }
+  await handle.db.transaction().execute(async (tx) => {
+    await sql`set local session_replication_role = replica`.execute(tx);
+    await sql`insert into stores (id, code, name, region_id, time_zone, day_cutover, created_at) values (${storeId}, 'S001', 'Bench store', null, 'Asia/Shanghai', '00:00', ${createdAt})`.execute(tx);
+    // One statement per 20,000 tenders, each column sent as one array.
+    for (let from = 0; from < tenders.length; from += 20_000) {
+      const part = tenders.slice(from, from + 20_000);
+      const saleIds = part.map(() => newId());
+      const column = <T>(pick: (t: PosTender, k: number) => T) => part.map(pick);
+      await sql`insert into sales (store_id, id, receipt_no, terminal_id, shift_id, cashier_id, member_id, business_date, created_at, subtotal_fen, discount_fen, rounding_fen, total_fen, paid_fen, change_fen, receipt_token, idempotency_key, status)
+        select ${storeId}, id, receipt_no, 't', 's', 'c', null, ${DATE}, ${createdAt}, amount, 0, 0, amount, amount, 0, token, idem, 'completed'
+        from unnest(${saleIds}::text[], ${column((t) => t.receiptNo)}::text[], ${column((t) => t.amountFen)}::bigint[], ${column((_t, k) => `tok${from + k}`)}::text[], ${column((_t, k) => `idem${from + k}`)}::text[]) as u(id, receipt_no, amount, token, idem)`.execute(tx);
+      await sql`insert into sale_tenders (store_id, id, sale_id, method, amount_fen, tendered_fen, change_fen, status, reference, auth_code, card_last4, merchant_order_no, channel_txn_id, created_at)
+        select ${storeId}, id, sale_id, method, amount, amount, 0, 'succeeded', null, null, null, order_no, null, ${createdAt}
+        from unnest(${part.map(() => newId())}::text[], ${saleIds}::text[], ${column((t) => t.channel)}::text[], ${column((t) => t.amountFen)}::bigint[], ${column((t) => t.merchantOrderNo)}::text[]) as u(id, sale_id, method, amount, order_no)`.execute(tx);
+    }
+  });
 }
 
-const ENGINES: Record<string, (dir: string) => Outcome | Promise<Outcome>> = { tillpoint: (dir) => runTillpoint(dir), 'tillpoint-warm': (dir) => runTillpoint(dir, true), duckdb: (dir) => runDuckdb(dir), 'duckdb-from-zip': (dir) => runDuckdb(dir, true), database: runDatabase, idle: runIdle };
+const ENGINES: Record<string, (dir: string) => Outcome | Promise<Outcome>> = { tillpoint: (dir) => runTillpoint(dir), 'tillpoint-warm': (dir) => runTillpoint(dir, true), duckdb: (dir) => runDuckdb(dir), 'duckdb-from-zip': (dir) => runDuckdb(dir, true), database: runDatabase, 'database-postgres': runDatabasePostgres, idle: runIdle };
 
 export async function benchRecon(options: { sizes?: number[] } = {}): Promise<unknown> {
   const results = [];
@@ -494,8 +537,10 @@ export async function benchRecon(options: { sizes?: number[] } = {}): Promise<un
       const duckdb = await child('duckdb', dir);
       const duckdbFromZip = await child('duckdb-from-zip', dir);
       const database = await child('database', dir);
+      // HQ's database in a chain, when a PostgreSQL server is named.
+      const databasePostgres = process.env.TILLPOINT_BENCH_PG ? await child('database-postgres', dir) : null;
       const outcomes = ['matched', 'posOnly', 'amountMismatch', 'channelOnly'] as const;
-      const agree = [tillpointWarm, duckdb, duckdbFromZip].every((other) => outcomes.every((k) => tillpoint[k] === other[k]));
+      const agree = [tillpointWarm, duckdb, duckdbFromZip, database, ...(databasePostgres ? [databasePostgres] : [])].every((other) => outcomes.every((k) => tillpoint[k] === other[k]));
       const expected = { matched: files.planted.tenders - files.planted.posOnly - files.planted.amountMismatch, posOnly: files.planted.posOnly, amountMismatch: files.planted.amountMismatch, channelOnly: files.planted.channelOnly };
       const correct = (Object.keys(expected) as Array<keyof typeof expected>).every((k) => tillpoint[k] === expected[k]);
       const ratio = (a: Outcome, b: Outcome) => Number((a.totalMs / b.totalMs).toFixed(2));
@@ -516,6 +561,7 @@ export async function benchRecon(options: { sizes?: number[] } = {}): Promise<un
         tillpointOverDuckdbFromZip: ratio(tillpoint, duckdbFromZip),
         tillpointWarmOverDuckdbFromZip: ratio(tillpointWarm, duckdbFromZip),
         database,
+        databasePostgres,
       });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
