@@ -4,10 +4,13 @@
 // Alipay 业务明细 zip (GBK) with the real formatters, both channels' settlement files, an MT940
 // statement and the POS tenders as CSV, then times in a fresh child process each (so peak RSS is
 // the work's own): Tillpoint parsing every file (the bills through their columnar readers, with
-// every check of the object parsers; a big WeChat bill in a worker thread) and matching all three
-// layers with the pure matchers (layer 1 on columns); DuckDB reading the bill CSVs and the POS
-// CSV and joining them on the merchant order number with the amount compared; and the database
-// path (import into SQLite, then runReconciliation). `npx tillpoint bench recon --json`.
+// every check of the object parsers; with big bills the Alipay zip read and its channel matched
+// on a bill thread, started in the clock or before it) and matching all three layers with the
+// pure matchers (layer 1 on columns, per channel); DuckDB reading the bill CSVs and the POS CSV
+// and joining them on the merchant order number with the amount compared (given the Alipay CSV,
+// and unpacking it from the zip in its clock); and the database path (import into SQLite — and
+// into PostgreSQL when TILLPOINT_BENCH_PG=postgres://… names a server — then runReconciliation).
+// `npx tillpoint bench recon --json`.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
