@@ -1,5 +1,6 @@
 // The sale's tables: written once, in the completing transaction, and read for receipts.
-import { PostgresAdapter, sql, type Insertable } from 'kysely';
+import type { Insertable } from 'kysely';
+import { insertColumns, isPostgres } from '../platform/db/column-insert';
 import type { Database, Db } from '../platform/db/index';
 import type { AppliedPromotion } from './pricing-types';
 import type { CartTender, TenderMethod } from './cart';
@@ -58,13 +59,15 @@ const CHUNK = 500;
 async function insertChunked<T extends 'sales' | 'sale_lines' | 'sale_line_components' | 'sale_tenders' | 'sale_promotions'>(db: Db, table: T, rows: Array<Insertable<Database[T]>>): Promise<void> {
   const first = rows[0] as Record<string, unknown> | undefined;
   if (!first) return;
-  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+  if (isPostgres(db)) {
     // One array a column, whatever the number of rows: HQ takes 500 pushed sales (1,500 lines) in
     // a statement of a few parameters instead of building and planning one of 24,000. Numbers are
     // the bigint columns (none is nullable); every other column here is text.
-    const columns = Object.keys(first);
-    const arrays = columns.map((c) => sql`${rows.map((r) => (r as Record<string, unknown>)[c] ?? null)}::${sql.raw(typeof first[c] === 'number' ? 'int8' : 'text')}[]`);
-    await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)})`.execute(db);
+    await insertColumns(
+      db,
+      table,
+      Object.keys(first).map((name) => ({ name, type: typeof first[name] === 'number' ? 'int8' : 'text', values: rows.map((r) => (r as Record<string, unknown>)[name] ?? null) })),
+    );
     return;
   }
   // Chunks keep every statement within SQLite's bound-parameter limit.

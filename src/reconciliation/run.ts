@@ -282,7 +282,10 @@ async function* dayTenderPages(ctx: Ctx, date: string, storeList: string[] | nul
           .select(['sale_tenders.method as method', 'sale_tenders.merchant_order_no as merchantOrderNo', 'sale_tenders.amount_fen as amountFen', 'sales.id as saleId', 'sales.receipt_no as receiptNo'])
           .where('sales.store_id', '=', storeId)
           .where('sales.business_date', '=', date)
-          .$if(last !== undefined, (q) => q.where('sales.id', '>=', last?.saleId ?? ''))
+          // The tenders' side bounded too: PostgreSQL merges the two primary keys, and without it
+          // started each page's walk of sale_tenders at the store's first tender (240 ms a page
+          // at 1 M, against 4 ms).
+          .$if(last !== undefined, (q) => q.where('sales.id', '>=', last?.saleId ?? '').where('sale_tenders.sale_id', '>=', last?.saleId ?? ''))
           .where('sale_tenders.merchant_order_no', 'is not', null)
           // By sale only: SQLite then walks sales_date_idx (with the tender's id too it takes the primary key and filters the date).
           .orderBy('sales.id')
