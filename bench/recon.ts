@@ -337,6 +337,7 @@ async function runTillpoint(dir: string, warm = false): Promise<Outcome> {
   lap('matchSettlementAndBank');
   const totalMs = Math.round(performance.now() - start);
   const cpu = process.cpuUsage(cpuAtStart);
+  const peakMb = peakRssMb();
   // After the clock: layer 1 for all channels on this thread alone, for how its cost grows with lines.
   const [alipayBack] = thread ? await thread.columns() : [];
   await thread?.close();
@@ -355,7 +356,7 @@ async function runTillpoint(dir: string, warm = false): Promise<Outcome> {
     posOnly: count('POS_ONLY'),
     amountMismatch: count('AMOUNT_MISMATCH'),
     channelOnly: count('CHANNEL_ONLY'),
-    peakRssMb: peakRssMb(),
+    peakRssMb: peakMb,
     extra: { matchAloneMs, otherExceptions: sales.exceptions.length - count('POS_ONLY') - count('AMOUNT_MISMATCH') - count('CHANNEL_ONLY'), settlementsMatched: settlement.matched, settlementExceptions: settlement.exceptions.length, bankMatched: bank.matched, bankLinesRead: statements.reduce((s, st) => s + st.lines.length, 0) },
   };
 }
