@@ -128,6 +128,17 @@ describeEachDb('reconciliation layers: a clean day', (handle) => {
     expect(run.stores.find((s) => s.storeCode === 'S001' && s.channel === 'wechat')).toMatchObject({ matched: 7, exceptions: 0 });
     expect(run.stores.find((s) => s.storeId === null && s.channel === 'wechat')).toMatchObject({ matched: 1, exceptions: 1 });
 
+    // A store's own run (its manager's view) shows the gaps of its sales only: the portal refund,
+    // which no till made, is the chain's — and a store that sold nothing that day does not see
+    // S001's payments as paid-without-a-sale (掉单).
+    const s001 = (await t.ctx.db.selectFrom('stores').select('id').where('code', '=', 'S001').executeTakeFirstOrThrow()).id;
+    const own = await runReconciliation(t.ctx, { date: DATE, storeIds: [s001] });
+    expect(own.layers.sales).toEqual({ matched: 13, pending: 0, exceptions: 0 });
+    expect(own.exceptions.map((e) => e.code)).toEqual(['CASH_SHORT']);
+    const s002 = (await t.ctx.db.selectFrom('stores').select('id').where('code', '=', 'S002').executeTakeFirstOrThrow()).id;
+    const other = await runReconciliation(t.ctx, { date: DATE, storeIds: [s002] });
+    expect([other.layers.sales, other.exceptions]).toEqual([{ matched: 0, pending: 0, exceptions: 0 }, []]);
+
     // The same files again change nothing.
     expect((await importAll(t, out)).every((r) => r.alreadyImported)).toBe(true);
     expect((await runReconciliation(t.ctx, { date: DATE })).summary).toEqual(run.summary);

@@ -124,7 +124,8 @@ function amountAtStake(e: ReconException): number {
 
 /**
  * Reconciles a business date. `storeIds` limits the sales side to those stores (a store-scoped
- * user); settlements and the bank are the chain's and are only in a run over all stores.
+ * user); settlements, the bank and the channel lines no sale explains are the chain's and are
+ * only in a run over all stores.
  *
  * @example await runReconciliation(ctx, { date: '2026-11-29' })
  */
@@ -211,8 +212,12 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
   const money = storeList ? null : await moneyLayers(ctx, date, today, days, input.cashDepositWords ?? (await chainReconSettings(ctx)).cashDepositWords);
   const cash = await cashExceptions(ctx, date, storeList);
 
+  // A run for some stores leaves out the lines no sale of theirs explains (paid at the channel
+  // with no sale, a refund no till made): every other store's orders are such lines in that run,
+  // and what no sale ties to a store is the chain's, like the settlements and the bank.
+  const salesExceptions = [...sales.exceptions, ...cards.exceptions, ...refunds.exceptions, ...cardRefunds.exceptions].filter((e) => !storeList || (e.storeId ?? null) !== null);
   const exceptions: RunException[] = [
-    ...[...sales.exceptions, ...cards.exceptions, ...refunds.exceptions, ...cardRefunds.exceptions].map((e) => ({ ...e, storeId: e.storeId ?? null, key: `${date}|${e.code}|${e.channel}|${e.merchantOrderNo}|${e.refundNo ?? ''}`, amountFen: amountAtStake(e) })),
+    ...salesExceptions.map((e) => ({ ...e, storeId: e.storeId ?? null, key: `${date}|${e.code}|${e.channel}|${e.merchantOrderNo}|${e.refundNo ?? ''}`, amountFen: amountAtStake(e) })),
     ...(money?.settlement.exceptions ?? []).map((e) => ({ ...e, storeId: null, key: `${date}|${e.code}|${e.channel}`, amountFen: e.settlementNetFen === null ? -e.billNetFen : e.settlementNetFen - e.billNetFen })),
     ...(money?.bank.exceptions ?? []).map((e) => ({
       ...e,
