@@ -337,8 +337,9 @@ export function buildProgram(): Command {
     .requiredOption('--channel <source>', 'wechat | alipay | aggregator | card | bank | settlement')
     .addOption(new Option('--format <format>', 'for bank statements').choices(['auto', 'mt940', 'camt053', 'csv']).default('auto'))
     .addOption(new Option('--profile <name>', 'bank CSV profile (icbc, cmb) or card acquirer layout (acquirer, chinaums)').choices(['icbc', 'cmb', 'acquirer', 'chinaums']))
+    .option('--store <code>', "a bill of this store's own merchant account: what no sale explains on it is the store's")
     .option('--json', 'print the result as one JSON document')
-    .action(async (file: string, opts: DbFlags & { channel: string; format: 'auto' | 'mt940' | 'camt053' | 'csv'; profile?: 'icbc' | 'cmb' | 'acquirer' | 'chinaums'; json?: boolean }) => {
+    .action(async (file: string, opts: DbFlags & { channel: string; format: 'auto' | 'mt940' | 'camt053' | 'csv'; profile?: 'icbc' | 'cmb' | 'acquirer' | 'chinaums'; store?: string; json?: boolean }) => {
       const sources = ['wechat', 'alipay', 'aggregator', 'card', 'bank', 'settlement'] as const;
       const source = sources.find((s) => s === opts.channel);
       if (!source) throw new UsageError(`--channel must be one of ${sources.join(', ')}; got "${opts.channel}".`);
@@ -350,7 +351,8 @@ export function buildProgram(): Command {
       }
       const { handle, ctx } = await openMigrated(dbConfig(opts));
       try {
-        const result = await importStatementFile(ctx, { source, fileName: path.basename(file), bytes, format: opts.format, profile: opts.profile });
+        const storeId = opts.store === undefined ? undefined : (await findStoreByCode(ctx, opts.store)).id;
+        const result = await importStatementFile(ctx, { source, fileName: path.basename(file), bytes, format: opts.format, profile: opts.profile, storeId });
         if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         else process.stdout.write(result.alreadyImported ? `${path.basename(file)} was imported before (${result.lines} lines); nothing changed.\n` : `Imported ${result.lines} lines from ${path.basename(file)}.\n`);
       } finally {

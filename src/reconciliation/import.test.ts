@@ -7,6 +7,7 @@ import { describeEachDb } from '../platform/testing/databases';
 import { startTestApp, type TestApp } from '../platform/testing/app';
 import { runTillpoint } from '../platform/testing/cli';
 import { formatWechatBill, type WechatBillRecord } from './wechat-bill';
+import { runReconciliation } from './run';
 
 const record = (n: number, over: Partial<WechatBillRecord> = {}): WechatBillRecord => ({
   time: `2026-11-29T1${n}:00:00+08:00`,
@@ -77,6 +78,21 @@ describeEachDb('importing bills and statements', (handle) => {
     expect(files).toHaveLength(1);
   });
 
+  it('imports a store’s own bill for that store: what no sale explains on it is that store’s, in the chain’s run and in its own', async () => {
+    const own = formatWechatBill({ lines: [record(4, { time: '2026-11-28T10:00:00+08:00', outTradeNo: 'S002202611280000004', transactionId: '4200000000202611280000004' })] });
+    const unknown = await call({ method: 'POST', url: '/api/v1/recon/imports?source=wechat&store=S009', payload: own });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ code: 'NOT_FOUND', detail: expect.stringContaining('S009') });
+    const res = await call({ method: 'POST', url: '/api/v1/recon/imports?source=wechat&store=S002', payload: own });
+    expect(res.statusCode, res.body).toBe(200);
+    const idOf = async (code: string) => (await t.ctx.db.selectFrom('stores').select('id').where('code', '=', code).executeTakeFirstOrThrow()).id;
+    const [s001, s002] = [await idOf('S001'), await idOf('S002')];
+    const paidWithoutSale = (run: { exceptions: Array<{ code: string; merchantOrderNo?: string; storeId?: string | null }> }) => run.exceptions.filter((e) => e.code === 'CHANNEL_ONLY').map((e) => [e.merchantOrderNo, e.storeId]);
+    expect(paidWithoutSale(await runReconciliation(t.ctx, { date: '2026-11-28' }))).toEqual([['S002202611280000004', s002]]);
+    expect(paidWithoutSale(await runReconciliation(t.ctx, { date: '2026-11-28', storeIds: [s002] }))).toEqual([['S002202611280000004', s002]]);
+    expect(paidWithoutSale(await runReconciliation(t.ctx, { date: '2026-11-28', storeIds: [s001] }))).toEqual([]);
+  });
+
   it('imports an MT940 statement for finance only', async () => {
     const cashier = await t.login('cashier');
     expect((await call({ method: 'POST', url: '/api/v1/recon/imports?source=bank', payload: MT940 }, cashier)).statusCode).toBe(403);
@@ -100,6 +116,9 @@ it('recon import and run on the command line: imports once, says nothing changed
   const run = JSON.parse((await runTillpoint(['recon', 'run', '--date', '2026-11-29', '--json', '--db', db])).stdout) as { summary: unknown; exceptions: Array<{ code: string }> };
   expect(run.summary).toEqual({ matched: 0, pending: 1, exceptions: 2 });
   expect(run.exceptions.map((e) => e.code)).toEqual(['CHANNEL_ONLY', 'CHANNEL_ONLY']);
+  // A store's own bill names its store; this database has none.
+  const noStore = await runTillpoint(['recon', 'import', '--channel', 'wechat', '--store', 'S001', file, '--db', db]);
+  expect([noStore.code, noStore.stderr.trim()]).toEqual([1, expect.stringContaining('Store S001 does not exist')]);
   const bad = await runTillpoint(['recon', 'import', '--channel', 'alipay', file, '--db', db]);
   expect(bad.code).toBe(1);
   expect(bad.stderr.trim().split('\n')).toHaveLength(1);

@@ -31,6 +31,8 @@ export interface ImportRequest {
   profile?: BankCsvProfile | CardFileProfileName;
   /** A fetched bill must be of this merchant account and business date (Beijing); checked line by line. */
   expect?: { merchantId?: string; date?: string };
+  /** The store whose own merchant account the file is: its lines that no sale explains are that store's (otherwise the chain's). */
+  storeId?: string;
 }
 
 export interface ImportResult {
@@ -124,7 +126,7 @@ export async function importStatementFile(ctx: Ctx, request: ImportRequest, opti
   await inTransaction(ctx.db, async (tx) => {
     await tx
       .insertInto('recon_files')
-      .values({ id: fileId, source: request.source, format: parsed.format, file_name: request.fileName.slice(0, 200), sha256, line_count: lineCount, imported_at: ctx.clock.now().toISOString(), imported_by: ctx.actor?.userId ?? null })
+      .values({ id: fileId, source: request.source, format: parsed.format, file_name: request.fileName.slice(0, 200), sha256, line_count: lineCount, imported_at: ctx.clock.now().toISOString(), imported_by: ctx.actor?.userId ?? null, store_ref: request.storeId ?? null })
       .execute();
     channelSums = await insertChannelLines(tx, fileId, parsed.channelLines);
     if (channelSums.from !== null) await tx.updateTable('recon_files').set({ lines_from: channelSums.from, lines_to: channelSums.to }).where('id', '=', fileId).execute();

@@ -76,7 +76,8 @@ export class Tally {
   }
 }
 
-export type BillLine = Pick<ChannelLine, 'merchantOrderNo' | 'kind' | 'grossFen' | 'line'> & { channel: string; feeFen?: number; refundNo?: string | null };
+/** `storeId`: the store whose own merchant account the line's file is (none: the chain's); an unclaimed line's exception is that store's. */
+export type BillLine = Pick<ChannelLine, 'merchantOrderNo' | 'kind' | 'grossFen' | 'line'> & { channel: string; feeFen?: number; refundNo?: string | null; storeId?: string | null };
 
 /**
  * Matches a day's POS wallet tenders with the channels' bill lines.
@@ -178,7 +179,7 @@ export function unclaimedOrder(found: readonly BillLine[]): ReconException | nul
   // Paid and given back (reversed or refunded) with no sale: settled, nothing to chase.
   if (!paid || net === 0 || found.some((l) => l.kind === 'reverse')) return null;
   const first = found[0] as BillLine;
-  return { code: 'CHANNEL_ONLY', channel: first.channel, merchantOrderNo: first.merchantOrderNo ?? '', storeId: null, posAmountFen: null, channelAmountFen: net, saleId: null, receiptNo: null, lines: found.map((l) => l.line).sort((x, y) => x - y) };
+  return { code: 'CHANNEL_ONLY', channel: first.channel, merchantOrderNo: first.merchantOrderNo ?? '', storeId: first.storeId ?? null, posAmountFen: null, channelAmountFen: net, saleId: null, receiptNo: null, lines: found.map((l) => l.line).sort((x, y) => x - y) };
 }
 
 /** A fen either way is the provider's rounding of a fractional fee, not a breach of contract. */
@@ -256,7 +257,7 @@ export function matchRefunds(
     if (l.kind !== 'refund' || !l.merchantOrderNo) continue;
     if (l.refundNo && knownRefunds.has(key(l.channel, l.refundNo))) continue;
     if (!soldOrders.has(key(l.channel, l.merchantOrderNo))) continue;
-    exceptions.push({ code: 'REFUND_CHANNEL_ONLY', channel: l.channel, merchantOrderNo: l.merchantOrderNo, refundNo: l.refundNo ?? '', storeId: null, posAmountFen: null, channelAmountFen: -l.grossFen, saleId: null, receiptNo: null, lines: [l.line] });
+    exceptions.push({ code: 'REFUND_CHANNEL_ONLY', channel: l.channel, merchantOrderNo: l.merchantOrderNo, refundNo: l.refundNo ?? '', storeId: l.storeId ?? null, posAmountFen: null, channelAmountFen: -l.grossFen, saleId: null, receiptNo: null, lines: [l.line] });
   }
   sortExceptions(exceptions);
   return { matched, pending, exceptions, groups: tally.groups() };
@@ -274,7 +275,7 @@ export interface PosCardTender {
 }
 
 /** A card line of the acquirer's file as matching needs it. */
-export type CardBillLine = Pick<ChannelLine, 'channelTxnId' | 'kind' | 'grossFen' | 'time' | 'line'> & { feeFen?: number; terminal?: string | null };
+export type CardBillLine = Pick<ChannelLine, 'channelTxnId' | 'kind' | 'grossFen' | 'time' | 'line'> & { feeFen?: number; terminal?: string | null; storeId?: string | null };
 
 /** The terminal's clock and the acquirer's host differ by seconds; a sale and its line by minutes at most. */
 export const CARD_TIME_WINDOW_MS = 10 * 60_000;
@@ -330,7 +331,7 @@ export function matchCardLines(tenders: readonly PosCardTender[], lines: readonl
   for (const [reference, held] of byReference) {
     const unclaimed = held.filter((l) => !claimed.has(l));
     if (unclaimed.length === 0) continue;
-    exceptions.push({ code: 'CHANNEL_ONLY', channel: 'card', merchantOrderNo: reference, storeId: null, posAmountFen: null, channelAmountFen: unclaimed.reduce((sum, l) => sum + l.grossFen, 0), saleId: null, receiptNo: null, lines: unclaimed.map((l) => l.line).sort((x, y) => x - y) });
+    exceptions.push({ code: 'CHANNEL_ONLY', channel: 'card', merchantOrderNo: reference, storeId: unclaimed[0]?.storeId ?? null, posAmountFen: null, channelAmountFen: unclaimed.reduce((sum, l) => sum + l.grossFen, 0), saleId: null, receiptNo: null, lines: unclaimed.map((l) => l.line).sort((x, y) => x - y) });
   }
   sortExceptions(exceptions);
   return { matched, pending, exceptions, groups: tally.groups() };
@@ -418,7 +419,7 @@ export function matchCardRefunds(
     if (!isRefund(l) || claimed.has(l)) continue;
     const at = Date.parse(l.time);
     if (known.some((k) => k.reference === l.channelTxnId && Math.abs(Date.parse(k.time) - at) <= CARD_TIME_WINDOW_MS)) continue;
-    exceptions.push({ code: 'REFUND_CHANNEL_ONLY', channel: 'card', merchantOrderNo: l.merchantOrderNo ?? '', refundNo: l.channelTxnId, storeId: null, posAmountFen: null, channelAmountFen: -l.grossFen, saleId: null, receiptNo: null, lines: [l.line] });
+    exceptions.push({ code: 'REFUND_CHANNEL_ONLY', channel: 'card', merchantOrderNo: l.merchantOrderNo ?? '', refundNo: l.channelTxnId, storeId: l.storeId ?? null, posAmountFen: null, channelAmountFen: -l.grossFen, saleId: null, receiptNo: null, lines: [l.line] });
   }
   sortExceptions(exceptions);
   return { matched, pending, exceptions, groups: tally.groups() };

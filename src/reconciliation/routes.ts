@@ -207,6 +207,7 @@ export async function reconciliationRoutes(app: TpApp): Promise<void> {
           fileName: z.string().max(200).default('upload'),
           format: z.enum(['auto', 'mt940', 'camt053', 'csv']).default('auto'),
           profile: z.enum(['icbc', 'cmb', 'acquirer', 'chinaums']).optional(),
+          store: z.string().max(16).optional().describe("A bill of this store's own merchant account: what no sale explains on it is the store's"),
         }),
         response: {
           200: z.object({ fileId: z.string(), alreadyImported: z.boolean(), format: z.string(), lines: z.number().int(), totals: z.object({ grossFen: z.number().int(), feeFen: z.number().int(), netFen: z.number().int() }) }),
@@ -215,7 +216,8 @@ export async function reconciliationRoutes(app: TpApp): Promise<void> {
     },
     async (req) => {
       if (!Buffer.isBuffer(req.body)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file itself as the body (Content-Type: application/octet-stream).');
-      return importStatementFile(req.ctx, { source: req.query.source, fileName: req.query.fileName, bytes: req.body, format: req.query.format, profile: req.query.profile });
+      const storeId = req.query.store === undefined ? undefined : (await findStoreByCode(req.ctx, req.query.store)).id;
+      return importStatementFile(req.ctx, { source: req.query.source, fileName: req.query.fileName, bytes: req.body, format: req.query.format, profile: req.query.profile, storeId });
     },
   );
 }

@@ -81,6 +81,8 @@ export interface LineRow {
 /** Rows of one imported file, in line order; a file's pages come oldest file first. */
 export interface LinePage {
   fileId: string;
+  /** The store whose own merchant account the file is (null: the chain's). */
+  storeId?: string | null;
   rows: readonly LineRow[];
 }
 
@@ -104,6 +106,8 @@ export interface LinesRead {
 export async function readLineColumns(pages: AsyncIterable<LinePage>, date: string): Promise<LinesRead> {
   const files: string[] = [];
   const knownFiles = new Map<string, number>();
+  /** Per file, the store its unexplained lines are (null: the chain's). */
+  const fileStore: Array<string | null> = [];
   const channels: string[] = [];
   const knownChannels = new Map<string, number>();
   const file: number[] = [];
@@ -121,8 +125,11 @@ export async function readLineColumns(pages: AsyncIterable<LinePage>, date: stri
   /** The first file of each channel, and whether another file has lines of it. */
   const firstFile: number[] = [];
   const severalFiles: boolean[] = [];
-  for await (const { fileId, rows } of pages) {
+  for await (const { fileId, storeId, rows } of pages) {
     const f = indexIn(files, knownFiles, fileId);
+    fileStore[f] = storeId ?? null;
+    // Only a store's file adds the field: the chain's lines stay as they were.
+    const store = storeId ? { storeId } : {};
     for (const r of rows) {
       const i = file.length;
       const c = indexIn(channels, knownChannels, r.channel);
@@ -142,7 +149,7 @@ export async function readLineColumns(pages: AsyncIterable<LinePage>, date: stri
       txns.push(r.channel_txn_id);
       refunds.push(r.refund_no);
       if (k === KIND_REFUND || r.channel === 'card') {
-        objects.push([i, { channel: r.channel, merchantOrderNo: r.merchant_order_no, refundNo: r.refund_no, kind: r.kind as BillLine['kind'], grossFen: Number(r.gross_fen), feeFen: Number(r.fee_fen), line: r.line, channelTxnId: r.channel_txn_id, time: r.time, onDate: day }]);
+        objects.push([i, { channel: r.channel, merchantOrderNo: r.merchant_order_no, refundNo: r.refund_no, kind: r.kind as BillLine['kind'], grossFen: Number(r.gross_fen), feeFen: Number(r.fee_fen), line: r.line, channelTxnId: r.channel_txn_id, time: r.time, onDate: day, ...store }]);
       }
     }
   }
@@ -174,7 +181,8 @@ export async function readLineColumns(pages: AsyncIterable<LinePage>, date: stri
     const feeFen = Float64Array.from(rowsOf, (i) => fee[i] as number);
     const lineAt = (j: number): BillLine => {
       const i = rowsOf[j] as number;
-      return { channel: name, merchantOrderNo: orders.at(i), refundNo: refunds.at(i), kind: KIND_NAMES[kind[i] as number] as BillLine['kind'], grossFen: gross[i] as number, feeFen: fee[i] as number, line: lineNo[i] as number };
+      const storeId = fileStore[file[i] as number];
+      return { channel: name, merchantOrderNo: orders.at(i), refundNo: refunds.at(i), kind: KIND_NAMES[kind[i] as number] as BillLine['kind'], grossFen: gross[i] as number, feeFen: fee[i] as number, line: lineNo[i] as number, ...(storeId ? { storeId } : {}) };
     };
     bills.push({ channel: name, count: rowsOf.length, kind: billKind, grossFen, feeFen, orders: orders.keys(rowsOf), lineAt });
   }

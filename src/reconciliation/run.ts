@@ -213,9 +213,10 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
   const cash = await cashExceptions(ctx, date, storeList);
 
   // A run for some stores leaves out the lines no sale of theirs explains (paid at the channel
-  // with no sale, a refund no till made): every other store's orders are such lines in that run,
-  // and what no sale ties to a store is the chain's, like the settlements and the bank.
-  const salesExceptions = [...sales.exceptions, ...cards.exceptions, ...refunds.exceptions, ...cardRefunds.exceptions].filter((e) => !storeList || (e.storeId ?? null) !== null);
+  // with no sale, a refund no till made) unless the file is one of those stores' own: every other
+  // store's orders are such lines in that run, and what no sale ties to a store is the chain's,
+  // like the settlements and the bank.
+  const salesExceptions = [...sales.exceptions, ...cards.exceptions, ...refunds.exceptions, ...cardRefunds.exceptions].filter((e) => !storeList || (e.storeId != null && storeList.includes(e.storeId)));
   const exceptions: RunException[] = [
     ...salesExceptions.map((e) => ({ ...e, storeId: e.storeId ?? null, key: `${date}|${e.code}|${e.channel}|${e.merchantOrderNo}|${e.refundNo ?? ''}`, amountFen: amountAtStake(e) })),
     ...(money?.settlement.exceptions ?? []).map((e) => ({ ...e, storeId: null, key: `${date}|${e.code}|${e.channel}`, amountFen: e.settlementNetFen === null ? -e.billNetFen : e.settlementNetFen - e.billNetFen })),
@@ -309,8 +310,8 @@ async function* dayTenderPages(ctx: Ctx, date: string, storeList: string[] | nul
  */
 async function* lineWindowPages(ctx: Ctx, date: string): AsyncGenerator<LinePage> {
   const to = addDays(date, 2);
-  const files = await ctx.db.selectFrom('recon_files').select('id').where('lines_to', '>=', date).where('lines_from', '<', to).orderBy('imported_at').orderBy('id').execute();
-  for (const { id: fileId } of files) {
+  const files = await ctx.db.selectFrom('recon_files').select(['id', 'store_ref']).where('lines_to', '>=', date).where('lines_from', '<', to).orderBy('imported_at').orderBy('id').execute();
+  for (const { id: fileId, store_ref: storeId } of files) {
     const pages = keysetPages(
       (last: LineRow | undefined) =>
         ctx.db
@@ -325,7 +326,7 @@ async function* lineWindowPages(ctx: Ctx, date: string): AsyncGenerator<LinePage
           .execute(),
       (a, b) => a.line === b.line,
     );
-    for await (const rows of pages) yield { fileId, rows };
+    for await (const rows of pages) yield { fileId, storeId, rows };
   }
 }
 

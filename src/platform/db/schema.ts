@@ -490,6 +490,8 @@ export interface ReconFilesTable {
   /** The earliest and latest time of the file's channel lines (null: none). */
   lines_from: string | null;
   lines_to: string | null;
+  /** The store whose own merchant account the file is (its unexplained lines are that store's); null: the chain's. */
+  store_ref: string | null;
 }
 
 export interface ChannelLinesTable {

@@ -24,6 +24,7 @@ import { syncInbound0023 } from './0023-sync-inbound';
 import { stockMovesIndex0024 } from './0024-stock-moves-index';
 import { reconIndexes0025 } from './0025-recon-indexes';
 import { syncExceptionsResolved0026 } from './0026-sync-exceptions-resolved';
+import { reconFileStore0027 } from './0027-recon-file-store';
 
 export const migrations: Record<string, Migration> = {
   '0001-platform': platform0001,
@@ -50,4 +51,5 @@ export const migrations: Record<string, Migration> = {
   '0024-stock-moves-index': stockMovesIndex0024,
   '0025-recon-indexes': reconIndexes0025,
   '0026-sync-exceptions-resolved': syncExceptionsResolved0026,
+  '0027-recon-file-store': reconFileStore0027,
 };
