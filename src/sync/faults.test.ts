@@ -130,6 +130,8 @@ describe('sync between real processes (HQ down, lost acknowledgements, kill -9)'
   it('sales made while HQ is down are all at HQ exactly once after it starts', async () => {
     await hq?.stop();
     for (let i = 0; i < 15; i++) await sell(i);
+    // The store learns HQ is down from its next push, which a loaded machine may not have made yet.
+    await until('the store to see HQ down', async () => (await api('GET', '/api/v1/sync/status')).json.hqReachable === false);
     const status = await api('GET', '/api/v1/sync/status');
     expect(status.json).toMatchObject({ role: 'store', hqReachable: false, queuedEvents: expect.any(Number) });
     expect(Number(status.json.queuedEvents)).toBeGreaterThanOrEqual(15);
