@@ -1,4 +1,4 @@
-// Browser test: the finance clerk imports a WeChat bill on the reconciliation page and sees the
+// Browser test: the finance clerk imports a WeChat bill (S001's own account) on the reconciliation page and sees the
 // payment that has no sale flagged, with the bill line behind it; then writes it off with a reason.
 import { describe, expect, it } from 'vitest';
 import { formatWechatBill } from '../src/reconciliation/wechat-bill';
@@ -37,10 +37,13 @@ describe.skipIf(chromiumMissing())('browser: reconciliation', () => {
     const page = await env.browser().newPage();
     await openReconciliationAsFinance(page, env.server().url);
     await page.getByTestId('recon-date').fill('2026-11-29');
+    // The bill of S001's own merchant account: what no sale explains on it is S001's.
+    await page.getByTestId('recon-import-store').fill('s001');
     await page.locator('input[type=file]').setInputFiles({ name: 'wechat-2026-11-29.csv', mimeType: 'text/csv', buffer: bill });
     await expect(page.getByTestId('recon-message').textContent().then((x) => x ?? '')).resolves.toContain('已导入 1 行');
     await page.getByText('有账单无销售（掉单）').waitFor();
     await expect(page.getByTestId('recon-exceptions').textContent()).resolves.toContain('1');
+    await expect(page.getByTestId('recon-stores').getByRole('row', { name: /S001\s*微信支付/ }).textContent()).resolves.toMatch(/S001微信支付001$/);
     await expect(page.getByTestId('recon-list').getByRole('cell', { name: '¥25.90', exact: true }).count()).resolves.toBe(1);
     await page.close();
   });
@@ -59,7 +62,7 @@ describe.skipIf(chromiumMissing())('browser: reconciliation', () => {
     const href = await page.getByTestId('recon-csv').getAttribute('href');
     const csv = await page.request.get(`${env.server().url}${href ?? ''}`);
     expect(csv.status()).toBe(200);
-    expect((await csv.text()).split('\r\n')[1]).toMatch(/^2026-11-29,有账单无销售（掉单）,CHANNEL_ONLY,wechat,,S00120261129183000123456,/);
+    expect((await csv.text()).split('\r\n')[1]).toMatch(/^2026-11-29,有账单无销售（掉单）,CHANNEL_ONLY,wechat,S001,S00120261129183000123456,/);
     await page.close();
   });
 

@@ -79,6 +79,8 @@ export function ReconciliationPage() {
   const [open, setOpen] = useState<ExceptionView | null>(null);
   const [form, setForm] = useState({ username: '', note: '', resolveNote: '', matchWith: '', reason: '' });
   const [deposit, setDeposit] = useState({ store: 'S001', amount: '', slipNo: '', fetchAt: '' });
+  /** A bill of a store's own merchant account names the store (what no sale explains on it is that store's); empty: the chain's. */
+  const [billStore, setBillStore] = useState('');
 
   const load = useCallback(async () => {
     try {
@@ -105,7 +107,8 @@ export function ReconciliationPage() {
   const upload = async (file: File) => {
     const csrf = document.cookie.split('; ').find((c) => c.startsWith('tp_csrf='))?.slice(8) ?? '';
     const profile = source === 'bank' && file.name.toLowerCase().endsWith('.csv') ? '&profile=icbc' : '';
-    const res = await fetch(`/api/v1/recon/imports?source=${source}&fileName=${encodeURIComponent(file.name)}${profile}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'x-csrf-token': csrf }, body: file });
+    const store = billStore ? `&store=${encodeURIComponent(billStore)}` : '';
+    const res = await fetch(`/api/v1/recon/imports?source=${source}&fileName=${encodeURIComponent(file.name)}${profile}${store}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'x-csrf-token': csrf }, body: file });
     const body = (await res.json()) as { lines?: number; alreadyImported?: boolean; detail?: string };
     setMessage(res.ok ? { type: 'success', text: body.alreadyImported ? t('recon.already', { lines: body.lines }) : t('recon.imported', { lines: body.lines }) } : { type: 'error', text: body.detail ?? res.statusText });
     if (res.ok) await load();
@@ -177,6 +180,7 @@ export function ReconciliationPage() {
             { value: 'bank', label: t('recon.bank') },
           ]}
         />
+        <Input placeholder={t('recon.billStore')} value={billStore} onChange={(e) => setBillStore(e.target.value.trim().toUpperCase())} style={{ width: 190 }} data-testid="recon-import-store" />
         <Upload showUploadList={false} beforeUpload={(file) => { void upload(file); return false; }}>
           <Button type="primary">{t('recon.import')}</Button>
         </Upload>

@@ -254,6 +254,7 @@ export const en: typeof zhCN = {
     wechat: 'WeChat Pay bill',
     alipay: 'Alipay bill',
     bank: 'Bank statement',
+    billStore: "A store's own account (store code, optional)",
     import: 'Import file',
     imported: 'Imported {{lines}} lines',
     already: 'This file was imported before ({{lines}} lines); nothing changed',

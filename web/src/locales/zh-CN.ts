@@ -253,6 +253,7 @@ export const zhCN = {
     wechat: '微信支付账单',
     alipay: '支付宝账单',
     bank: '银行对账单',
+    billStore: '门店自有商户账单（门店编号，选填）',
     import: '导入文件',
     imported: '已导入 {{lines}} 行',
     already: '该文件已导入过（{{lines}} 行），未做改动',
