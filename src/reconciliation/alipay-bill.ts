@@ -149,7 +149,7 @@ export interface AlipayBillColumns extends Omit<AlipayBill, 'lines'> {
  * @example readAlipayBillColumns(zipBytes).columns.grossFen[0] // 2000
  */
 export function readAlipayBillColumns(bytes: Buffer): AlipayBillColumns {
-  const file = new CsvLines(bytes.subarray(0, 4).equals(ZIP_MAGIC) ? detailFromZip(bytes) : bytes);
+  const file = new CsvLines(isZip(bytes) ? detailFromZip(bytes) : bytes);
   const layout = findLayout(file);
   const columns = readHeader(file.text(layout.start + 1), layout.start + 2);
 
@@ -173,6 +173,11 @@ export function readAlipayBillColumns(bytes: Buffer): AlipayBillColumns {
   const totals = readTotals(file, layout.end);
   checkTotals(rows.sums, totals, layout);
   return { columns: rows.columns, account: layout.account, totals: totals.stated };
+}
+
+/** Whether the bytes are a zip (Alipay's bill as served), not the CSV itself. */
+export function isZip(bytes: Uint8Array): boolean {
+  return ZIP_MAGIC.every((b, i) => bytes[i] === b);
 }
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -700,10 +705,9 @@ function crlf(list: string[]): string {
   return list.map((line) => `${line}\r\n`).join('');
 }
 
-/** The one `…业务明细.csv` in Alipay's zip; names may be GBK (no UTF-8 flag) or UTF-8. */
 /**
- * The 业务明细 CSV inside an Alipay bill zip, as `readAlipayBillColumns` unpacks it (also used by
- * the reconciliation bench to give DuckDB the same file).
+ * The one `…业务明细.csv` in Alipay's zip (names may be GBK, with no UTF-8 flag, or UTF-8), as
+ * `readAlipayBillColumns` unpacks it; the reconciliation bench gives DuckDB the same file.
  */
 export function detailFromZip(bytes: Buffer): Buffer {
   const directory = zipDirectory(bytes);

@@ -446,24 +446,7 @@ function trimField(b: Uint8Array, fs: Int32Array, fe: Int32Array, k: number): vo
  * text; NaN when it is not that plain form (or too long for integers), for the text rules to judge.
  */
 export function yuanFenAt(b: Uint8Array, s: number, e: number): number {
-  let i = s;
-  const negative = i < e && b[i] === 0x2d;
-  if (negative) i++;
-  const w0 = i;
-  let whole = 0;
-  for (let c = b[i] as number; i < e && c >= 0x30 && c <= 0x39; c = b[++i] as number) whole = whole * 10 + c - 0x30;
-  if (i === w0 || i - w0 > 13) return Number.NaN;
-  let frac = 0;
-  if (i < e) {
-    if (b[i] !== 0x2e) return Number.NaN;
-    const f0 = ++i;
-    for (let c = b[i] as number; i < e && c >= 0x30 && c <= 0x39; c = b[++i] as number) frac = frac * 10 + c - 0x30;
-    const digits = i - f0;
-    if (i !== e || digits === 0 || digits > 2) return Number.NaN;
-    if (digits === 1) frac *= 10;
-  }
-  const fen = whole * 100 + frac;
-  return negative ? 0 - fen : fen;
+  return decimalUnitsAt(b, s, e, 2);
 }
 
 /**

@@ -10,7 +10,7 @@ import type { ChannelLinesTable } from '../platform/db/schema';
 import type { Ctx } from '../platform/context';
 import { appendAudit } from '../audit/index';
 import { readWechatBillColumns } from './wechat-bill';
-import { readAlipayBillColumns } from './alipay-bill';
+import { isZip, readAlipayBillColumns } from './alipay-bill';
 import { readBillColumnsInWorker } from './bill-worker';
 import { insertColumns, isPostgres } from '../platform/db/column-insert';
 import { parseBankStatement, type BankStatementFormat } from './bank-statement';
@@ -61,13 +61,12 @@ const CHANNEL_LINES_PER_INSERT = 2_000;
  * From this size on a WeChat or Alipay bill is read on a bill thread: a chain's 128 MB day takes
  * ~0.5 s to read, which this thread then spends answering the tills instead.
  */
-export const BILL_THREAD_MIN_BYTES = 16 * 1024 * 1024;
+const BILL_THREAD_MIN_BYTES = 16 * 1024 * 1024;
 
 async function parse(request: ImportRequest, threadMinBytes: number): Promise<Parsed> {
   // A zipped bill is read unpacked: its CSV packs about 10:1 (a 111 MB Alipay day is an 8.5 MB zip).
-  const zipped = request.bytes[0] === 0x50 && request.bytes[1] === 0x4b;
   // The thread takes the bytes it reads: it gets a copy, so the caller's buffer stays whole.
-  const onThread = request.bytes.length * (zipped ? 10 : 1) >= threadMinBytes;
+  const onThread = request.bytes.length * (isZip(request.bytes) ? 10 : 1) >= threadMinBytes;
   switch (request.source) {
     case 'wechat': {
       const bill = onThread ? await readBillColumnsInWorker('wechat', Buffer.from(request.bytes)) : readWechatBillColumns(request.bytes);

@@ -7,6 +7,7 @@ import { AppError } from '../platform/errors';
 import { KIND_NAMES, KIND_REFUND, TextBlock } from './bill-columns';
 import { indexIn, TenderColumnsBuilder, type BillLineColumns, type TenderColumns } from './match-columns';
 import type { BillLine } from './match';
+import type { ChannelLinesTable } from '../platform/db/schema';
 
 /**
  * Rows per page: a query per page costs little at this size, and a page's row objects die young
@@ -66,17 +67,7 @@ export async function readTenderColumns(pages: AsyncIterable<TenderPage>, channe
 }
 
 /** A channel_lines row as runReconciliation selects it. */
-export interface LineRow {
-  channel: string;
-  channel_txn_id: string;
-  merchant_order_no: string | null;
-  refund_no: string | null;
-  kind: string;
-  gross_fen: number;
-  fee_fen: number;
-  line: number;
-  time: string;
-}
+export type LineRow = Pick<ChannelLinesTable, 'channel' | 'channel_txn_id' | 'merchant_order_no' | 'refund_no' | 'kind' | 'gross_fen' | 'fee_fen' | 'line' | 'time'>;
 
 /** Rows of one imported file, in line order; a file's pages come oldest file first. */
 export interface LinePage {
