@@ -310,7 +310,8 @@ function readRows(
     return true;
   };
 
-  const rowIndex: number[] = [];
+  const rowStart = new Int32Array(capacity);
+  const rowEnd = new Int32Array(capacity);
   for (let index = layout.start + 2; index < layout.end; index += 1) {
     const i = count;
     if (!fast(i, index)) {
@@ -319,7 +320,8 @@ function readRows(
       rows.setLine(i, row);
     }
     line[i] = index + 1;
-    rowIndex.push(index);
+    rowStart[i] = file.start[index] as number;
+    rowEnd[i] = file.end[index] as number;
     if (kind[i] === KIND_PAY) {
       sums.payCount += 1;
       sums.payFen += grossFen[i] as number;
@@ -330,10 +332,8 @@ function readRows(
     count += 1;
   }
 
-  const rowStart = Int32Array.from(rowIndex, (index) => file.start[index] as number);
-  const rowEnd = Int32Array.from(rowIndex, (index) => file.end[index] as number);
   const fields = { txn: cTxn, time: cCreated, finished: cFinished, refundNo: cRefundNo, fee: cFee, store: cStore, terminal: cTerminal };
-  return { columns: rows.columns('alipay', count, { rowStart, rowEnd, width, fields }, splitCommas), sums };
+  return { columns: rows.columns('alipay', count, { rowStart: rowStart.subarray(0, count), rowEnd: rowEnd.subarray(0, count), width, fields }, splitCommas), sums };
 }
 
 /**

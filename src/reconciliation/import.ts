@@ -11,7 +11,7 @@ import type { Ctx } from '../platform/context';
 import { appendAudit } from '../audit/index';
 import { readWechatBillColumns } from './wechat-bill';
 import { isZip, readAlipayBillColumns } from './alipay-bill';
-import { readBillColumnsInWorker } from './bill-worker';
+import { readBillColumnsInWorker } from './bill-thread';
 import { insertColumns, isPostgres } from '../platform/db/column-insert';
 import { parseBankStatement, type BankStatementFormat } from './bank-statement';
 import type { BankCsvProfile } from './bank-csv';

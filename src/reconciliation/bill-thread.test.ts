@@ -3,7 +3,7 @@ import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { thrown } from '../platform/testing/thrown';
 import { formatAlipayBill, readAlipayBillColumns } from './alipay-bill';
-import { BillThread, readBillColumnsInWorker } from './bill-worker';
+import { BillThread, readBillColumnsInWorker } from './bill-thread';
 import { matchChannelColumns, matchChannelPart, mergeChannelParts, tenderColumns } from './match-columns';
 import { formatWechatBill, readWechatBillColumns } from './wechat-bill';
 
