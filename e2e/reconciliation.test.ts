@@ -45,6 +45,8 @@ describe.skipIf(chromiumMissing())('browser: reconciliation', () => {
     await expect(page.getByTestId('recon-exceptions').textContent()).resolves.toContain('1');
     await expect(page.getByTestId('recon-stores').getByRole('row', { name: /S001\s*微信支付/ }).textContent()).resolves.toMatch(/S001微信支付001$/);
     await expect(page.getByTestId('recon-list').getByRole('cell', { name: '¥25.90', exact: true }).count()).resolves.toBe(1);
+    // The channel by its name, as everywhere on the page, not its code (wechat).
+    await expect(page.getByTestId('recon-list').getByRole('cell', { name: '微信支付', exact: true }).count()).resolves.toBe(1);
     await page.close();
   });
 
@@ -96,7 +98,7 @@ describe.skipIf(chromiumMissing())('browser: reconciliation', () => {
     await page.locator('input[type=file]').setInputFiles({ name: 'bank-2026-11-29.mt940', mimeType: 'text/plain', buffer: Buffer.from(statement) });
     await page.getByText('现金短款').waitFor();
     const row = page.getByTestId('recon-list').getByRole('row', { name: /现金短款/ });
-    await expect(row.textContent()).resolves.toMatch(/现金短款cashJK20261128S001.*¥500\.00¥490\.00-¥10\.00/);
+    await expect(row.textContent()).resolves.toMatch(/现金短款现金JK20261128S001.*¥500\.00¥490\.00-¥10\.00/);
     await page.close();
   });
 });

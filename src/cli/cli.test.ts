@@ -3,7 +3,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { businessDate } from '../platform/business-date';
 import { freePort, runTillpoint, startServer } from '../platform/testing/cli';
+import { addDays } from '../reconciliation/match-settlement';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -86,6 +88,27 @@ describe('tillpoint CLI: the admin commands', () => {
     expect(fs.statSync(backupFile).size).toBeGreaterThan(4096);
     expectOneLineFailure(await runTillpoint(['backup', backupFile, '--db', db]), /exists already/);
     expectOneLineFailure(await runTillpoint(['backup', 'x.dump', '--db', 'postgres://u:p@h:5432/tp']), /pg_dump/);
+  });
+
+  it('sells and reconciles demo days on first start, so the reconciliation pages open on matches and exceptions', async () => {
+    // By the demo store's calendar, before it starts: should midnight pass meanwhile, its two days
+    // are a day later (the day before `today` and `today`), still in the window asked below.
+    const today = businessDate(new Date(), 'Asia/Shanghai');
+    const server = await startServer(['--data', path.join(tmp, 'history'), '--demo-days', '2'], 120_000);
+    try {
+      expect(server.output()).toMatch(/Sold \d+ sales over the 2 days before today/);
+      const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'finance', password: 'demo' }) });
+      const { token } = (await login.json()) as { token: string };
+      const trend = (await (await fetch(`${server.url}/api/v1/recon/trend?to=${today}&days=4`, { headers: { authorization: `Bearer ${token}` } })).json()) as { points: Array<{ date: string; matched: number; exceptions: number }> };
+      const sold = trend.points.filter((p) => p.matched > 0);
+      expect(sold.map((p) => p.date)).toContain(addDays(today, -1));
+      expect(sold).toHaveLength(2);
+      for (const day of sold) expect(day.matched).toBeGreaterThan(100);
+      // The sandboxes' faults (5 %) show as exceptions.
+      expect(sold.reduce((n, d) => n + d.exceptions, 0)).toBeGreaterThan(0);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('starts, serves, and does not reseed on a second start', async () => {

@@ -47,7 +47,9 @@ export interface RunningServer {
 /** Starts `tillpoint start` on a free port and waits until it prints that it is running. */
 export async function startServer(args: string[], timeoutMs = 60_000): Promise<RunningServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'start', '--port', String(port), '--log-level', 'warn', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // No demo history unless a test asks for it (--demo-days N): tests set up their own days.
+  const history = args.includes('--demo-days') ? [] : ['--demo-days', '0'];
+  const child = spawn(process.execPath, [BIN, 'start', '--port', String(port), '--log-level', 'warn', ...history, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const onData = (d: Buffer) => (output += d.toString());
   child.stdout.on('data', onData);

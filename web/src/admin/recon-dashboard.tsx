@@ -98,7 +98,7 @@ export function ReconDashboard({ run, date, onPickDate }: { run: DashboardRun | 
   const trendChart = useMemo<ChartOption>(
     () => ({
       tooltip: { trigger: 'axis' },
-      legend: { data: [t('recon.matchedPct'), t('recon.exceptions')] },
+      legend: { top: 0, data: [t('recon.matchedPct'), t('recon.exceptions')] },
       grid: { left: 48, right: 48, top: 32, bottom: 32 },
       xAxis: { type: 'category', data: trend.map((p) => p.date.slice(5)) },
       yAxis: [

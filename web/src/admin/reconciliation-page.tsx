@@ -155,6 +155,7 @@ export function ReconciliationPage() {
   const amount = (fen: number | null | undefined) => (fen === null || fen === undefined ? '—' : formatMoney(fen));
   // Signed, so a difference never reads like one of the two amounts it is the difference of.
   const difference = (fen: number) => `${fen > 0 ? '+' : ''}${formatMoney(fen)}`;
+  const channelName = (channel: string) => t(`recon.channels.${channel}`, { defaultValue: channel });
   const codeTag = (code: string) => <Tag color="red">{t(`recon.codes.${code}`, { defaultValue: code })}</Tag>;
   const statusTag = (status: Status | undefined) => (status ? <Tag color={STATUS_COLOR[status]}>{t(`recon.statuses.${status}`)}</Tag> : '—');
   const working = open && (open.status === 'open' || open.status === 'assigned');
@@ -222,7 +223,7 @@ export function ReconciliationPage() {
           data-testid="recon-stores"
           columns={[
             { title: t('recon.store'), dataIndex: 'storeCode', render: (code: string | null) => code ?? t('recon.chain') },
-            { title: t('recon.channel'), dataIndex: 'channel', render: (channel: string) => t(`recon.channels.${channel}`, { defaultValue: channel }) },
+            { title: t('recon.channel'), dataIndex: 'channel', render: channelName },
             { title: t('recon.matched'), dataIndex: 'matched', align: 'right' },
             { title: t('recon.pending'), dataIndex: 'pending', align: 'right' },
             { title: t('recon.exceptions'), dataIndex: 'exceptions', align: 'right', render: (n: number) => (n ? <Typography.Text type="danger">{n}</Typography.Text> : n) },
@@ -245,7 +246,7 @@ export function ReconciliationPage() {
         onRow={(e) => ({ onClick: () => e.id && void show(e.id), style: { cursor: e.id ? 'pointer' : undefined } })}
         columns={[
           { title: t('recon.code'), dataIndex: 'code', render: codeTag },
-          { title: t('recon.channel'), dataIndex: 'channel', width: 100 },
+          { title: t('recon.channel'), dataIndex: 'channel', width: 100, render: channelName },
           { title: t('recon.order'), render: (_v, e) => subjectOf(e) },
           { title: t('recon.receipt'), dataIndex: 'receiptNo', render: (v: string | null | undefined) => v ?? '—' },
           { title: t('recon.pos'), align: 'right', render: (_v, e) => amount(e.posAmountFen ?? e.depositFen) },

@@ -158,7 +158,7 @@ export function ReportsPage({ me }: { me: Me }) {
     const rows = report?.rows ?? [];
     return {
       tooltip: { trigger: 'axis' },
-      legend: { data: [t('reports.net'), t('reports.transactions')] },
+      legend: { top: 0, data: [t('reports.net'), t('reports.transactions')] },
       grid: { left: 60, right: 60, bottom: 60 },
       xAxis: { type: 'category', data: rows.map((r) => r.label || r.key), axisLabel: { rotate: rows.length > 8 ? 30 : 0 } },
       yAxis: [{ type: 'value', name: '¥' }, { type: 'value', name: t('reports.transactions') }],
@@ -309,7 +309,7 @@ export function DashboardPage({ me }: { me: Me }) {
     const rows = (data?.hours ?? []).filter((h) => Number(h.hour) >= 6 && Number(h.hour) <= 23);
     return {
       tooltip: { trigger: 'axis' },
-      legend: { data: [t('reports.today'), t('reports.lastWeek')] },
+      legend: { top: 0, data: [t('reports.today'), t('reports.lastWeek')] },
       xAxis: { type: 'category', data: rows.map((h) => `${h.hour}:00`) },
       yAxis: { type: 'value', name: '¥' },
       series: [
