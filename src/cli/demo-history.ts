@@ -17,7 +17,8 @@ import { mulberry32 } from '../platform/random';
 import { configureWallets } from '../payments/index';
 import { importStatementFile, recordCashDeposit, recordReconciliation, type ImportSource } from '../reconciliation/index';
 import { startDemoWallets } from '../sandbox/demo-wallets';
-import { exportSandboxBills } from '../sandbox/export';
+import { exportSandboxBills, sandboxJournals } from '../sandbox/export';
+import { publishBill } from '../sandbox/bill-download';
 import { DEMO_ALIPAY, DEMO_WECHAT } from '../sandbox/demo-merchants';
 
 export interface HistoryOptions {
@@ -160,6 +161,9 @@ async function reconcileDay(ctx: Ctx, dataDir: string, date: string, rate: numbe
       const name = path.basename(file);
       const source = sourceOf(name);
       if (!source) continue;
+      // The wallets' bills, faults and all, are the ones their sandboxes serve for the day from now
+      // on: the fetch job (T+1, T+2) finds the file imported here, not a different one.
+      if (source === 'wechat' || source === 'alipay') publishBill(sandboxJournals(dataDir).published, name, fs.readFileSync(file));
       await importStatementFile(ctx, { source, fileName: name, bytes: fs.readFileSync(file), ...(source === 'bank' ? { format: 'mt940' as const } : {}), ...(source === 'card' ? { profile: 'acquirer' as const } : {}) });
     }
     await recordReconciliation(ctx, { date });

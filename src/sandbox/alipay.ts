@@ -54,6 +54,8 @@ export interface AlipaySandbox {
 export interface AlipaySandboxOptions {
   /** Where the sandbox keeps its orders (JSON lines), so bills can be exported later. */
   journalFile?: string;
+  /** Where the bills it has published are (bill-download.ts `publishBill`): a day's published bill is served instead of one made from the orders. */
+  publishedBills?: string;
   appId: string;
   /** The merchant's public key, to check requests. */
   merchantPublicKeyPem: string;
@@ -88,7 +90,7 @@ export async function startAlipaySandbox(options: AlipaySandboxOptions): Promise
     }
   };
   let baseUrl = '';
-  const bills = alipayBillEndpoints({ clock: options.clock, account: options.account ?? DEMO_ALIPAY.account }, () => [...orders.values()], () => baseUrl);
+  const bills = alipayBillEndpoints({ clock: options.clock, account: options.account ?? DEMO_ALIPAY.account, publishedBills: options.publishedBills }, () => [...orders.values()], () => baseUrl);
   const handle = (form: URLSearchParams): string => {
     const params = Object.fromEntries(form.entries());
     const method = params.method ?? '';

@@ -2,12 +2,16 @@
 // `GET /v3/bill/tradebill?bill_date&bill_type=ALL` → `{download_url, hash_type: SHA1, hash_value}`,
 // then a signed GET of download_url for the file; Alipay `alipay.data.dataservice.bill.downloadurl.query`
 // → `bill_download_url`, a link valid for 30 seconds to the 业务明细 zip. A day's bill is ready from
-// 09:00 Beijing time the next morning. Bills are made from the orders as they are at download.
+// 09:00 Beijing time the next morning. Bills are made from the orders as they are at download,
+// unless the day's bill was published (`publishBill`): then that file, as a provider serves the
+// same bill every time it is asked.
 import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Clock } from '../platform/clock';
 import { formatWechatBill } from '../reconciliation/wechat-bill';
 import { parseV3Authorization, signV3, v3Nonce, v3RequestMessage, v3ResponseMessage, v3Timestamp, verifyV3Signature, V3_MAX_SKEW_MS } from '../payments/wechat-v3';
-import { alipayBillZip, wechatBillRecords } from './export';
+import { alipayBillZip, billFileName, wechatBillRecords } from './export';
 import type { SandboxOrder, WechatSandboxOptions } from './wechat-pay';
 import type { AlipaySandboxOrder } from './alipay';
 
@@ -21,6 +25,27 @@ export interface BillReply {
 /** What tests may do to a bill between announcing it and serving it (cut it off, swap it). */
 export interface BillDownloads {
   tamper?: (bytes: Buffer) => Buffer;
+}
+
+/**
+ * Makes `bytes` the bill a sandbox serves for the day its name says (`billFileName`), from then on
+ * and after restarts: the demo's history publishes the bills it imported, faults and all, so the
+ * fetch job finds the same file.
+ */
+export function publishBill(folder: string, name: string, bytes: Buffer): void {
+  fs.mkdirSync(folder, { recursive: true });
+  fs.writeFileSync(path.join(folder, name), bytes);
+}
+
+/** The bill published under `name` in `folder`, if any. */
+function published(folder: string | undefined, name: string): Buffer | undefined {
+  if (!folder) return undefined;
+  try {
+    return fs.readFileSync(path.join(folder, name));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 const READY_HOUR = '09';
@@ -71,7 +96,7 @@ export function wechatBillEndpoints(options: WechatSandboxOptions, orders: () =>
       const date = params.get('bill_date') ?? '';
       if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || (params.get('bill_type') ?? 'ALL') !== 'ALL') return json(400, { code: 'PARAM_ERROR', message: '参数错误：bill_date 为 YYYY-MM-DD；本沙箱只有 bill_type=ALL' });
       if (!billReady(date, now())) return json(400, { code: 'NO_STATEMENT_EXIST', message: '账单尚未生成，请于次日 10 点后再下载' });
-      const bytes = formatWechatBill({ lines: wechatBillRecords(orders(), date, { appId: options.appId, mchId: options.mchId }) });
+      const bytes = published(options.publishedBills, billFileName('wechat', date)) ?? formatWechatBill({ lines: wechatBillRecords(orders(), date, { appId: options.appId, mchId: options.mchId }) });
       const token = randomBytes(16).toString('hex');
       files.set(token, bytes);
       return json(200, { hash_type: 'SHA1', hash_value: createHash('sha1').update(bytes).digest('hex'), download_url: `${baseUrl()}/v3/billdownload/file?token=${token}` });
@@ -84,7 +109,7 @@ export function wechatBillEndpoints(options: WechatSandboxOptions, orders: () =>
  * Alipay's bill download: `query` answers the downloadurl.query method's response node; `handle`
  * serves the zip behind the link (null for other paths).
  */
-export function alipayBillEndpoints(options: { clock: Clock; account: string }, orders: () => AlipaySandboxOrder[], baseUrl: () => string): BillDownloads & { query(biz: Record<string, string>): Record<string, string>; handle(method: string, url: string): BillReply | null } {
+export function alipayBillEndpoints(options: { clock: Clock; account: string; publishedBills?: string }, orders: () => AlipaySandboxOrder[], baseUrl: () => string): BillDownloads & { query(biz: Record<string, string>): Record<string, string>; handle(method: string, url: string): BillReply | null } {
   const links = new Map<string, { bytes: Buffer; until: number }>();
   const now = () => options.clock.now().getTime();
   const endpoints: BillDownloads & { query(biz: Record<string, string>): Record<string, string>; handle(method: string, url: string): BillReply | null } = {
@@ -93,7 +118,8 @@ export function alipayBillEndpoints(options: { clock: Clock; account: string }, 
       if (biz.bill_type !== 'trade' || !/^\d{4}-\d{2}-\d{2}$/.test(date)) return { code: '40004', msg: 'Business Failed', sub_code: 'isv.invalid-parameter', sub_msg: 'bill_type 须为 trade，bill_date 为 yyyy-MM-dd' };
       if (!billReady(date, now())) return { code: '40004', msg: 'Business Failed', sub_code: 'isp.bill_not_exist', sub_msg: '账单不存在' };
       const token = randomBytes(16).toString('hex');
-      links.set(token, { bytes: alipayBillZip(orders(), date, options.account), until: now() + ALIPAY_LINK_MS });
+      const bytes = published(options.publishedBills, billFileName('alipay', date, options.account)) ?? alipayBillZip(orders(), date, options.account);
+      links.set(token, { bytes, until: now() + ALIPAY_LINK_MS });
       return { code: '10000', msg: 'Success', bill_download_url: `${baseUrl()}/downloadBillFile.resource?bizType=trade&fileType=csv.zip&bizDates=${date.replace(/-/g, '')}&token=${token}` };
     },
     handle(method, url) {

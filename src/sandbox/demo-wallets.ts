@@ -40,9 +40,10 @@ export async function startDemoWallets(options: { clock: Clock; dataDir?: string
     ...DEMO_WECHAT,
     clock: options.clock,
     journalFile: journals?.wechat,
+    publishedBills: journals?.published,
     v3: { merchantPublicKeyPem: wechatMerchant.publicKey, merchantSerialNo: DEMO_WECHAT_V3.merchantSerialNo, platformPrivateKeyPem: wechatPlatform.privateKey, platformSerialNo: DEMO_WECHAT_V3.platformSerialNo, apiV3Key: DEMO_WECHAT_V3.apiV3Key },
   });
-  const alipay = await startAlipaySandbox({ appId: DEMO_ALIPAY.appId, merchantPublicKeyPem: alipayMerchant.publicKey, alipayPrivateKeyPem: alipayProvider.privateKey, clock: options.clock, journalFile: journals?.alipay });
+  const alipay = await startAlipaySandbox({ appId: DEMO_ALIPAY.appId, merchantPublicKeyPem: alipayMerchant.publicKey, alipayPrivateKeyPem: alipayProvider.privateKey, clock: options.clock, journalFile: journals?.alipay, publishedBills: journals?.published });
   const aggregator = await startAggregatorSandbox({ ...DEMO_AGGREGATOR, clock: options.clock, journalFile: journals?.aggregator });
   // The till's card terminal is the sandbox's; its approvals go to the acquirer's settlement file.
   if (journals) keepCardJournal({ journalFile: journals.card, clock: options.clock });

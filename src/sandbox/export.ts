@@ -27,10 +27,18 @@ import { loadAlipayOrders, type AlipaySandboxOrder } from './alipay';
 
 export const SANDBOX_FEE_RATE = '0.006';
 
-/** The journal files of the sandboxes under a data folder. */
-export function sandboxJournals(dataDir: string): { wechat: string; alipay: string; aggregator: string; card: string } {
+/**
+ * The journal files of the sandboxes under a data folder, and the folder of the bills they have
+ * published (`published`: a day's bill once written there is the one they serve for that day).
+ */
+export function sandboxJournals(dataDir: string): { wechat: string; alipay: string; aggregator: string; card: string; published: string } {
   const at = (name: string) => path.join(dataDir, 'sandbox', name);
-  return { wechat: at('wechat-orders.jsonl'), alipay: at('alipay-orders.jsonl'), aggregator: at('aggregator-orders.jsonl'), card: at('card-journal.jsonl') };
+  return { wechat: at('wechat-orders.jsonl'), alipay: at('alipay-orders.jsonl'), aggregator: at('aggregator-orders.jsonl'), card: at('card-journal.jsonl'), published: at('published') };
+}
+
+/** The file name of a day's bill: WeChat's trade bill, Alipay's 业务明细 zip (account_yyyymmdd, as Alipay names it). */
+export function billFileName(channel: 'wechat' | 'alipay', date: string, alipayAccount = ''): string {
+  return channel === 'wechat' ? `wechat-tradebill-${date}.csv` : `${alipayAccount}_${date.replace(/-/g, '')}.zip`;
 }
 
 /** Beijing wall time `YYYY-MM-DD HH:mm:ss` of an epoch millisecond. */
@@ -135,13 +143,13 @@ export function exportSandboxBills(input: { dataDir: string; date: string; outDi
     return bytes;
   };
   const wechatLines = wechatBillRecords(openJournal<SandboxOrder>(journals.wechat, 'outTradeNo').load(), input.date, input.wechat, { pick, onFault });
-  const wechatFile = path.join(input.outDir, `wechat-tradebill-${input.date}.csv`);
+  const wechatFile = path.join(input.outDir, billFileName('wechat', input.date));
   const wechatBill = formatWechatBill({ lines: wechatLines });
   fs.writeFileSync(wechatFile, wechatBill);
   files.push(wechatFile);
 
   const compact = input.date.replace(/-/g, '');
-  const alipayFile = path.join(input.outDir, `${input.alipayAccount}_${compact}.zip`);
+  const alipayFile = path.join(input.outDir, billFileName('alipay', input.date, input.alipayAccount));
   const alipayZip = alipayBillZip(loadAlipayOrders(journals.alipay), input.date, input.alipayAccount, { pick, onFault });
   fs.writeFileSync(alipayFile, alipayZip);
   const alipayLines = parseAlipayBill(alipayZip).lines;

@@ -67,6 +67,8 @@ export interface WechatSandbox {
 export interface WechatSandboxOptions {
   /** Where the sandbox keeps its orders (JSON lines), so bills can be exported later. */
   journalFile?: string;
+  /** Where the bills it has published are (bill-download.ts `publishBill`): a day's published bill is served instead of one made from the orders. */
+  publishedBills?: string;
   appId: string;
   mchId: string;
   apiKey: string;
