@@ -58,6 +58,18 @@ describe('bundledWorker', () => {
     expect((await run(file)).answer).toBe(100_000);
   });
 
+  it('does not load code from a folder others can write in: it bundles into a private one instead', async () => {
+    const { entry, cache } = project();
+    fs.mkdirSync(cache);
+    fs.chmodSync(cache, 0o777);
+    const file = bundledWorker(entry, cache);
+    expect(path.dirname(file)).not.toBe(cache);
+    expect((fs.statSync(path.dirname(file)).mode & 0o077).toString(8)).toBe('0');
+    expect(fs.readdirSync(cache)).toEqual([]);
+    expect((await run(file)).answer).toBe(42);
+    dirs.push(path.dirname(file));
+  });
+
   it('makes a damaged bundle again', async () => {
     const { entry, cache } = project();
     const file = bundledWorker(entry, cache);

@@ -25,7 +25,8 @@ type Inputs = Record<string, [number, number]>;
 export function bundledWorker(entry: URL, directory = path.join(os.tmpdir(), `tillpoint-workers-${os.userInfo().uid}`)): string {
   const source = fileURLToPath(entry);
   const name = `${path.basename(source).replace(/\.[cm]?[jt]s$/, '')}-${crypto.createHash('sha256').update(source).digest('hex').slice(0, 12)}.mjs`;
-  const bundle = path.join(directory, name);
+  const folder = ownFolder(directory);
+  const bundle = path.join(folder, name);
   if (isFresh(bundle)) return bundle;
 
   const built = buildSync({ entryPoints: [source], bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, metafile: true, absWorkingDir: path.dirname(source), banner: { js: REQUIRE }, logLevel: 'silent' });
@@ -36,12 +37,24 @@ export function bundledWorker(entry: URL, directory = path.join(os.tmpdir(), `ti
     inputs[file] = [mtimeMs, size];
   }
   const code = built.outputFiles[0]?.text ?? '';
-  fs.mkdirSync(directory, { recursive: true });
   // Written aside and renamed: a process starting the same worker meanwhile sees the old bundle or the new, never half of one.
   const partial = `${bundle}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
   fs.writeFileSync(partial, `${INPUTS}${JSON.stringify(inputs)}\n${code}`);
   fs.renameSync(partial, bundle);
   return bundle;
+}
+
+/**
+ * `directory`, made if need be, when only this user can write in it (code is loaded from it: in a
+ * shared temporary directory, a folder another user made first, or a link, must not be used);
+ * else a new private folder for this process.
+ */
+function ownFolder(directory: string): string {
+  fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
+  const stat = fs.lstatSync(directory);
+  const uid = process.getuid?.();
+  if (stat.isDirectory() && (uid === undefined || stat.uid === uid) && (stat.mode & 0o022) === 0) return directory;
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'tillpoint-workers-'));
 }
 
 /** The bundle exists and every file it was made of is as it was then. */
