@@ -1,7 +1,7 @@
 // Back office: sales reports (filters, totals with comparisons, a chart, a day × hour heat map, a
 // table, CSV/XLSX downloads) and the manager's dashboard (today so far against last week).
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Alert, Breadcrumb, Button, Card, Col, Input, Row, Select, Space, Statistic, Table, Typography } from 'antd';
+import { Alert, Breadcrumb, Button, Card, Col, Empty, Input, Row, Select, Space, Statistic, Table, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, problemText, type Me } from '../api';
 import { formatMoney } from '../money';
@@ -323,10 +323,12 @@ export function DashboardPage({ me }: { me: Me }) {
     [data, t],
   );
   if (!canView) return null;
+  // Number headers on one line: the three tables share a row, a third of the page each.
+  const nowrap = () => ({ style: { whiteSpace: 'nowrap' as const } });
   const sellerColumns = [
     { title: t('reports.name'), dataIndex: 'name' },
-    { title: t('reports.qty'), dataIndex: 'qty', align: 'right' as const },
-    { title: t('reports.net'), dataIndex: 'netFen', align: 'right' as const, render: formatMoney },
+    { title: t('reports.qty'), dataIndex: 'qty', align: 'right' as const, onHeaderCell: nowrap },
+    { title: t('reports.net'), dataIndex: 'netFen', align: 'right' as const, render: formatMoney, onHeaderCell: nowrap },
   ];
   return (
     <Space direction="vertical" style={{ width: '100%' }} data-testid="dashboard-page">
@@ -368,12 +370,12 @@ export function DashboardPage({ me }: { me: Me }) {
         </Col>
         <Col span={8}>
           <Card title={t('reports.slow')} size="small">
-            <Table<SellerRow> rowKey="code" size="small" pagination={false} dataSource={data?.slow ?? []} columns={[...sellerColumns, { title: t('reports.onHand'), dataIndex: 'onHand', align: 'right' as const }]} />
+            <Table<SellerRow> rowKey="code" size="small" pagination={false} dataSource={data?.slow ?? []} columns={[...sellerColumns, { title: t('reports.onHand'), dataIndex: 'onHand', align: 'right' as const, onHeaderCell: nowrap }]} />
           </Card>
         </Col>
         <Col span={8}>
           <Card title={t('reports.paymentMix')} size="small">
-            <EChart option={mix} height={240} />
+            {data?.paymentMix.length ? <EChart option={mix} height={240} testId="dashboard-mix" /> : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('reports.noSalesToday')} data-testid="dashboard-mix-empty" />}
           </Card>
         </Col>
       </Row>

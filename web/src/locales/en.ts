@@ -450,6 +450,7 @@ export const en: typeof zhCN = {
     byHour: 'Today by hour (vs same day last week)',
     top: 'Top sellers today',
     slow: 'Slow sellers (on hand, last 30 days)',
+    noSalesToday: 'No sales today',
     paymentMix: 'Payment mix',
     allCategories: 'All categories',
     drillStart: 'All',

@@ -451,6 +451,7 @@ export const zhCN = {
     byHour: '今日分时销售（对比上周同日）',
     top: '今日畅销',
     slow: '滞销（近30天有库存）',
+    noSalesToday: '今日暂无销售',
     paymentMix: '支付方式占比',
     allCategories: '全部品类',
     drillStart: '全部',
