@@ -116,6 +116,10 @@ describeEachDb('reconciliation: bank credits paying several batches, and cash de
     const early = await runReconciliation(t.ctx, { date: DATE });
     expect(bankCases(early)).toEqual([['CASH_SHORT', 'cash', 'S001', countedFen, countedFen - 1_000, -1_000]]);
     expect(early.stores.find((s) => s.storeCode === 'S002' && s.channel === 'cash')).toMatchObject({ matched: 1 });
+    // A store's own run (its manager's view) has its own deposit: S003's is still awaited.
+    const idOf = async (code: string) => (await t.ctx.db.selectFrom('stores').select('id').where('code', '=', code).executeTakeFirstOrThrow()).id;
+    const own = async (code: string, date = DATE) => runReconciliation(t.ctx, { date, storeIds: [await idOf(code)] });
+    expect((await own('S003')).layers.bank).toEqual({ matched: 0, pending: 1, exceptions: 0 });
 
     t.clock.advance(4 * DAY_MS);
     const late = await recordReconciliation(t.ctx, { date: DATE });
@@ -123,11 +127,18 @@ describeEachDb('reconciliation: bank credits paying several batches, and cash de
       ['CASH_SHORT', 'cash', 'S001', countedFen, countedFen - 1_000, -1_000],
       ['BANK_UNMATCHED', 'cash', 'S003', 55_500, null, -55_500],
     ]);
+    // Each store's own run: its deposit, neither the other stores' nor the chain's.
+    expect(bankCases(await own('S001'))).toEqual([['CASH_SHORT', 'cash', 'S001', countedFen, countedFen - 1_000, -1_000]]);
+    const s002 = await own('S002');
+    expect([bankCases(s002), s002.layers.bank, s002.layers.settlement]).toEqual([[], { matched: 1, pending: 0, exceptions: 0 }, { matched: 0, pending: 0, exceptions: 0 }]);
+    expect(bankCases(await own('S003'))).toEqual([['BANK_UNMATCHED', 'cash', 'S003', 55_500, null, -55_500]]);
     // The unknown credit is pending until the window of the deposits it could be (12-01 and the three days before) closes.
     expect(bankCases(await runReconciliation(t.ctx, { date: '2026-12-01' }))).toEqual([]);
     t.clock.advance(DAY_MS);
     const unexplained = await runReconciliation(t.ctx, { date: '2026-12-01' });
     expect(bankCases(unexplained)).toEqual([['BANK_UNMATCHED', 'cash', null, null, 30_000, 30_000]]);
+    // A credit no deposit explains is the chain's: in no store's run.
+    expect(bankCases(await own('S001', '2026-12-01'))).toEqual([]);
     // Run again: the same exceptions under the same ids.
     const again = await recordReconciliation(t.ctx, { date: DATE });
     expect(again.exceptions.map((e) => [e.key, e.id])).toEqual(late.exceptions.map((e) => [e.key, e.id]));

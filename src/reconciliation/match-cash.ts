@@ -54,7 +54,8 @@ export function isCashDeposit(credit: BankCredit, words: readonly string[] = CAS
  * store code for another amount: CASH_SHORT when the bank has less, CASH_OVER when it has more,
  * with both amounts. Reported for `date`: its deposits (matched; pending while the window is open,
  * then BANK_UNMATCHED) and the cash credits valued `date` that no deposit explains (pending until
- * the window of the deposits that could explain them closes, then BANK_UNMATCHED). `deposits`
+ * the window of the deposits that could explain them closes, then BANK_UNMATCHED); the deposits
+ * matched and pending also by store. `deposits`
  * should hold the days whose windows reach the credits (`date` − 3 … `date` + 3), `credits` the
  * statement lines of those windows.
  *
@@ -65,7 +66,7 @@ export function matchCashDeposits(
   credits: readonly BankCredit[],
   when: { date: string; today: string },
   words: readonly string[] = CASH_DEPOSIT_WORDS,
-): { matched: number; pending: number; exceptions: CashDepositException[]; matchedByStore: Map<string, number> } {
+): { matched: number; pending: number; exceptions: CashDepositException[]; matchedByStore: Map<string, number>; pendingByStore: Map<string, number> } {
   const cash = credits.filter((c) => isCashDeposit(c, words)).sort((a, b) => a.valueDate.localeCompare(b.valueDate) || a.amountFen - b.amountFen || (a.reference ?? '').localeCompare(b.reference ?? '') || a.description.localeCompare(b.description) || a.line - b.line);
   const days = [...deposits].sort((a, b) => a.businessDate.localeCompare(b.businessDate) || a.storeCode.localeCompare(b.storeCode));
   const inWindow = (c: BankCredit, d: CashDeposit) => c.valueDate >= d.businessDate && c.valueDate <= addDays(d.businessDate, CASH_DEPOSIT_WINDOW_DAYS);
@@ -92,7 +93,7 @@ export function matchCashDeposits(
       found.set(d, credit);
     }
   }
-  const result = { matched: 0, pending: 0, exceptions: [] as CashDepositException[], matchedByStore: new Map<string, number>() };
+  const result = { matched: 0, pending: 0, exceptions: [] as CashDepositException[], matchedByStore: new Map<string, number>(), pendingByStore: new Map<string, number>() };
   for (const d of days.filter((x) => x.businessDate === when.date)) {
     const credit = found.get(d);
     const base = { channel: 'cash' as const, side: 'deposit' as const, storeId: d.storeId, businessDate: d.businessDate, slipNo: d.slipNo, depositFen: d.depositFen, countedFen: d.countedFen };
@@ -101,8 +102,10 @@ export function matchCashDeposits(
       result.matchedByStore.set(d.storeId, (result.matchedByStore.get(d.storeId) ?? 0) + 1);
     } else if (credit) {
       result.exceptions.push({ ...base, code: credit.amountFen < d.depositFen ? 'CASH_SHORT' : 'CASH_OVER', bankFen: credit.amountFen, valueDate: credit.valueDate, reference: credit.reference, description: credit.description, lines: [credit.line] });
-    } else if (when.today <= addDays(d.businessDate, CASH_DEPOSIT_WINDOW_DAYS)) result.pending += 1;
-    else result.exceptions.push({ ...base, code: 'BANK_UNMATCHED', bankFen: null, valueDate: null, reference: null, description: null, lines: [] });
+    } else if (when.today <= addDays(d.businessDate, CASH_DEPOSIT_WINDOW_DAYS)) {
+      result.pending += 1;
+      result.pendingByStore.set(d.storeId, (result.pendingByStore.get(d.storeId) ?? 0) + 1);
+    } else result.exceptions.push({ ...base, code: 'BANK_UNMATCHED', bankFen: null, valueDate: null, reference: null, description: null, lines: [] });
   }
   for (const c of cash) {
     if (used.has(c) || c.valueDate !== when.date) continue;

@@ -123,9 +123,10 @@ function amountAtStake(e: ReconException): number {
 }
 
 /**
- * Reconciles a business date. `storeIds` limits the sales side to those stores (a store-scoped
- * user); settlements, the bank and the channel lines no sale explains are the chain's and are
- * only in a run over all stores.
+ * Reconciles a business date. `storeIds` limits the run to those stores (a store-scoped user):
+ * their sales and shifts, and their cash deposits against the bank; settlements, the bank's other
+ * credits and the channel lines no sale explains are the chain's and are only in a run over all
+ * stores.
  *
  * @example await runReconciliation(ctx, { date: '2026-11-29' })
  */
@@ -209,14 +210,25 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
   );
 
   const days = new Map(bills.map((b) => [b.channel, summariseBillColumns(b)]));
-  const money = storeList ? null : await moneyLayers(ctx, date, today, days, input.cashDepositWords ?? (await chainReconSettings(ctx)).cashDepositWords);
+  const allMoney = await moneyLayers(ctx, date, today, days, input.cashDepositWords ?? (await chainReconSettings(ctx)).cashDepositWords);
+  // The chain's money (settlements, the bank's credits for them, money per channel), in a run over all stores only.
+  const money = storeList ? null : allMoney;
+  // The stores' cash deposits against the bank: a store's own in its run (a credit no deposit explains is the chain's).
+  const inScope = (storeId: string | null) => !storeList || (storeId !== null && storeList.includes(storeId));
+  const byScope = (counts: ReadonlyMap<string, number>) => [...counts].filter(([storeId]) => inScope(storeId));
+  const deposits = {
+    matched: storeList ? byScope(allMoney.deposits.matchedByStore).reduce((n, [, k]) => n + k, 0) : allMoney.deposits.matched,
+    pending: storeList ? byScope(allMoney.deposits.pendingByStore).reduce((n, [, k]) => n + k, 0) : allMoney.deposits.pending,
+    exceptions: allMoney.deposits.exceptions.filter((e) => !storeList || (e.side === 'deposit' && inScope(e.storeId))),
+    matchedByStore: byScope(allMoney.deposits.matchedByStore),
+  };
   const cash = await cashExceptions(ctx, date, storeList);
 
   // A run for some stores leaves out the lines no sale of theirs explains (paid at the channel
   // with no sale, a refund no till made) unless the file is one of those stores' own: every other
   // store's orders are such lines in that run, and what no sale ties to a store is the chain's,
   // like the settlements and the bank.
-  const salesExceptions = [...sales.exceptions, ...cards.exceptions, ...refunds.exceptions, ...cardRefunds.exceptions].filter((e) => !storeList || (e.storeId != null && storeList.includes(e.storeId)));
+  const salesExceptions = [...sales.exceptions, ...cards.exceptions, ...refunds.exceptions, ...cardRefunds.exceptions].filter((e) => inScope(e.storeId ?? null));
   const exceptions: RunException[] = [
     ...salesExceptions.map((e) => ({ ...e, storeId: e.storeId ?? null, key: `${date}|${e.code}|${e.channel}|${e.merchantOrderNo}|${e.refundNo ?? ''}`, amountFen: amountAtStake(e) })),
     ...(money?.settlement.exceptions ?? []).map((e) => ({ ...e, storeId: null, key: `${date}|${e.code}|${e.channel}`, amountFen: e.settlementNetFen === null ? -e.billNetFen : e.settlementNetFen - e.billNetFen })),
@@ -227,7 +239,7 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
       amountFen: e.side === 'bank' ? e.amountFen : -e.amountFen,
     })),
     ...cash.exceptions.map((e) => ({ ...e, key: `${date}|${e.code}|cash|shift:${e.shiftId}`, amountFen: e.overShortFen })),
-    ...(money?.deposits.exceptions ?? []).map((e) => ({
+    ...deposits.exceptions.map((e) => ({
       ...e,
       key: `${date}|${e.code}|cash|${e.side === 'deposit' ? `deposit:${e.storeId ?? ''}` : `bank:${e.valueDate ?? ''}:${e.bankFen ?? 0}:${e.reference ?? e.lines.join(',')}`}`,
       // + the bank holds more than the store deposited (or a credit no deposit explains).
@@ -237,7 +249,7 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
   const layers: ReconRun['layers'] = {
     sales: { matched: sales.matched + cards.matched + refunds.matched + cardRefunds.matched, pending: sales.pending + cards.pending + refunds.pending + cardRefunds.pending, exceptions: 0 },
     settlement: { matched: money?.settlement.matched ?? 0, pending: money?.settlement.pending ?? 0, exceptions: 0 },
-    bank: { matched: (money?.bank.matched ?? 0) + (money?.deposits.matched ?? 0), pending: (money?.bank.pending ?? 0) + (money?.deposits.pending ?? 0), exceptions: 0 },
+    bank: { matched: (money?.bank.matched ?? 0) + deposits.matched, pending: (money?.bank.pending ?? 0) + deposits.pending, exceptions: 0 },
     cash: { matched: cash.matched, pending: 0, exceptions: 0 },
   };
   // A deposit short or over at the bank is layer 3's, like every bank difference.
@@ -266,7 +278,7 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
     g.pending += counts.pending;
   }
   for (const [storeId, matched] of cash.matchedByStore) group(storeId, 'cash').matched += matched;
-  for (const [storeId, matched] of money?.deposits.matchedByStore ?? []) group(storeId, 'cash').matched += matched;
+  for (const [storeId, matched] of deposits.matchedByStore) group(storeId, 'cash').matched += matched;
   for (const e of exceptions) group(e.storeId, e.channel).exceptions += 1;
   const order = (g: StoreChannelSummary) => `${g.storeCode ?? '\uffff'}\u0000${g.channel}`;
   const channels = money?.channels ?? [];

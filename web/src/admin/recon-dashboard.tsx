@@ -59,7 +59,8 @@ function monthGrid(month: string): Array<Array<string | null>> {
   return weeks;
 }
 
-export function ReconDashboard({ run, date, onPickDate }: { run: DashboardRun | null; date: string; onPickDate: (date: string) => void }) {
+/** `exportFilter`: the exception list's filters as query parameters, so the export is what the list shows. */
+export function ReconDashboard({ run, date, onPickDate, exportFilter = '' }: { run: DashboardRun | null; date: string; onPickDate: (date: string) => void; exportFilter?: string }) {
   const { t } = useTranslation();
   const month = date.slice(0, 7);
   const [calendar, setCalendar] = useState<CalendarDay[]>([]);
@@ -113,7 +114,7 @@ export function ReconDashboard({ run, date, onPickDate }: { run: DashboardRun | 
     [trend, t],
   );
   const openOn = new Map(calendar.map((d) => [d.date, d]));
-  const download = (format: 'csv' | 'xlsx') => `/api/v1/recon/exceptions?date=${date}&format=${format}`;
+  const download = (format: 'csv' | 'xlsx') => `/api/v1/recon/exceptions?date=${date}&format=${format}${exportFilter ? `&${exportFilter}` : ''}`;
   const all = run ? matchedPct(run.summary) : null;
 
   return (

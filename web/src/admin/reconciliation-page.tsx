@@ -73,7 +73,8 @@ export function ReconciliationPage() {
   const [date, setDate] = useState(yesterday());
   const [run, setRun] = useState<ReconRun | null>(null);
   const [recorded, setRecorded] = useState(true);
-  const [statusFilter, setStatusFilter] = useState<Status | ''>('');
+  // The list's filters ('' = all): a store (its id), a channel, an exception code, a status.
+  const [filter, setFilter] = useState<{ store: string; channel: string; code: string; status: Status | '' }>({ store: '', channel: '', code: '', status: '' });
   const [source, setSource] = useState<'wechat' | 'alipay' | 'aggregator' | 'card' | 'settlement' | 'bank'>('wechat');
   const [message, setMessage] = useState<{ type: 'success' | 'error'; text: string } | null>(null);
   const [open, setOpen] = useState<ExceptionView | null>(null);
@@ -160,7 +161,11 @@ export function ReconciliationPage() {
   const statusTag = (status: Status | undefined) => (status ? <Tag color={STATUS_COLOR[status]}>{t(`recon.statuses.${status}`)}</Tag> : '—');
   const working = open && (open.status === 'open' || open.status === 'assigned');
   const others = (run?.exceptions ?? []).filter((e) => e.id && e.id !== open?.id && (e.status === 'open' || e.status === 'assigned'));
-  const shown = (run?.exceptions ?? []).filter((e) => !statusFilter || (e.status ?? 'open') === statusFilter);
+  const shown = (run?.exceptions ?? []).filter((e) => (!filter.store || e.storeId === filter.store) && (!filter.channel || e.channel === filter.channel) && (!filter.code || e.code === filter.code) && (!filter.status || (e.status ?? 'open') === filter.status));
+  const storeCodes = new Map((run?.stores ?? []).flatMap((g) => (g.storeId && g.storeCode ? [[g.storeId, g.storeCode] as const] : [])));
+  const present = (pick: (e: ReconException) => string | null) => [...new Set((run?.exceptions ?? []).map(pick).filter((v): v is string => v !== null))].sort();
+  // The export is what the list shows (the API takes a store by its code).
+  const exportFilter = new URLSearchParams(Object.entries({ ...filter, store: storeCodes.get(filter.store) ?? '' }).filter(([, v]) => v !== '')).toString();
 
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
@@ -194,7 +199,7 @@ export function ReconciliationPage() {
         <Input placeholder={t('recon.fetchAt')} value={deposit.fetchAt} onChange={(e) => setDeposit({ ...deposit, fetchAt: e.target.value })} style={{ width: 170 }} />
         <Button onClick={() => void saveFetchAt()} disabled={!deposit.store || !deposit.fetchAt}>{t('recon.saveFetchAt')}</Button>
       </Space>
-      <ReconDashboard run={run} date={date} onPickDate={setDate} />
+      <ReconDashboard run={run} date={date} onPickDate={setDate} exportFilter={exportFilter} />
       <Space size="large" wrap>
         <Card><Statistic title={t('recon.matched')} value={run?.summary.matched ?? 0} data-testid="recon-matched" /></Card>
         <Card><Statistic title={t('recon.pending')} value={run?.summary.pending ?? 0} /></Card>
@@ -230,13 +235,36 @@ export function ReconciliationPage() {
           ]}
         />
       </Space>
-      <Select
-        value={statusFilter}
-        onChange={setStatusFilter}
-        style={{ width: 160 }}
-        data-testid="recon-status-filter"
-        options={[{ value: '', label: t('recon.allStatuses') }, ...(['open', 'assigned', 'resolved', 'written_off'] as const).map((s) => ({ value: s, label: t(`recon.statuses.${s}`) }))]}
-      />
+      <Space wrap>
+        <Select
+          value={filter.store}
+          onChange={(store) => setFilter({ ...filter, store })}
+          style={{ width: 140 }}
+          data-testid="recon-store-filter"
+          options={[{ value: '', label: t('recon.allStores') }, ...present((e) => e.storeId).map((id) => ({ value: id, label: storeCodes.get(id) ?? id }))]}
+        />
+        <Select
+          value={filter.channel}
+          onChange={(channel) => setFilter({ ...filter, channel })}
+          style={{ width: 140 }}
+          data-testid="recon-channel-filter"
+          options={[{ value: '', label: t('recon.allChannels') }, ...present((e) => e.channel).map((c) => ({ value: c, label: channelName(c) }))]}
+        />
+        <Select
+          value={filter.code}
+          onChange={(code) => setFilter({ ...filter, code })}
+          style={{ width: 220 }}
+          data-testid="recon-code-filter"
+          options={[{ value: '', label: t('recon.allCodes') }, ...present((e) => e.code).map((c) => ({ value: c, label: t(`recon.codes.${c}`, { defaultValue: c }) }))]}
+        />
+        <Select
+          value={filter.status}
+          onChange={(status) => setFilter({ ...filter, status })}
+          style={{ width: 160 }}
+          data-testid="recon-status-filter"
+          options={[{ value: '', label: t('recon.allStatuses') }, ...(['open', 'assigned', 'resolved', 'written_off'] as const).map((s) => ({ value: s, label: t(`recon.statuses.${s}`) }))]}
+        />
+      </Space>
       <Table<ReconException>
         rowKey="key"
         size="small"
