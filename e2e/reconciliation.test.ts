@@ -102,6 +102,27 @@ describe.skipIf(chromiumMissing())('browser: reconciliation', () => {
     await page.close();
   });
 
+  it('gives a 掉单 back to the customer: the drawer names its fields in Chinese and records the refund', async () => {
+    const bill = formatWechatBill({
+      lines: [
+        { time: '2026-11-27T12:05:00+08:00', appId: 'wxd930ea5d5a258f4f', mchId: '10000100', deviceInfo: null, transactionId: '4200000000202611270000000007', outTradeNo: 'S00120261127120500999999', openId: 'oSandboxOpenId0000000000000', state: 'SUCCESS', totalFen: 1880, body: '演示店 消费', feeExact: '0.11280', rate: '0.60%' },
+      ],
+    });
+    const page = await env.browser().newPage();
+    await openReconciliationAsFinance(page, env.server().url);
+    await page.getByTestId('recon-date').fill('2026-11-27');
+    await page.locator('input[type=file]').setInputFiles({ name: 'wechat-2026-11-27.csv', mimeType: 'text/csv', buffer: bill });
+    await page.getByRole('cell', { name: '+¥18.80' }).click();
+    const drawer = page.getByTestId('recon-drawer');
+    await drawer.getByText('商户订单号').waitFor();
+    await expect(drawer.getByText('merchantOrderNo').count()).resolves.toBe(0);
+    await page.getByTestId('recon-refund-ref').fill('50300000000777');
+    await page.getByTestId('recon-refund').click();
+    await page.getByTestId('recon-drawer-status').getByText('已解决').waitFor();
+    await drawer.getByText(/已退款.*50300000000777/).first().waitFor();
+    await page.close();
+  });
+
   it('filters the list by store, channel and exception type, and exports what it shows', async () => {
     const page = await env.browser().newPage();
     await openReconciliationAsFinance(page, env.server().url);

@@ -207,6 +207,41 @@ export async function resolveException(ctx: Ctx, id: string, input: { note: stri
 }
 
 /**
+ * Exceptions where the customer paid more than the sale kept: paid with no sale (掉单), charged
+ * more than the till's amount, charged twice, or a till refund the channel never made. Only
+ * these can be resolved by giving the money back.
+ */
+const REFUNDABLE: ReadonlySet<string> = new Set(['CHANNEL_ONLY', 'AMOUNT_MISMATCH', 'DUPLICATE', 'REFUND_POS_ONLY']);
+// A refund's reference as the channels write them (WeChat's out_refund_no, a portal's refund id, a slip number).
+const REFUND_REFERENCE = /^[A-Za-z0-9_\-|*@]{1,64}$/;
+
+/**
+ * Resolves an exception by a refund to the customer (made in the channel's merchant portal or at
+ * the till), recording its reference: the customer had paid the difference and got it back.
+ *
+ * @example await refundException(ctx, id, { reference: '50300001234', note: '顾客重复扫码，已在商户平台退款' })
+ */
+export async function refundException(ctx: Ctx, id: string, input: { reference: string; note?: string }): Promise<ExceptionView> {
+  const reference = input.reference.trim();
+  if (!REFUND_REFERENCE.test(reference)) {
+    throw new AppError('VALIDATION_FAILED', `"${input.reference}" is not a refund reference: give the refund number the channel or the till shows (1–64 letters, digits or _-|*@).`, { status: 400, details: { field: 'reference' } });
+  }
+  const note = input.note?.trim() ?? '';
+  await inTransaction(ctx.db, async (tx) => {
+    const row = await openRow(tx, ctx, id, 'refunded');
+    if (!REFUNDABLE.has(row.code) || Number(row.amount_fen) <= 0) {
+      throw new AppError('EXCEPTION_NOT_REFUNDABLE', `The customer paid nothing more than the sale on this ${row.code} exception, so there is nothing to give back: resolve it by a match or write it off.`, { status: 409, details: { code: row.code, amountFen: Number(row.amount_fen) } });
+    }
+    // The reference first, then the clerk's words: no sentence of ours in either language (the kind says it was a refund).
+    const resolution = note ? `${reference} · ${note}` : reference;
+    await tx.updateTable('recon_exceptions').set({ status: 'resolved', resolution_kind: 'refund', resolution, updated_at: ctx.clock.now().toISOString() }).where('id', '=', id).execute();
+    await event(tx, ctx, id, 'refunded', resolution);
+    await audited(ctx, tx, 'refunded', row, { reference, note: note || null });
+  });
+  return getException(ctx, id);
+}
+
+/**
  * Writes an exception off: the difference is accepted as a loss or gain, for the reason given.
  *
  * @example await writeOffException(ctx, id, { reason: '1 fen rounding by the provider' })

@@ -2,7 +2,7 @@
 export { importStatementFile, type ImportRequest, type ImportResult, type ImportSource } from './import';
 export type { ChannelLine, BankStatement, BankLine } from './types';
 export { runReconciliation, type ReconRun, type RunException } from './run';
-export { recordReconciliation, assignException, noteException, resolveException, writeOffException, getException } from './exceptions';
+export { recordReconciliation, assignException, noteException, resolveException, refundException, writeOffException, getException } from './exceptions';
 export type { ReconException, ExceptionCode } from './match';
 export { fetchAndReconcile, billFetchSchedule, billSources, type BillSource, type BillFetchSchedule, type FetchRun } from './fetch';
 export { recordCashDeposit, type CashDepositView } from './cash-deposits';

@@ -168,6 +168,33 @@ describeEachDb('reconciliation layers: faults injected by the sandbox export', (
       if (e.code === 'SETTLEMENT_MISMATCH') expect(e).toMatchObject({ amountFen: -1, differences: [{ figure: 'fees', difference: 1 }, { figure: 'net', difference: -1 }] });
     }
   });
+
+  it('resolves what the customer was charged too much by the refund made to them, with its reference; nothing else', async () => {
+    const { t } = day;
+    // The same faulty day as above (imported again if this test runs alone: the same files change nothing).
+    await importAll(t, exportSandboxBills({ dataDir: day.dir, date: DATE, outDir: path.join(day.dir, 'faulty'), wechat: DEMO_WECHAT, alipayAccount: DEMO_ALIPAY.account, faults: { rate: 0.5, seed: 11 } }));
+    t.clock.advance(4 * DAY_MS);
+    const finance = await t.login('finance');
+    const call = (url: string, payload: Record<string, string>) => t.tp.app.inject({ method: 'POST', url, payload, headers: { authorization: `Bearer ${finance}` } });
+    const run = await recordReconciliation(t.ctx, { date: DATE });
+    const first = (code: string) => run.exceptions.find((e) => e.code === code) as RunException & { id: string };
+    // The bill charged a fen more than the till: that fen goes back to the customer.
+    const overcharged = first('AMOUNT_MISMATCH');
+    const badRef = await call(`/api/v1/recon/exceptions/${overcharged.id}/refund`, { reference: '退款 1' });
+    expect([badRef.statusCode, (badRef.json() as { code: string }).code]).toEqual([400, 'VALIDATION_FAILED']);
+    const refunded = await call(`/api/v1/recon/exceptions/${overcharged.id}/refund`, { reference: '50300000000001', note: '多扣 1 分，已在商户平台退回' });
+    expect(refunded.json()).toMatchObject({ status: 'resolved', resolutionKind: 'refund', amountFen: 1, resolution: '50300000000001 · 多扣 1 分，已在商户平台退回', events: [{ action: 'opened' }, { action: 'refunded' }] });
+    // A fee off the contract, a refund the channel made without the till, a drawer short: no money the customer overpaid.
+    for (const code of ['FEE_MISMATCH', 'REFUND_CHANNEL_ONLY', 'CASH_SHORT']) {
+      const refused = await call(`/api/v1/recon/exceptions/${first(code).id}/refund`, { reference: 'R1' });
+      expect([code, refused.statusCode, (refused.json() as { code: string }).code]).toEqual([code, 409, 'EXCEPTION_NOT_REFUNDABLE']);
+    }
+    const audit = await t.ctx.db.selectFrom('audit_log').select(['action', 'doc_id']).where('doc_type', '=', 'recon_exception').execute();
+    expect(audit.filter((a) => a.doc_id === overcharged.id).map((a) => a.action)).toEqual(['recon.exception.refunded']);
+    // Run again: it stays resolved.
+    expect((await recordReconciliation(t.ctx, { date: DATE })).exceptions.find((e) => e.id === overcharged.id)?.status).toBe('resolved');
+    t.clock.advance(-4 * DAY_MS);
+  });
 });
 
 describeEachDb('reconciliation layers: windows and recorded exceptions', (handle) => {

@@ -5,7 +5,7 @@ import { AppError } from '../platform/errors';
 import { requireAuth, type TpApp } from '../platform/http/server';
 import { importStatementFile } from './import';
 import { runReconciliation } from './run';
-import { assignException, getException, noteException, recordReconciliation, resolveException, withWorkflow, writeOffException } from './exceptions';
+import { assignException, getException, noteException, recordReconciliation, refundException, resolveException, withWorkflow, writeOffException } from './exceptions';
 import { actorOf } from '../platform/http/server';
 import { requirePermission, storeFilter } from '../platform/auth/permissions';
 import type { FastifyRequest } from 'fastify';
@@ -144,6 +144,14 @@ export async function reconciliationRoutes(app: TpApp): Promise<void> {
       schema: { tags: ['reconciliation'], summary: 'Resolve by a manual match (optionally with the exception on the other side)', params: IdParams, body: z.object({ note: z.string().min(1).max(2000), matchedExceptionId: z.string().max(64).optional() }) },
     },
     (req) => resolveException(req.ctx, req.params.id, req.body),
+  );
+  app.post(
+    '/recon/exceptions/:id/refund',
+    {
+      preHandler: requireAuth('recon.manage'),
+      schema: { tags: ['reconciliation'], summary: 'Resolve by a refund to the customer (paid without a sale, charged too much or twice, a till refund the channel never made), with its reference', params: IdParams, body: z.object({ reference: z.string().min(1).max(64), note: z.string().max(2000).optional() }) },
+    },
+    (req) => refundException(req.ctx, req.params.id, req.body),
   );
   app.post(
     '/recon/exceptions/:id/write-off',

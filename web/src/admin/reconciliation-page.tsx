@@ -57,6 +57,12 @@ interface ExceptionView {
 }
 
 const STATUS_COLOR: Record<Status, string> = { open: 'red', assigned: 'orange', resolved: 'green', written_off: 'default' };
+/** The drawer's fields, empty for each exception opened. */
+const EMPTY_FORM = { username: '', note: '', resolveNote: '', matchWith: '', reason: '', refundRef: '' };
+/** The exceptions the customer overpaid on (amount > 0): resolvable by a refund (exceptions.ts REFUNDABLE). */
+const REFUNDABLE: ReadonlySet<string> = new Set(['CHANNEL_ONLY', 'AMOUNT_MISMATCH', 'DUPLICATE', 'REFUND_POS_ONLY']);
+/** Detail fields the drawer does not list: shown elsewhere in it, or internal ids. */
+const HIDDEN_DETAIL: ReadonlySet<string> = new Set(['code', 'key', 'id', 'status', 'assigneeId', 'amountFen', 'storeId', 'saleId', 'shiftId', 'terminalId', 'cashierId', 'side']);
 
 function yesterday(): string {
   // The business day that has just closed, in the store's zone (Asia/Shanghai by default).
@@ -78,7 +84,7 @@ export function ReconciliationPage() {
   const [source, setSource] = useState<'wechat' | 'alipay' | 'aggregator' | 'card' | 'settlement' | 'bank'>('wechat');
   const [message, setMessage] = useState<{ type: 'success' | 'error'; text: string } | null>(null);
   const [open, setOpen] = useState<ExceptionView | null>(null);
-  const [form, setForm] = useState({ username: '', note: '', resolveNote: '', matchWith: '', reason: '' });
+  const [form, setForm] = useState(EMPTY_FORM);
   const [deposit, setDeposit] = useState({ store: 'S001', amount: '', slipNo: '', fetchAt: '' });
   /** A bill of a store's own merchant account names the store (what no sale explains on it is that store's); empty: the chain's. */
   const [billStore, setBillStore] = useState('');
@@ -118,7 +124,7 @@ export function ReconciliationPage() {
   const show = async (id: string) => {
     try {
       setOpen(await api<ExceptionView>('GET', `/recon/exceptions/${id}`));
-      setForm({ username: '', note: '', resolveNote: '', matchWith: '', reason: '' });
+      setForm(EMPTY_FORM);
     } catch (err) {
       setMessage({ type: 'error', text: problemText(err, t) });
     }
@@ -295,9 +301,9 @@ export function ReconciliationPage() {
               <Descriptions.Item label={t('recon.difference')}>{difference(open.amountFen)}</Descriptions.Item>
               <Descriptions.Item label={t('recon.assignee')}>{open.assigneeName ?? '—'}</Descriptions.Item>
               {Object.entries(open.detail)
-                .filter(([k, v]) => !['code', 'key', 'id', 'status', 'assigneeId', 'amountFen'].includes(k) && v !== null && typeof v !== 'object')
+                .filter(([k, v]) => !HIDDEN_DETAIL.has(k) && v !== null && typeof v !== 'object')
                 .map(([k, v]) => (
-                  <Descriptions.Item key={k} label={k}>{k.endsWith('Fen') && typeof v === 'number' ? formatMoney(v) : String(v)}</Descriptions.Item>
+                  <Descriptions.Item key={k} label={t(`recon.fields.${k}`, { defaultValue: k })}>{k.endsWith('Fen') && typeof v === 'number' ? formatMoney(v) : k === 'channel' ? channelName(String(v)) : String(v)}</Descriptions.Item>
                 ))}
               {open.resolution && <Descriptions.Item label={t('recon.note')}>{open.resolution}</Descriptions.Item>}
             </Descriptions>
@@ -319,6 +325,12 @@ export function ReconciliationPage() {
                 <Button onClick={() => void act('resolve', { note: form.resolveNote, matchedExceptionId: form.matchWith || undefined })} disabled={!form.resolveNote}>{t('recon.resolve')}</Button>
                 <Input.TextArea placeholder={t('recon.writeOffReason')} value={form.reason} onChange={(e) => setForm({ ...form, reason: e.target.value })} rows={2} data-testid="recon-writeoff-reason" />
                 <Button danger onClick={() => void act('write-off', { reason: form.reason })} disabled={!form.reason} data-testid="recon-writeoff">{t('recon.writeOff')}</Button>
+                {REFUNDABLE.has(open.code) && open.amountFen > 0 && (
+                  <Space.Compact style={{ width: '100%' }}>
+                    <Input placeholder={t('recon.refundRef')} value={form.refundRef} onChange={(e) => setForm({ ...form, refundRef: e.target.value })} data-testid="recon-refund-ref" />
+                    <Button onClick={() => void act('refund', { reference: form.refundRef, note: form.resolveNote || undefined })} disabled={!form.refundRef.trim()} data-testid="recon-refund">{t('recon.refunded', { amount: formatMoney(open.amountFen) })}</Button>
+                  </Space.Compact>
+                )}
               </>
             )}
             <Space.Compact style={{ width: '100%' }}>
