@@ -123,7 +123,7 @@ describe.skipIf(chromiumMissing())('browser: reconciliation', () => {
     await page.close();
   });
 
-  it('filters the list by store, channel and exception type, and exports what it shows', async () => {
+  it('filters the list by channel and exception type, and exports what it shows', async () => {
     const page = await env.browser().newPage();
     await openReconciliationAsFinance(page, env.server().url);
     await page.getByTestId('recon-date').fill('2026-11-28');
@@ -136,16 +136,14 @@ describe.skipIf(chromiumMissing())('browser: reconciliation', () => {
     const all = await rows.count();
     await pick('recon-channel-filter', '现金');
     await expect.poll(() => rows.count()).toBe(1);
-    await pick('recon-store-filter', 'S001');
     await pick('recon-code-filter', '现金短款');
     await expect(rows.first().textContent()).resolves.toContain('JK20261128S001');
     const href = (await page.getByTestId('recon-csv').getAttribute('href')) ?? '';
-    expect(new URLSearchParams(href.split('?')[1]).toString()).toBe('date=2026-11-28&format=csv&store=S001&channel=cash&code=CASH_SHORT');
+    expect(new URLSearchParams(href.split('?')[1]).toString()).toBe('date=2026-11-28&format=csv&channel=cash&code=CASH_SHORT');
     const csv = (await (await page.request.get(`${env.server().url}${href}`)).text()).trim().split('\r\n');
     expect(csv.slice(1).map((line) => line.split(',').slice(1, 4).join(','))).toEqual(['现金短款,CASH_SHORT,cash']);
     // Back to every channel: the list is whole again (the other filters still hold).
     await pick('recon-channel-filter', '全部渠道');
-    await pick('recon-store-filter', '全部门店');
     await pick('recon-code-filter', '全部差异类型');
     await expect.poll(() => rows.count()).toBe(all);
     await page.close();

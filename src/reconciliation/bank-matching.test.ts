@@ -139,6 +139,12 @@ describeEachDb('reconciliation: bank credits paying several batches, and cash de
     expect(bankCases(unexplained)).toEqual([['BANK_UNMATCHED', 'cash', null, null, 30_000, 30_000]]);
     // A credit no deposit explains is the chain's: in no store's run.
     expect(bankCases(await own('S001', '2026-12-01'))).toEqual([]);
+    // The calendar of a store's own days, as its dashboard shows them: S003 has its missing deposit only; the chain has S001's and S003's.
+    const clerk = as(await t.login('finance')); // four days on: a new session
+    const calendar = async (query: string) => ((await clerk({ method: 'GET', url: `/api/v1/recon/calendar?month=2026-11${query}` })).json() as { days: Array<{ date: string; open: number }> }).days;
+    expect(await calendar('&store=S003')).toEqual([{ date: DATE, open: 1, total: 1, openAmountFen: 55_500 }]);
+    const open = async (query: string) => (await calendar(query)).find((d) => d.date === DATE)?.open ?? 0;
+    expect(await open('')).toBeGreaterThanOrEqual((await open('&store=S001')) + (await open('&store=S003')));
     // Run again: the same exceptions under the same ids.
     const again = await recordReconciliation(t.ctx, { date: DATE });
     expect(again.exceptions.map((e) => [e.key, e.id])).toEqual(late.exceptions.map((e) => [e.key, e.id]));

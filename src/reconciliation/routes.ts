@@ -68,11 +68,11 @@ export async function reconciliationRoutes(app: TpApp): Promise<void> {
       schema: {
         tags: ['reconciliation'],
         summary: 'The days of a month with recorded exceptions: how many are still open (open or assigned), how many in all, and the open money at stake',
-        querystring: z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/) }),
+        querystring: z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/), store: z.string().max(16).optional() }),
       },
     },
     async (req) => {
-      const storeIds = await scopedStores(req);
+      const storeIds = await scopedStores(req, req.query.store);
       let q = req.ctx.db
         .selectFrom('recon_exceptions')
         .select(['business_date', 'status', 'amount_fen', 'store_ref'])

@@ -48,7 +48,7 @@ export function AdminPage() {
           {section === 'catalog' ? (
             <CatalogPage />
           ) : section === 'reconciliation' ? (
-            <ReconciliationPage />
+            <ReconciliationPage me={me} />
           ) : section === 'audit' ? (
             <AuditPage stores={me.stores} />
           ) : section === 'inventory' ? (

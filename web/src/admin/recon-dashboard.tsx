@@ -59,8 +59,11 @@ function monthGrid(month: string): Array<Array<string | null>> {
   return weeks;
 }
 
-/** `exportFilter`: the exception list's filters as query parameters, so the export is what the list shows. */
-export function ReconDashboard({ run, date, onPickDate, exportFilter = '' }: { run: DashboardRun | null; date: string; onPickDate: (date: string) => void; exportFilter?: string }) {
+/**
+ * `store`: a store's code to show that store's days (its calendar and trend), '' for the chain's.
+ * `exportFilter`: the exception list's filters as query parameters, so the export is what the list shows.
+ */
+export function ReconDashboard({ run, date, onPickDate, store = '', exportFilter = '' }: { run: DashboardRun | null; date: string; onPickDate: (date: string) => void; store?: string; exportFilter?: string }) {
   const { t } = useTranslation();
   const month = date.slice(0, 7);
   const [calendar, setCalendar] = useState<CalendarDay[]>([]);
@@ -68,15 +71,15 @@ export function ReconDashboard({ run, date, onPickDate, exportFilter = '' }: { r
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    api<{ days: CalendarDay[] }>('GET', `/recon/calendar?month=${month}`)
+    api<{ days: CalendarDay[] }>('GET', `/recon/calendar?month=${month}${store ? `&store=${encodeURIComponent(store)}` : ''}`)
       .then((r) => setCalendar(r.days))
       .catch((err: unknown) => setError(problemText(err, t)));
-  }, [month, t, run]);
+  }, [month, store, t, run]);
   useEffect(() => {
-    api<{ points: TrendPoint[] }>('GET', `/recon/trend?to=${date}&days=14`)
+    api<{ points: TrendPoint[] }>('GET', `/recon/trend?to=${date}&days=14${store ? `&store=${encodeURIComponent(store)}` : ''}`)
       .then((r) => setTrend(r.points))
       .catch((err: unknown) => setError(problemText(err, t)));
-  }, [date, t, run]);
+  }, [date, store, t, run]);
 
   const channelName = (channel: string) => t(`recon.channels.${channel}`, { defaultValue: channel });
   const groups = (run?.stores ?? []).filter((g) => matchedPct(g) !== null);

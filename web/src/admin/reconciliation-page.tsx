@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, Button, Card, Descriptions, Drawer, Input, Select, Space, Statistic, Table, Tag, Timeline, Typography, Upload } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, problemText } from '../api';
+import { api, ApiError, problemText, type Me } from '../api';
 import { formatMoney, parseYuan } from '../money';
 import { ReconDashboard, type ChannelMoney } from './recon-dashboard';
 
@@ -74,13 +74,17 @@ function subjectOf(e: ReconException): string {
   return [e.merchantOrderNo, e.refundNo, e.batchId, e.cashierName, e.slipNo].filter((x) => x).join(' · ') || '—';
 }
 
-export function ReconciliationPage() {
+/** The page for the chain, or for one store of the user's (a store's own view: its dashboard, days and list). */
+export function ReconciliationPage({ me }: { me: Me }) {
   const { t } = useTranslation();
   const [date, setDate] = useState(yesterday());
   const [run, setRun] = useState<ReconRun | null>(null);
   const [recorded, setRecorded] = useState(true);
-  // The list's filters ('' = all): a store (its id), a channel, an exception code, a status.
-  const [filter, setFilter] = useState<{ store: string; channel: string; code: string; status: Status | '' }>({ store: '', channel: '', code: '', status: '' });
+  // Whose reconciliation: a store's code, or '' for all the user may see (the chain's; a store's
+  // user's own store, as the server scopes it by role).
+  const [view, setView] = useState('');
+  // The list's filters ('' = all): a channel, an exception code, a status.
+  const [filter, setFilter] = useState<{ channel: string; code: string; status: Status | '' }>({ channel: '', code: '', status: '' });
   const [source, setSource] = useState<'wechat' | 'alipay' | 'aggregator' | 'card' | 'settlement' | 'bank'>('wechat');
   const [message, setMessage] = useState<{ type: 'success' | 'error'; text: string } | null>(null);
   const [open, setOpen] = useState<ExceptionView | null>(null);
@@ -90,9 +94,11 @@ export function ReconciliationPage() {
   const [billStore, setBillStore] = useState('');
 
   const load = useCallback(async () => {
+    const scoped = () => api<ReconRun>('GET', `/recon/exceptions?date=${encodeURIComponent(date)}${view ? `&store=${encodeURIComponent(view)}` : ''}`);
     try {
       // Recording the run gives each exception its id to work on; a viewer without recon.manage only looks.
-      setRun(await api<ReconRun>('POST', '/recon/runs', { date }));
+      const recordedRun = await api<ReconRun>('POST', '/recon/runs', { date });
+      setRun(view ? await scoped() : recordedRun);
       setRecorded(true);
     } catch (err) {
       if (!(err instanceof ApiError) || err.problem.code !== 'PERMISSION_DENIED') {
@@ -101,12 +107,12 @@ export function ReconciliationPage() {
       }
       setRecorded(false);
       try {
-        setRun(await api<ReconRun>('GET', `/recon/exceptions?date=${encodeURIComponent(date)}`));
+        setRun(await scoped());
       } catch (again) {
         setMessage({ type: 'error', text: problemText(again, t) });
       }
     }
-  }, [date, t]);
+  }, [date, view, t]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -167,11 +173,10 @@ export function ReconciliationPage() {
   const statusTag = (status: Status | undefined) => (status ? <Tag color={STATUS_COLOR[status]}>{t(`recon.statuses.${status}`)}</Tag> : '—');
   const working = open && (open.status === 'open' || open.status === 'assigned');
   const others = (run?.exceptions ?? []).filter((e) => e.id && e.id !== open?.id && (e.status === 'open' || e.status === 'assigned'));
-  const shown = (run?.exceptions ?? []).filter((e) => (!filter.store || e.storeId === filter.store) && (!filter.channel || e.channel === filter.channel) && (!filter.code || e.code === filter.code) && (!filter.status || (e.status ?? 'open') === filter.status));
-  const storeCodes = new Map((run?.stores ?? []).flatMap((g) => (g.storeId && g.storeCode ? [[g.storeId, g.storeCode] as const] : [])));
-  const present = (pick: (e: ReconException) => string | null) => [...new Set((run?.exceptions ?? []).map(pick).filter((v): v is string => v !== null))].sort();
-  // The export is what the list shows (the API takes a store by its code).
-  const exportFilter = new URLSearchParams(Object.entries({ ...filter, store: storeCodes.get(filter.store) ?? '' }).filter(([, v]) => v !== '')).toString();
+  const shown = (run?.exceptions ?? []).filter((e) => (!filter.channel || e.channel === filter.channel) && (!filter.code || e.code === filter.code) && (!filter.status || (e.status ?? 'open') === filter.status));
+  const present = (pick: (e: ReconException) => string) => [...new Set((run?.exceptions ?? []).map(pick))].sort();
+  // The export is what the page shows: the store's (or the chain's) exceptions, filtered as the list is.
+  const exportFilter = new URLSearchParams(Object.entries({ store: view, ...filter }).filter(([, v]) => v !== '')).toString();
 
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
@@ -179,6 +184,15 @@ export function ReconciliationPage() {
       {!recorded && <Alert type="info" title={t('recon.notRecorded')} />}
       <Space wrap>
         <Input type="date" value={date} onChange={(e) => setDate(e.target.value)} style={{ width: 160 }} data-testid="recon-date" />
+        {me.stores.length > 1 && (
+          <Select
+            value={view}
+            onChange={setView}
+            style={{ width: 220 }}
+            data-testid="recon-store-view"
+            options={[{ value: '', label: t('recon.wholeChain') }, ...me.stores.map((s) => ({ value: s.code, label: `${s.code} · ${s.name}` }))]}
+          />
+        )}
         <Select
           value={source}
           onChange={setSource}
@@ -205,7 +219,7 @@ export function ReconciliationPage() {
         <Input placeholder={t('recon.fetchAt')} value={deposit.fetchAt} onChange={(e) => setDeposit({ ...deposit, fetchAt: e.target.value })} style={{ width: 170 }} />
         <Button onClick={() => void saveFetchAt()} disabled={!deposit.store || !deposit.fetchAt}>{t('recon.saveFetchAt')}</Button>
       </Space>
-      <ReconDashboard run={run} date={date} onPickDate={setDate} exportFilter={exportFilter} />
+      <ReconDashboard run={run} date={date} onPickDate={setDate} store={view} exportFilter={exportFilter} />
       <Space size="large" wrap>
         <Card><Statistic title={t('recon.matched')} value={run?.summary.matched ?? 0} data-testid="recon-matched" /></Card>
         <Card><Statistic title={t('recon.pending')} value={run?.summary.pending ?? 0} /></Card>
@@ -242,13 +256,6 @@ export function ReconciliationPage() {
         />
       </Space>
       <Space wrap>
-        <Select
-          value={filter.store}
-          onChange={(store) => setFilter({ ...filter, store })}
-          style={{ width: 140 }}
-          data-testid="recon-store-filter"
-          options={[{ value: '', label: t('recon.allStores') }, ...present((e) => e.storeId).map((id) => ({ value: id, label: storeCodes.get(id) ?? id }))]}
-        />
         <Select
           value={filter.channel}
           onChange={(channel) => setFilter({ ...filter, channel })}

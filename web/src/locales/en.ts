@@ -302,7 +302,7 @@ export const en: typeof zhCN = {
     difference: 'Difference',
     status: 'Status',
     statuses: { open: 'Open', assigned: 'Assigned', resolved: 'Resolved', written_off: 'Written off' },
-    allStores: 'All stores',
+    wholeChain: 'All stores (the chain)',
     allChannels: 'All channels',
     allCodes: 'All exception types',
     allStatuses: 'All statuses',

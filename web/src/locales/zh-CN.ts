@@ -301,7 +301,7 @@ export const zhCN = {
     difference: '差额',
     status: '状态',
     statuses: { open: '待处理', assigned: '已分派', resolved: '已解决', written_off: '已核销' },
-    allStores: '全部门店',
+    wholeChain: '全部门店（连锁）',
     allChannels: '全部渠道',
     allCodes: '全部差异类型',
     allStatuses: '全部状态',
