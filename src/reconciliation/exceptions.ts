@@ -217,7 +217,8 @@ const REFUND_REFERENCE = /^[A-Za-z0-9_\-|*@]{1,64}$/;
 
 /**
  * Resolves an exception by a refund to the customer (made in the channel's merchant portal or at
- * the till), recording its reference: the customer had paid the difference and got it back.
+ * the till), recording its reference: the customer had paid the difference and got it back. The
+ * refund's line on a later bill, under that number, is then no exception (run.ts).
  *
  * @example await refundException(ctx, id, { reference: '50300001234', note: '顾客重复扫码，已在商户平台退款' })
  */
@@ -234,7 +235,7 @@ export async function refundException(ctx: Ctx, id: string, input: { reference: 
     }
     // The reference first, then the clerk's words: no sentence of ours in either language (the kind says it was a refund).
     const resolution = note ? `${reference} · ${note}` : reference;
-    await tx.updateTable('recon_exceptions').set({ status: 'resolved', resolution_kind: 'refund', resolution, updated_at: ctx.clock.now().toISOString() }).where('id', '=', id).execute();
+    await tx.updateTable('recon_exceptions').set({ status: 'resolved', resolution_kind: 'refund', resolution, refund_ref: reference, updated_at: ctx.clock.now().toISOString() }).where('id', '=', id).execute();
     await event(tx, ctx, id, 'refunded', resolution);
     await audited(ctx, tx, 'refunded', row, { reference, note: note || null });
   });

@@ -12,7 +12,8 @@ import { startTestApp, type TestApp } from '../platform/testing/app';
 import { withCheckDigit } from '../catalog/barcode';
 import { importSkus } from '../catalog/index';
 import { configureWallets } from '../payments/index';
-import { wechatChannel } from '../payments/wechat-client';
+import { wechatChannel, type WechatConfig } from '../payments/wechat-client';
+import { alipayChannel, type AlipayConfig } from '../payments/alipay-client';
 import { startDemoWallets, type DemoWallets } from '../sandbox/demo-wallets';
 import { exportSandboxBills, type SandboxExport } from '../sandbox/export';
 import { DEMO_ALIPAY, DEMO_WECHAT } from '../sandbox/demo-merchants';
@@ -193,6 +194,19 @@ describeEachDb('reconciliation layers: faults injected by the sandbox export', (
     expect(audit.filter((a) => a.doc_id === overcharged.id).map((a) => a.action)).toEqual(['recon.exception.refunded']);
     // Run again: it stays resolved.
     expect((await recordReconciliation(t.ctx, { date: DATE })).exceptions.find((e) => e.id === overcharged.id)?.status).toBe('resolved');
+
+    // The refund, made in the merchant portal under that number, is on the next bill: explained by
+    // the resolution. Another portal refund of a sale, recorded nowhere, is a refund no till made.
+    const refundAt = (channel: string) => (channel === 'wechat' ? wechatChannel(day.wallets.settings.wechat as WechatConfig) : alipayChannel(day.wallets.settings.alipay as AlipayConfig));
+    const order = subject(overcharged);
+    const sold = day.sales.find((x) => orderOf(x) !== order && x.tenders.some((tn) => tn.method === overcharged.channel)) as SaleView;
+    const paidFen = day.sales.find((x) => orderOf(x) === order)?.totalFen ?? 0;
+    await refundAt(overcharged.channel).refund({ merchantOrderNo: order, refundNo: '50300000000001', refundFen: 1, totalFen: paidFen, reason: 'overcharged' });
+    await refundAt(overcharged.channel).refund({ merchantOrderNo: orderOf(sold), refundNo: 'PORTAL-R9', refundFen: 100, totalFen: sold.totalFen, reason: 'goodwill' });
+    const later = '2026-12-04';
+    await importAll(t, exportSandboxBills({ dataDir: day.dir, date: later, outDir: path.join(day.dir, 'later'), wechat: DEMO_WECHAT, alipayAccount: DEMO_ALIPAY.account }));
+    const next = await runReconciliation(t.ctx, { date: later });
+    expect(next.exceptions.filter((e) => e.code === 'REFUND_CHANNEL_ONLY').map((e) => ('refundNo' in e ? e.refundNo : null))).toEqual(['PORTAL-R9']);
     t.clock.advance(-4 * DAY_MS);
   });
 });

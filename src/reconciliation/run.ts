@@ -182,10 +182,13 @@ export async function runReconciliation(ctx: Ctx, input: { date: string; storeId
   const dayRefundLines = dayLines.filter((l) => l.kind === 'refund');
   const refundNos = [...new Set(dayRefundLines.map((l) => l.refundNo ?? ''))];
   const refundOrders = [...new Set(dayRefundLines.map((l) => l.merchantOrderNo ?? ''))];
-  const [knownRows, soldRows] = await Promise.all([
+  // Refunds we know of: the tills' (payment_refunds), and those finance recorded when resolving an exception by a refund to the customer.
+  const [tillRefunds, reconRefunds, soldRows] = await Promise.all([
     refundNos.length ? ctx.db.selectFrom('payment_refunds').select(['channel', 'refund_no']).where('refund_no', 'in', refundNos).execute() : [],
+    refundNos.length ? ctx.db.selectFrom('recon_exceptions').select(['channel', 'refund_ref as refund_no']).where('resolution_kind', '=', 'refund').where('refund_ref', 'in', refundNos).execute() : [],
     refundOrders.length ? ctx.db.selectFrom('sale_tenders').select(['method', 'merchant_order_no']).where('merchant_order_no', 'in', refundOrders).execute() : [],
   ]);
+  const knownRows = [...tillRefunds, ...reconRefunds];
   const refunds = matchRefunds(
     refundRows.map((r) => ({ channel: CHANNEL_OF_METHOD[r.channel] ?? r.channel, refundNo: r.refund_no, merchantOrderNo: r.merchant_order_no, amountFen: Number(r.amount_fen), storeId: r.store_id })),
     lines,

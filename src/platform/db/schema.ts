@@ -738,6 +738,8 @@ export interface ReconExceptionsTable {
   /** auto | manual_match | write_off */
   resolution_kind: string | null;
   resolution: string | null;
+  /** Resolved by a refund to the customer: the refund's number (商户退款单号). */
+  refund_ref: string | null;
   first_seen_at: string;
   last_seen_at: string;
   updated_at: string;

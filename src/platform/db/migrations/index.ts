@@ -25,6 +25,7 @@ import { stockMovesIndex0024 } from './0024-stock-moves-index';
 import { reconIndexes0025 } from './0025-recon-indexes';
 import { syncExceptionsResolved0026 } from './0026-sync-exceptions-resolved';
 import { reconFileStore0027 } from './0027-recon-file-store';
+import { reconRefundRef0028 } from './0028-recon-refund-ref';
 
 export const migrations: Record<string, Migration> = {
   '0001-platform': platform0001,
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   '0025-recon-indexes': reconIndexes0025,
   '0026-sync-exceptions-resolved': syncExceptionsResolved0026,
   '0027-recon-file-store': reconFileStore0027,
+  '0028-recon-refund-ref': reconRefundRef0028,
 };
