@@ -30,6 +30,8 @@ export interface ExceptionView {
   assigneeName: string | null;
   resolutionKind: string | null;
   resolution: string | null;
+  /** Money the customer overpaid, so it can be resolved by a refund to them (`refundException`). */
+  refundable: boolean;
   /** The exception as the last run found it. */
   detail: RunException;
   events: ExceptionEvent[];
@@ -126,6 +128,7 @@ export async function getException(ctx: Ctx, id: string): Promise<ExceptionView>
     assigneeName: row.assignee_name,
     resolutionKind: row.resolution_kind,
     resolution: row.resolution,
+    refundable: isRefundable(row.code, Number(row.amount_fen)),
     detail: JSON.parse(row.detail) as RunException,
     events: events.map((e) => ({ at: e.at, actorId: e.actor_id, actorName: e.display_name, action: e.action, note: e.note })),
   };
@@ -212,6 +215,7 @@ export async function resolveException(ctx: Ctx, id: string, input: { note: stri
  * these can be resolved by giving the money back.
  */
 const REFUNDABLE: ReadonlySet<string> = new Set(['CHANNEL_ONLY', 'AMOUNT_MISMATCH', 'DUPLICATE', 'REFUND_POS_ONLY']);
+const isRefundable = (code: string, amountFen: number): boolean => REFUNDABLE.has(code) && amountFen > 0;
 // A refund's reference as the channels write them (WeChat's out_refund_no, a portal's refund id, a slip number).
 const REFUND_REFERENCE = /^[A-Za-z0-9_\-|*@]{1,64}$/;
 
@@ -230,7 +234,7 @@ export async function refundException(ctx: Ctx, id: string, input: { reference: 
   const note = input.note?.trim() ?? '';
   await inTransaction(ctx.db, async (tx) => {
     const row = await openRow(tx, ctx, id, 'refunded');
-    if (!REFUNDABLE.has(row.code) || Number(row.amount_fen) <= 0) {
+    if (!isRefundable(row.code, Number(row.amount_fen))) {
       throw new AppError('EXCEPTION_NOT_REFUNDABLE', `The customer paid nothing more than the sale on this ${row.code} exception, so there is nothing to give back: resolve it by a match or write it off.`, { status: 409, details: { code: row.code, amountFen: Number(row.amount_fen) } });
     }
     // The reference first, then the clerk's words: no sentence of ours in either language (the kind says it was a refund).

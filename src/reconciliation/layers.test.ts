@@ -181,6 +181,9 @@ describeEachDb('reconciliation layers: faults injected by the sandbox export', (
     const first = (code: string) => run.exceptions.find((e) => e.code === code) as RunException & { id: string };
     // The bill charged a fen more than the till: that fen goes back to the customer.
     const overcharged = first('AMOUNT_MISMATCH');
+    const view = async (id: string) => (await t.tp.app.inject({ method: 'GET', url: `/api/v1/recon/exceptions/${id}`, headers: { authorization: `Bearer ${finance}` } })).json() as { refundable: boolean };
+    // What the drawer offers: a refund for the overcharge, none for the drawer short.
+    expect([(await view(overcharged.id)).refundable, (await view(first('CASH_SHORT').id)).refundable]).toEqual([true, false]);
     const badRef = await call(`/api/v1/recon/exceptions/${overcharged.id}/refund`, { reference: '退款 1' });
     expect([badRef.statusCode, (badRef.json() as { code: string }).code]).toEqual([400, 'VALIDATION_FAILED']);
     const refunded = await call(`/api/v1/recon/exceptions/${overcharged.id}/refund`, { reference: '50300000000001', note: '多扣 1 分，已在商户平台退回' });

@@ -52,6 +52,8 @@ interface ExceptionView {
   amountFen: number;
   assigneeName: string | null;
   resolution: string | null;
+  /** The customer overpaid: the drawer offers the refund. */
+  refundable: boolean;
   detail: Record<string, unknown>;
   events: Array<{ at: string; actorName: string | null; action: string; note: string | null }>;
 }
@@ -59,8 +61,6 @@ interface ExceptionView {
 const STATUS_COLOR: Record<Status, string> = { open: 'red', assigned: 'orange', resolved: 'green', written_off: 'default' };
 /** The drawer's fields, empty for each exception opened. */
 const EMPTY_FORM = { username: '', note: '', resolveNote: '', matchWith: '', reason: '', refundRef: '' };
-/** The exceptions the customer overpaid on (amount > 0): resolvable by a refund (exceptions.ts REFUNDABLE). */
-const REFUNDABLE: ReadonlySet<string> = new Set(['CHANNEL_ONLY', 'AMOUNT_MISMATCH', 'DUPLICATE', 'REFUND_POS_ONLY']);
 /** Detail fields the drawer does not list: shown elsewhere in it, or internal ids. */
 const HIDDEN_DETAIL: ReadonlySet<string> = new Set(['code', 'key', 'id', 'status', 'assigneeId', 'amountFen', 'storeId', 'saleId', 'shiftId', 'terminalId', 'cashierId', 'side']);
 
@@ -332,7 +332,7 @@ export function ReconciliationPage({ me }: { me: Me }) {
                 <Button onClick={() => void act('resolve', { note: form.resolveNote, matchedExceptionId: form.matchWith || undefined })} disabled={!form.resolveNote}>{t('recon.resolve')}</Button>
                 <Input.TextArea placeholder={t('recon.writeOffReason')} value={form.reason} onChange={(e) => setForm({ ...form, reason: e.target.value })} rows={2} data-testid="recon-writeoff-reason" />
                 <Button danger onClick={() => void act('write-off', { reason: form.reason })} disabled={!form.reason} data-testid="recon-writeoff">{t('recon.writeOff')}</Button>
-                {REFUNDABLE.has(open.code) && open.amountFen > 0 && (
+                {open.refundable && (
                   <Space.Compact style={{ width: '100%' }}>
                     <Input placeholder={t('recon.refundRef')} value={form.refundRef} onChange={(e) => setForm({ ...form, refundRef: e.target.value })} data-testid="recon-refund-ref" />
                     <Button onClick={() => void act('refund', { reference: form.refundRef, note: form.resolveNote || undefined })} disabled={!form.refundRef.trim()} data-testid="recon-refund">{t('recon.refunded', { amount: formatMoney(open.amountFen) })}</Button>
