@@ -83,9 +83,6 @@ async function readSecret(flag: string | undefined, envName: string, what: strin
   return text;
 }
 
-/** Days of demo history `start` sells on first start. */
-const DEMO_DAYS = 7;
-
 export function buildProgram(): Command {
   const program = new Command('tillpoint')
     .description('Tillpoint — smart checkout and automatic reconciliation')
@@ -98,16 +95,13 @@ export function buildProgram(): Command {
     .option('--port <port>', 'HTTP port (env TILLPOINT_PORT)', undefined)
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--no-demo', 'do not seed the demo store on first start')
-    .option('--demo-days <n>', `with the demo: days of sales history, ending yesterday, sold and reconciled on first start (default ${DEMO_DAYS}; 0: none; env TILLPOINT_DEMO_DAYS)`, positiveInt('--demo-days'))
+    .option('--demo-days <n>', 'with the demo: days of sales history, ending yesterday, sold and reconciled on first start (default 7; 0: none; env TILLPOINT_DEMO_DAYS)')
     .option('--allow-demo-remote', 'let demo users sign in from other machines')
     .option('--log-level <level>', 'fatal|error|warn|info|debug')
     .option('--store <code>', 'with --role store: the store this node serves (env TILLPOINT_STORE)')
     .option('--hq-url <url>', 'with --role store: where HQ listens (env TILLPOINT_HQ_URL)')
-    .action(async (opts: ConfigInput & { logLevel?: string; store?: string; hqUrl?: string; demoDays?: number }) => {
+    .action(async (opts: ConfigInput & { logLevel?: string; store?: string; hqUrl?: string }) => {
       const config = loadConfig(opts);
-      const envDays = process.env.TILLPOINT_DEMO_DAYS;
-      const demoDays = opts.demoDays ?? (envDays === undefined || envDays === '' ? DEMO_DAYS : positiveInt('TILLPOINT_DEMO_DAYS')(envDays));
-      if (demoDays > 366) throw new UsageError(`--demo-days must be at most 366, got ${demoDays}.`);
       const storeCode = opts.store ?? process.env.TILLPOINT_STORE;
       const hqUrl = opts.hqUrl ?? process.env.TILLPOINT_HQ_URL;
       if (config.role === 'store' && (!storeCode || !hqUrl)) throw new UsageError('A store node needs --store CODE and --hq-url URL.');
@@ -124,10 +118,10 @@ export function buildProgram(): Command {
         process.stdout.write('Seeded the demo store S001 (users admin, manager, cashier… password "demo").\n');
         // So the reports and the reconciliation pages open on something: days sold at the tills
         // through the wallets' sandboxes, their bills and statements imported (5 % faults) and reconciled.
-        if (demoDays > 0) {
-          process.stdout.write(`Selling ${demoDays} days of demo sales and reconciling them…\n`);
-          const sales = await seedDemoHistory(ctx, { days: demoDays, dataDir: config.dataDir });
-          process.stdout.write(`Sold ${sales} sales over the ${demoDays} days before today; their bills, settlements and bank statements are imported and reconciled.\n`);
+        if (config.demoDays > 0) {
+          process.stdout.write(`Selling ${config.demoDays} days of demo sales and reconciling them…\n`);
+          const sales = await seedDemoHistory(ctx, { days: config.demoDays, dataDir: config.dataDir });
+          process.stdout.write(`Sold ${sales} sales over the ${config.demoDays} days before today; their bills, settlements and bank statements are imported and reconciled.\n`);
         }
       }
       let billFetch: BillFetchSchedule | null = null;

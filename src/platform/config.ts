@@ -12,6 +12,8 @@ export interface Config {
   host: string;
   port: number;
   demo: boolean;
+  /** With the demo: days of sales history sold and reconciled on first start (0: none). */
+  demoDays: number;
   allowDemoRemote: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   session: { idleMinutes: number; absoluteHours: number };
@@ -25,6 +27,7 @@ export interface ConfigInput {
   host?: string;
   port?: string | number;
   demo?: boolean;
+  demoDays?: string | number;
   allowDemoRemote?: boolean;
   logLevel?: string;
 }
@@ -35,6 +38,7 @@ const schema = z.object({
   host: z.string().min(1),
   port: z.coerce.number().int().min(0).max(65535),
   demo: z.boolean(),
+  demoDays: z.coerce.number().int().min(0).max(366),
   allowDemoRemote: z.boolean(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   idleMinutes: z.coerce.number().int().min(1).max(24 * 60),
@@ -95,6 +99,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     host: input.host ?? env.TILLPOINT_HOST ?? '127.0.0.1',
     port: input.port ?? env.TILLPOINT_PORT ?? 8080,
     demo: input.demo ?? envFlag(env.TILLPOINT_DEMO) ?? (input.role ?? env.TILLPOINT_ROLE ?? 'all') === 'all',
+    demoDays: input.demoDays ?? (env.TILLPOINT_DEMO_DAYS || 7),
     allowDemoRemote: input.allowDemoRemote ?? envFlag(env.TILLPOINT_ALLOW_DEMO_REMOTE) ?? false,
     logLevel: input.logLevel ?? env.TILLPOINT_LOG_LEVEL ?? 'info',
     idleMinutes: env.TILLPOINT_SESSION_IDLE_MINUTES ?? 30,
@@ -119,6 +124,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     host: c.host,
     port: c.port,
     demo: c.demo,
+    demoDays: c.demoDays,
     allowDemoRemote: c.allowDemoRemote,
     logLevel: c.logLevel,
     session: { idleMinutes: c.idleMinutes, absoluteHours: c.absoluteHours },
