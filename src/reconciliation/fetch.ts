@@ -38,6 +38,15 @@ export function billSources(input: { wechat?: WechatConfig; alipay?: AlipayConfi
   return sources;
 }
 
+/**
+ * The file name of a day's bill: WeChat's trade bill, Alipay's 业务明细 zip (PID_yyyymmdd, as Alipay names it).
+ *
+ * @example billFileName('alipay', '2026-11-29', '2088…') // '2088…_20261129.zip'
+ */
+export function billFileName(channel: 'wechat' | 'alipay', date: string, alipayAccount = ''): string {
+  return channel === 'wechat' ? `wechat-tradebill-${date}.csv` : `${alipayAccount}_${date.replace(/-/g, '')}.zip`;
+}
+
 export interface BillFetch {
   channel: string;
   /** imported: new lines; unchanged: this exact bill was imported before; not_ready: try later; refused: a bad file. */
@@ -68,7 +77,7 @@ export async function fetchAndReconcile(ctx: Ctx, input: { date: string; sources
   for (const source of input.sources) {
     try {
       const bytes = await source.download(input.date);
-      const fileName = source.channel === 'wechat' ? `wechat-tradebill-${input.date}.csv` : `${source.merchantId}_${input.date.replace(/-/g, '')}.zip`;
+      const fileName = billFileName(source.channel, input.date, source.merchantId);
       const result = await importStatementFile(ctx, { source: source.channel, fileName, bytes, expect: { merchantId: source.merchantId, date: input.date } });
       bills.push({ channel: source.channel, status: result.alreadyImported ? 'unchanged' : 'imported', fileId: result.fileId, lines: result.lines });
     } catch (error) {

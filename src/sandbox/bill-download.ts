@@ -11,7 +11,8 @@ import path from 'node:path';
 import type { Clock } from '../platform/clock';
 import { formatWechatBill } from '../reconciliation/wechat-bill';
 import { parseV3Authorization, signV3, v3Nonce, v3RequestMessage, v3ResponseMessage, v3Timestamp, verifyV3Signature, V3_MAX_SKEW_MS } from '../payments/wechat-v3';
-import { alipayBillZip, billFileName, wechatBillRecords } from './export';
+import { billFileName } from '../reconciliation/fetch';
+import { alipayBillZip, wechatBillRecords } from './export';
 import type { SandboxOrder, WechatSandboxOptions } from './wechat-pay';
 import type { AlipaySandboxOrder } from './alipay';
 

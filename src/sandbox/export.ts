@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Big from 'big.js';
 import { formatWechatBill, parseWechatBill, type WechatBillRecord } from '../reconciliation/wechat-bill';
+import { billFileName } from '../reconciliation/fetch';
 import { formatAlipayBill, parseAlipayBill, zipAlipayBill, type AlipayBillRow } from '../reconciliation/alipay-bill';
 import { formatSettlementFile, type SettlementBatch } from '../reconciliation/settlement-file';
 import { addDays, summariseBillLines } from '../reconciliation/match-settlement';
@@ -36,10 +37,6 @@ export function sandboxJournals(dataDir: string): { wechat: string; alipay: stri
   return { wechat: at('wechat-orders.jsonl'), alipay: at('alipay-orders.jsonl'), aggregator: at('aggregator-orders.jsonl'), card: at('card-journal.jsonl'), published: at('published') };
 }
 
-/** The file name of a day's bill: WeChat's trade bill, Alipay's 业务明细 zip (account_yyyymmdd, as Alipay names it). */
-export function billFileName(channel: 'wechat' | 'alipay', date: string, alipayAccount = ''): string {
-  return channel === 'wechat' ? `wechat-tradebill-${date}.csv` : `${alipayAccount}_${date.replace(/-/g, '')}.zip`;
-}
 
 /** Beijing wall time `YYYY-MM-DD HH:mm:ss` of an epoch millisecond. */
 function beijing(ms: number): string {

@@ -70,16 +70,17 @@ export function ReconDashboard({ run, date, onPickDate, store = '', exportFilter
   const [trend, setTrend] = useState<TrendPoint[]>([]);
   const [error, setError] = useState<string | null>(null);
 
+  const ofStore = store ? `&store=${encodeURIComponent(store)}` : '';
   useEffect(() => {
-    api<{ days: CalendarDay[] }>('GET', `/recon/calendar?month=${month}${store ? `&store=${encodeURIComponent(store)}` : ''}`)
+    api<{ days: CalendarDay[] }>('GET', `/recon/calendar?month=${month}${ofStore}`)
       .then((r) => setCalendar(r.days))
       .catch((err: unknown) => setError(problemText(err, t)));
-  }, [month, store, t, run]);
+  }, [month, ofStore, t, run]);
   useEffect(() => {
-    api<{ points: TrendPoint[] }>('GET', `/recon/trend?to=${date}&days=14${store ? `&store=${encodeURIComponent(store)}` : ''}`)
+    api<{ points: TrendPoint[] }>('GET', `/recon/trend?to=${date}&days=14${ofStore}`)
       .then((r) => setTrend(r.points))
       .catch((err: unknown) => setError(problemText(err, t)));
-  }, [date, store, t, run]);
+  }, [date, ofStore, t, run]);
 
   const channelName = (channel: string) => t(`recon.channels.${channel}`, { defaultValue: channel });
   const groups = (run?.stores ?? []).filter((g) => matchedPct(g) !== null);
